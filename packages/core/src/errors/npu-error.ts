@@ -1,0 +1,77 @@
+import type { NpuErrorCode } from "./error-codes.js";
+
+// A registry symbol, so two installed copies of @npurt/core recognise each other's errors.
+const BRAND = Symbol.for("@npurt/core/NpuError");
+
+/** Options accepted by the {@link NpuError} constructor. */
+export interface NpuErrorOptions {
+  /** The underlying error, kept as the standard `cause`. */
+  readonly cause?: unknown;
+  /** Structured facts about the failure (ids, sizes), for programs rather than people. */
+  readonly details?: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * The one error class of npurt's runtime conditions. Branch on {@link NpuError.code}, never
+ * on the message; check with {@link NpuError.isInstance}, which works across duplicate copies
+ * of this package where `instanceof` does not.
+ *
+ * @example
+ * ```ts
+ * try { device.allocate(1 << 40); } catch (e) {
+ *   if (NpuError.isInstance(e, "MEMORY_ALLOCATION")) console.log(e.details);
+ * }
+ * ```
+ */
+export class NpuError extends Error {
+  /** The stable code of the condition. */
+  readonly code: NpuErrorCode;
+  /** Structured facts about the failure. */
+  readonly details: Readonly<Record<string, unknown>> | undefined;
+  /** @internal */
+  readonly [BRAND] = true;
+
+  constructor(code: NpuErrorCode, message: string, options: NpuErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = "NpuError";
+    this.code = code;
+    this.details = options.details;
+  }
+
+  /**
+   * Whether `value` is an npurt error (from any copy of this package), optionally with the
+   * given code. {@link NpuTypeError} counts too: it carries the code `INVALID_PARAM`.
+   */
+  static isInstance(value: unknown, code?: NpuErrorCode): value is NpuError {
+    if (typeof value !== "object" || value === null) return false;
+    if ((value as Record<symbol, unknown>)[BRAND] !== true) return false;
+    return code === undefined || (value as { code?: unknown }).code === code;
+  }
+}
+
+/**
+ * A `TypeError` for misuse of types (a string where a number belongs, a callback that is not
+ * a function). It also carries the code `INVALID_PARAM` and passes
+ * {@link NpuError.isInstance}, so one `catch` can handle both kinds.
+ */
+export class NpuTypeError extends TypeError {
+  /** Always `INVALID_PARAM`. */
+  readonly code = "INVALID_PARAM" as const;
+  /** Structured facts about the failure. */
+  readonly details: Readonly<Record<string, unknown>> | undefined;
+  /** @internal */
+  readonly [BRAND] = true;
+
+  constructor(message: string, details?: Readonly<Record<string, unknown>>) {
+    super(message);
+    this.name = "NpuTypeError";
+    this.details = details;
+  }
+}
+
+/** Wraps any thrown value as an {@link NpuError} with the given code, keeping npurt errors as they are. */
+export function toNpuError(value: unknown, code: NpuErrorCode, message?: string): NpuError {
+  if (NpuError.isInstance(value)) return value;
+  const text = message ?? (value instanceof Error ? value.message : String(value));
+  return new NpuError(code, text, { cause: value });
+}

@@ -1,0 +1,82 @@
+/**
+ * The npurt contract: the {@link DeviceBackend} plugin interface, {@link createDevice} (the
+ * checked wrapper every user-facing call goes through), coded errors, instrumentation, the
+ * {@link Clock} and {@link HostExecutor} ports, and small shared data structures.
+ *
+ * Backends implement primitives; core derives the rest. The conformance suite every backend
+ * runs lives in `@npurt/core/testing`.
+ *
+ * @example
+ * ```ts
+ * import { createDevice, NpuError } from "@npurt/core";
+ * import { MockDeviceBackend } from "@npurt/core/testing";
+ *
+ * const device = createDevice(new MockDeviceBackend());
+ * const queue = device.createQueue();
+ * const buffer = device.allocate(16);
+ * device.enqueue(queue, { kind: "copy", src: new Uint8Array(16).fill(3), dst: buffer });
+ * const out = new Uint8Array(16);
+ * device.enqueue(queue, { kind: "copy", src: buffer, dst: out });
+ * await device.drain(queue);
+ * try { device.allocate(0); } catch (e) { NpuError.isInstance(e, "INVALID_PARAM"); }
+ * ```
+ *
+ * @packageDocumentation
+ */
+
+export type {
+  CompletionSink,
+  DeviceBackend,
+  DeviceCapabilities,
+  DeviceDescriptor,
+  MemoryInfo,
+  OpCompletion,
+  OpFailure,
+  QueueOptions,
+} from "./backend/device-backend.js";
+export {
+  type CopyD2DOp,
+  type CopyD2HOp,
+  type CopyDirection,
+  type CopyH2DOp,
+  type CopyOp,
+  DEVICE_OP_KINDS,
+  type DeviceOp,
+  type DeviceOpKind,
+  type FillOp,
+  type KernelCost,
+  type KernelOp,
+  type KernelParams,
+  type MemRef,
+  type SignalOp,
+  type WaitOp,
+} from "./backend/ops.js";
+export { type Clock, scheduleMacrotask, type TimeModel, type TimerId, wallClock } from "./clock.js";
+export {
+  type AllocateOptions,
+  type CreateDeviceOptions,
+  type CreateQueueOptions,
+  createDevice,
+  Device,
+  type QueueCompletionListener,
+} from "./device/device.js";
+export { CounterHandle, DeviceBuffer, QueueHandle } from "./device/device-handles.js";
+export { Handle, HandleTable } from "./device/handles.js";
+export type {
+  BufferRef,
+  BufferSlice,
+  CopySpec,
+  FillSpec,
+  KernelSpec,
+  OpSpec,
+  SignalSpec,
+  WaitSpec,
+} from "./device/op-spec.js";
+export { ERROR_CODES, type ErrorCodeInfo, isNpuErrorCode, type NpuErrorCode } from "./errors/error-codes.js";
+export { NpuError, type NpuErrorOptions, NpuTypeError, toNpuError } from "./errors/npu-error.js";
+export { check, describe } from "./errors/validate.js";
+export type { HostExecutor, HostTask, HostTaskOutcome } from "./host-executor.js";
+export type * from "./instrumentation/events.js";
+export { Instrumentation, type InstrumentationListener } from "./instrumentation/instrumentation.js";
+export { PriorityHeap } from "./structures/priority-heap.js";
+export { RingQueue } from "./structures/ring-queue.js";

@@ -1,0 +1,93 @@
+import { describe, expect, it } from "vitest";
+import { createDevice } from "../../device/device.js";
+import { NpuError } from "../../errors/npu-error.js";
+import { type ConformanceOptions, makeHarness, noopKernel } from "./context.js";
+
+function codeOf(fn: () => unknown): string | undefined {
+  try {
+    fn();
+  } catch (e) {
+    return NpuError.isInstance(e) ? e.code : `not an NpuError: ${String(e)}`;
+  }
+  return undefined;
+}
+
+/** Bad input gets coded errors; failures surface as completions, not exceptions. */
+export function errorTests(options: ConformanceOptions): void {
+  describe("errors", () => {
+    it("refuses bad allocation sizes with INVALID_PARAM (TypeError for non-numbers)", async () => {
+      const h = await makeHarness(options);
+      for (const bad of [0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY]) {
+        expect(
+          codeOf(() => h.device.allocate(bad)),
+          String(bad),
+        ).toBe("INVALID_PARAM");
+      }
+      expect(() => h.device.allocate("8" as unknown as number)).toThrow(TypeError);
+      expect(codeOf(() => h.device.allocate(h.device.info(0).memoryBytes + 1))).toBe("MEMORY_ALLOCATION");
+      h.device.close();
+    });
+
+    it("releasing twice is INVALID_HANDLE", async () => {
+      const h = await makeHarness(options);
+      const b = h.device.allocate(64);
+      h.device.release(b);
+      expect(codeOf(() => h.device.release(b))).toBe("INVALID_HANDLE");
+      h.device.close();
+    });
+
+    it("refuses forged handles and handles of another device", async () => {
+      const h = await makeHarness(options);
+      const other = createDevice(await options.factory());
+      const foreign = other.createQueue();
+      const q = h.device.createQueue();
+      const forged = { ...q, kind: "queue", slot: q.slot, generation: q.generation };
+      expect(codeOf(() => h.device.enqueue(forged as typeof q, noopKernel()))).toBe("INVALID_HANDLE");
+      expect(codeOf(() => h.device.enqueue(foreign, noopKernel()))).toBe("INVALID_HANDLE");
+      expect(() => h.device.enqueue(42 as unknown as typeof q, noopKernel())).toThrow(TypeError);
+      other.close();
+      h.device.close();
+    });
+
+    it("refuses a priority that is not a number, or out of the manifest's range", async () => {
+      const h = await makeHarness(options);
+      const { greatest, least } = h.device.capabilities.priorities;
+      expect(codeOf(() => h.device.createQueue({ priority: "high" as unknown as number }))).toBe(
+        "INVALID_PARAM",
+      );
+      expect(codeOf(() => h.device.createQueue({ priority: Number.NaN }))).toBe("INVALID_PARAM");
+      expect(codeOf(() => h.device.createQueue({ priority: greatest - 1 }))).toBe("INVALID_PARAM");
+      expect(codeOf(() => h.device.createQueue({ priority: least + 1 }))).toBe("INVALID_PARAM");
+      h.device.close();
+    });
+
+    it("refuses ops with an unknown kind, a bad blockDim or an out-of-range buffer slice", async () => {
+      const h = await makeHarness(options);
+      const q = h.device.createQueue();
+      const b = h.device.allocate(64);
+      const units = h.device.info(0).computeUnits;
+      expect(codeOf(() => h.device.enqueue(q, { kind: "teleport" } as never))).toBe("INVALID_PARAM");
+      expect(codeOf(() => h.device.enqueue(q, noopKernel(10, units + 1)))).toBe("INVALID_PARAM");
+      expect(codeOf(() => h.device.enqueue(q, noopKernel(10, 0)))).toBe("INVALID_PARAM");
+      expect(
+        codeOf(() =>
+          h.device.enqueue(q, { kind: "fill", dst: { buffer: b, offset: 60, bytes: 8 }, value: 0 }),
+        ),
+      ).toBe("INVALID_PARAM");
+      expect(codeOf(() => h.device.enqueue(q, { kind: "fill", dst: b, value: 256 }))).toBe("INVALID_PARAM");
+      expect(h.device.pending(q)).toBe(0);
+      h.device.close();
+    });
+
+    it("refuses work on a destroyed queue and on a closed device", async () => {
+      const h = await makeHarness(options);
+      const q = h.device.createQueue();
+      h.device.destroyQueue(q);
+      expect(codeOf(() => h.device.enqueue(q, noopKernel()))).toBe("INVALID_HANDLE");
+      const q2 = h.device.createQueue();
+      h.device.close();
+      expect(codeOf(() => h.device.enqueue(q2, noopKernel()))).toBe("DEVICE_CLOSED");
+      expect(codeOf(() => h.device.allocate(8))).toBe("DEVICE_CLOSED");
+    });
+  });
+}

@@ -1,0 +1,73 @@
+import { describe, expect, it } from "vitest";
+import type { OpSpec } from "../../device/op-spec.js";
+import { type ConformanceOptions, makeHarness, noopKernel } from "./context.js";
+
+/** FIFO order within a queue; nothing promised across queues. */
+export function orderingTests(options: ConformanceOptions): void {
+  describe("ordering", () => {
+    it("runs the ops of one queue in enqueue order, each after the previous ended", async () => {
+      const h = await makeHarness(options);
+      const q = h.queue();
+      const counter = h.device.createCounter();
+      const specs: OpSpec[] = [];
+      for (let i = 0; i < 40; i++) {
+        specs.push(i % 3 === 0 ? { kind: "signal", counter, value: i + 1 } : noopKernel(500 + i));
+      }
+      const ids = h.enqueueAll(q, specs);
+      await h.device.drain(q);
+      const done = h.completions(q);
+      expect(done.map((c) => c.opId)).toEqual(ids);
+      for (let i = 1; i < done.length; i++)
+        expect(done[i]!.startNs).toBeGreaterThanOrEqual(done[i - 1]!.endNs);
+      h.device.close();
+    });
+
+    it("applies memory ops of one queue in order (fill, then copy, then read back)", async () => {
+      const h = await makeHarness(options);
+      if (
+        !h.device.capabilities.ops.includes("fill") ||
+        !h.device.capabilities.copyDirections.includes("d2h")
+      )
+        return;
+      const q = h.queue();
+      const a = h.device.allocate(256);
+      const b = h.device.allocate(256);
+      const out = new Uint8Array(256);
+      h.device.enqueue(q, { kind: "fill", dst: a, value: 1 });
+      h.device.enqueue(q, { kind: "fill", dst: { buffer: a, offset: 128 }, value: 9 });
+      h.device.enqueue(q, { kind: "copy", src: a, dst: b });
+      h.device.enqueue(q, { kind: "copy", src: b, dst: out });
+      await h.device.drain(q);
+      expect(out.subarray(0, 128).every((v) => v === 1)).toBe(true);
+      expect(out.subarray(128).every((v) => v === 9)).toBe(true);
+      h.device.close();
+    });
+
+    it("round-trips host data through the device (h2d then d2h)", async () => {
+      const h = await makeHarness(options);
+      const dirs = h.device.capabilities.copyDirections;
+      if (!dirs.includes("h2d") || !dirs.includes("d2h")) return;
+      const q = h.queue();
+      const data = Float32Array.from({ length: 64 }, (_, i) => i * 0.5);
+      const buf = h.device.allocate(data.byteLength);
+      const back = new Float32Array(64);
+      h.device.enqueue(q, { kind: "copy", src: data, dst: buf });
+      h.device.enqueue(q, { kind: "copy", src: buf, dst: back });
+      await h.device.drain(q);
+      expect(Array.from(back)).toEqual(Array.from(data));
+      h.device.close();
+    });
+
+    it("completes work on every queue without promising an order across queues", async () => {
+      const h = await makeHarness(options);
+      const a = h.queue();
+      const b = h.queue();
+      h.enqueueAll(a, [noopKernel(3_000), noopKernel(3_000)]);
+      h.enqueueAll(b, [noopKernel(100)]);
+      await h.device.idle();
+      expect(h.completions(a)).toHaveLength(2);
+      expect(h.completions(b)).toHaveLength(1);
+      h.device.close();
+    });
+  });
+}

@@ -1,0 +1,95 @@
+import { describe, expect, it } from "vitest";
+import { NpuError } from "../../errors/npu-error.js";
+import { type ConformanceOptions, makeHarness, noopKernel } from "./context.js";
+
+/** Queue lifecycle: create, use, destroy, limits, abort. */
+export function queueLifecycleTests(options: ConformanceOptions): void {
+  describe("queue lifecycle", () => {
+    it("creates a queue, runs work on it, and destroys it once drained", async () => {
+      const h = await makeHarness(options);
+      const q = h.queue();
+      h.enqueueAll(q, [noopKernel(), noopKernel()]);
+      expect(h.device.pending(q)).toBe(2);
+      await h.device.drain(q);
+      expect(h.device.pending(q)).toBe(0);
+      h.device.destroyQueue(q);
+      expect(() => h.device.enqueue(q, noopKernel())).toThrow(
+        expect.objectContaining({ code: "INVALID_HANDLE" }),
+      );
+      h.device.close();
+    });
+
+    it("refuses to destroy a queue with pending work, then destroys it after draining", async () => {
+      const h = await makeHarness(options);
+      const q = h.queue();
+      h.device.enqueue(q, noopKernel());
+      expect(() => h.device.destroyQueue(q)).toThrow(expect.objectContaining({ code: "NOT_READY" }));
+      await h.device.drain(q);
+      h.device.destroyQueue(q);
+      h.device.close();
+    });
+
+    it("destroying twice is INVALID_HANDLE", async () => {
+      const h = await makeHarness(options);
+      const q = h.device.createQueue();
+      h.device.destroyQueue(q);
+      expect(() => h.device.destroyQueue(q)).toThrow(expect.objectContaining({ code: "INVALID_HANDLE" }));
+      h.device.close();
+    });
+
+    it("enforces the device's queue limit with NO_STREAM_RESOURCE, and frees a slot on destroy", async () => {
+      const h = await makeHarness(options);
+      const limit = h.device.info(0).maxQueues;
+      if (!Number.isFinite(limit) || limit > 4096) {
+        // Unbounded (or huge) devices: many queues must simply work.
+        const queues = Array.from({ length: 256 }, () => h.device.createQueue());
+        for (const q of queues) h.device.destroyQueue(q);
+        h.device.close();
+        return;
+      }
+      const queues = Array.from({ length: limit }, () => h.device.createQueue());
+      let error: unknown;
+      try {
+        h.device.createQueue();
+      } catch (e) {
+        error = e;
+      }
+      expect(NpuError.isInstance(error, "NO_STREAM_RESOURCE")).toBe(true);
+      h.device.destroyQueue(queues.pop()!);
+      queues.push(h.device.createQueue());
+      for (const q of queues) h.device.destroyQueue(q);
+      h.device.close();
+    });
+
+    it("abort discards queued work: each op completes once as 'aborted' with STREAM_ABORT", async () => {
+      const h = await makeHarness(options);
+      const counter = h.device.createCounter();
+      const q = h.queue();
+      // The wait holds the queue, so the kernels behind it are still queued when we abort.
+      const ids = h.enqueueAll(q, [{ kind: "wait", counter, value: 1 }, noopKernel(), noopKernel()]);
+      h.device.abortQueue(q);
+      await h.device.drain(q);
+      const done = h.completions(q);
+      expect(done.map((c) => c.opId)).toEqual(ids);
+      for (const c of done) {
+        expect(c.status).toBe("aborted");
+        expect(c.failure?.code).toBe("STREAM_ABORT");
+      }
+      // The queue stays usable after an abort.
+      h.device.enqueue(q, noopKernel());
+      await h.device.drain(q);
+      expect(done.at(-1)?.status).toBe("ok");
+      h.device.close();
+    });
+
+    it("many queues run independently to completion", async () => {
+      const h = await makeHarness(options);
+      const count = Math.min(16, h.device.info(0).maxQueues);
+      const queues = Array.from({ length: count }, () => h.queue());
+      for (const q of queues) h.enqueueAll(q, [noopKernel(), noopKernel(), noopKernel()]);
+      await h.device.idle();
+      for (const q of queues) expect(h.completions(q).map((c) => c.status)).toEqual(["ok", "ok", "ok"]);
+      h.device.close();
+    });
+  });
+}

@@ -1,0 +1,500 @@
+import type {
+  CompletionSink,
+  DeviceBackend,
+  DeviceCapabilities,
+  MemoryInfo,
+  OpFailure,
+  QueueOptions,
+} from "../backend/device-backend.js";
+import { DEVICE_OP_KINDS, type DeviceOp, type KernelParams, type MemRef } from "../backend/ops.js";
+import { scheduleMacrotask } from "../clock.js";
+import type { NpuErrorCode } from "../errors/error-codes.js";
+import { NpuError } from "../errors/npu-error.js";
+import type { OpStatus } from "../instrumentation/events.js";
+import { RingQueue } from "../structures/ring-queue.js";
+import { VirtualClock } from "./virtual-clock.js";
+
+/** A kernel implementation for the mock: reads `inputs`, writes `outputs` (byte views). */
+export type MockKernel = (args: {
+  readonly inputs: readonly Uint8Array[];
+  readonly outputs: readonly Uint8Array[];
+  readonly params: KernelParams | undefined;
+}) => void;
+
+/** Options of {@link MockDeviceBackend}. */
+export interface MockDeviceBackendOptions {
+  /** Number of devices; default 1. */
+  readonly devices?: number;
+  /** Compute units per device; default 8. */
+  readonly computeUnits?: number;
+  /** Memory per device in bytes; default 1 GiB. */
+  readonly memoryBytes?: number;
+  /** Queues per device; default unbounded. */
+  readonly maxQueues?: number;
+  /** Counters per device; default unbounded. */
+  readonly maxCounters?: number;
+  /** Duration of an op without a stated one, in ns; default 1000. */
+  readonly opDurationNs?: number;
+  /** Kernels that compute; any other kernel name runs as a no-op. */
+  readonly kernels?: Readonly<Record<string, MockKernel>>;
+}
+
+/** One recorded call of the mock. */
+export interface MockCall {
+  readonly method: string;
+  readonly args: readonly unknown[];
+}
+
+interface PendingOp {
+  readonly opId: number;
+  readonly op: DeviceOp;
+  readonly seq: number;
+}
+
+interface MockQueue {
+  readonly id: number;
+  readonly device: number;
+  readonly priority: number;
+  readonly ops: RingQueue<PendingOp>;
+  /** Ops discarded by an abort, waiting to be reported. */
+  readonly aborted: RingQueue<PendingOp>;
+  /** The head op is hung: it never completes unless aborted. */
+  hung: boolean;
+}
+
+interface Allocation {
+  readonly device: number;
+  readonly bytes: number;
+  readonly reserved: number;
+  data: Uint8Array | undefined;
+}
+
+const ALIGN = 64;
+
+/**
+ * A small reference backend that runs ops one at a time in host order, on a virtual clock, and
+ * records every call. It passes the whole conformance suite, so core and the runtime packages
+ * are tested before (and besides) any real simulator.
+ *
+ * Scheduling: among the queues whose first op can run (a wait whose counter is reached, or any
+ * other op), the most urgent priority goes first, then the op enqueued earliest. Each op takes
+ * its stated `cost.durationNs`, or `opDurationNs`. Copies and fills really move bytes; kernels
+ * run the function given in `kernels`, or nothing.
+ *
+ * Fault injection: {@link MockDeviceBackend.failNext} and {@link MockDeviceBackend.hangNext}.
+ *
+ * @example
+ * ```ts
+ * const mock = new MockDeviceBackend({ kernels: { inc: ({ outputs }) => outputs[0]!.forEach((v, i, a) => { a[i] = v + 1; }) } });
+ * const device = createDevice(mock);
+ * // ... run a program, then inspect mock.calls
+ * ```
+ */
+export class MockDeviceBackend implements DeviceBackend {
+  /** Always `'v1'`. */
+  readonly specificationVersion = "v1" as const;
+  /** Always `'mock'`. */
+  readonly name = "mock";
+  /** See {@link DeviceBackend.capabilities}. */
+  readonly capabilities: DeviceCapabilities;
+  /** The virtual clock the mock runs on. */
+  readonly clock: VirtualClock = new VirtualClock({ onTimerSet: () => this.#schedule() });
+  /** Every call made to the backend, in order. */
+  readonly calls: MockCall[] = [];
+
+  readonly #opDurationNs: number;
+  readonly #kernels: Readonly<Record<string, MockKernel>>;
+  readonly #queues = new Map<number, MockQueue>();
+  readonly #active = new Set<MockQueue>();
+  readonly #counters = new Map<number, { device: number; value: number }>();
+  readonly #allocations = new Map<number, Allocation>();
+  readonly #used: number[];
+  readonly #peak: number[];
+  readonly #nextAddress: number[];
+  readonly #faults: { kernel: string; nth: number; kind: "fail" | "hang"; code: NpuErrorCode }[] = [];
+  readonly #kernelCounts = new Map<string, number>();
+  #sink: CompletionSink | undefined;
+  #nextQueue = 1;
+  #nextCounter = 1;
+  #seq = 0;
+  #scheduled = false;
+  #closed = false;
+
+  constructor(options: MockDeviceBackendOptions = {}) {
+    const devices = options.devices ?? 1;
+    const computeUnits = options.computeUnits ?? 8;
+    const memoryBytes = options.memoryBytes ?? 2 ** 30;
+    this.#opDurationNs = options.opDurationNs ?? 1000;
+    this.#kernels = options.kernels ?? {};
+    this.capabilities = {
+      devices: Array.from({ length: devices }, (_, index) => ({
+        index,
+        name: "mock-npu",
+        computeUnits,
+        memoryBytes,
+        maxQueues: options.maxQueues ?? Number.POSITIVE_INFINITY,
+        maxCounters: options.maxCounters ?? Number.POSITIVE_INFINITY,
+        copyEngines: 0,
+      })),
+      timeModel: "virtual",
+      priorities: { supported: true, greatest: 0, least: 7 },
+      ops: DEVICE_OP_KINDS,
+      copyDirections: ["h2d", "d2h", "d2d"],
+      timing: true,
+      concurrentQueues: false,
+      computesKernels: Object.keys(this.#kernels).length > 0,
+      kernels: undefined,
+    };
+    this.#used = new Array(devices).fill(0);
+    this.#peak = new Array(devices).fill(0);
+    // Each device gets its own 1 TiB address window, so addresses never collide across devices.
+    this.#nextAddress = Array.from({ length: devices }, (_, d) => (d + 1) * 2 ** 40);
+  }
+
+  /**
+   * Makes the `nth` (1-based, counted from now) launch of kernel `name` fail with `code`
+   * (default `KERNEL_FAILED`).
+   */
+  failNext(name: string, options: { nth?: number; code?: NpuErrorCode } = {}): void {
+    this.#faults.push({
+      kernel: name,
+      nth: this.#count(name) + (options.nth ?? 1),
+      kind: "fail",
+      code: options.code ?? "KERNEL_FAILED",
+    });
+  }
+
+  /** Makes the `nth` (1-based, counted from now) launch of kernel `name` hang until its queue is aborted. */
+  hangNext(name: string, options: { nth?: number } = {}): void {
+    this.#faults.push({
+      kernel: name,
+      nth: this.#count(name) + (options.nth ?? 1),
+      kind: "hang",
+      code: "TASK_TIMEOUT",
+    });
+  }
+
+  connect(sink: CompletionSink): void {
+    this.#record("connect", []);
+    this.#sink = sink;
+  }
+
+  createQueue(device: number, options: QueueOptions): number {
+    this.#record("createQueue", [device, options]);
+    const limit = this.capabilities.devices[device]!.maxQueues;
+    let count = 0;
+    for (const q of this.#queues.values()) if (q.device === device) count++;
+    if (count >= limit) {
+      throw new NpuError("NO_STREAM_RESOURCE", `device ${device} has no free queue (limit ${limit})`, {
+        details: { limit },
+      });
+    }
+    const id = this.#nextQueue++;
+    this.#queues.set(id, {
+      id,
+      device,
+      priority: options.priority,
+      ops: new RingQueue(),
+      aborted: new RingQueue(),
+      hung: false,
+    });
+    return id;
+  }
+
+  destroyQueue(queue: number): void {
+    this.#record("destroyQueue", [queue]);
+    const q = this.#queues.get(queue);
+    if (q !== undefined) this.#active.delete(q);
+    this.#queues.delete(queue);
+  }
+
+  enqueue(queue: number, opId: number, op: DeviceOp): void {
+    this.#record("enqueue", [queue, opId, op]);
+    const q = this.#queues.get(queue);
+    if (q === undefined) throw new NpuError("INVALID_HANDLE", `mock: unknown queue ${queue}`);
+    q.ops.push({ opId, op, seq: this.#seq++ });
+    this.#active.add(q);
+    this.#schedule();
+  }
+
+  abortQueue(queue: number): void {
+    this.#record("abortQueue", [queue]);
+    const q = this.#queues.get(queue);
+    if (q === undefined) return;
+    while (q.ops.size > 0) q.aborted.push(q.ops.shift()!);
+    q.hung = false;
+    this.#active.add(q);
+    this.#schedule();
+  }
+
+  allocate(device: number, bytes: number): number {
+    this.#record("allocate", [device, bytes]);
+    const reserved = Math.ceil(bytes / ALIGN) * ALIGN;
+    const capacity = this.capabilities.devices[device]!.memoryBytes;
+    const free = capacity - this.#used[device]!;
+    if (reserved > free) {
+      throw new NpuError(
+        "MEMORY_ALLOCATION",
+        `mock: cannot allocate ${bytes} bytes on device ${device}: ${free} bytes free`,
+        {
+          details: { requested: bytes, free },
+        },
+      );
+    }
+    const base = this.#nextAddress[device]!;
+    this.#nextAddress[device] = base + reserved;
+    this.#allocations.set(base, { device, bytes, reserved, data: undefined });
+    this.#used[device]! += reserved;
+    this.#peak[device] = Math.max(this.#peak[device]!, this.#used[device]!);
+    return base;
+  }
+
+  release(base: number): void {
+    this.#record("release", [base]);
+    const a = this.#allocations.get(base);
+    if (a === undefined) throw new NpuError("MEMORY_FREE", `mock: no allocation at address ${base}`);
+    this.#allocations.delete(base);
+    this.#used[a.device]! -= a.reserved;
+  }
+
+  memoryInfo(device: number): MemoryInfo {
+    let allocations = 0;
+    for (const a of this.#allocations.values()) if (a.device === device) allocations++;
+    const capacityBytes = this.capabilities.devices[device]!.memoryBytes;
+    return {
+      allocations,
+      bytesInUse: this.#used[device]!,
+      peakBytes: this.#peak[device]!,
+      capacityBytes,
+      largestFreeBlock: capacityBytes - this.#used[device]!,
+    };
+  }
+
+  createCounter(device: number): number {
+    this.#record("createCounter", [device]);
+    const limit = this.capabilities.devices[device]!.maxCounters;
+    let count = 0;
+    for (const c of this.#counters.values()) if (c.device === device) count++;
+    if (count >= limit)
+      throw new NpuError("NO_EVENT_RESOURCE", `device ${device} has no free counter (limit ${limit})`);
+    const id = this.#nextCounter++;
+    this.#counters.set(id, { device, value: 0 });
+    return id;
+  }
+
+  destroyCounter(counter: number): void {
+    this.#record("destroyCounter", [counter]);
+    this.#counters.delete(counter);
+  }
+
+  counterValue(counter: number): number {
+    return this.#counters.get(counter)?.value ?? 0;
+  }
+
+  signalCounter(counter: number, value: number): void {
+    this.#record("signalCounter", [counter, value]);
+    const c = this.#counters.get(counter);
+    if (c !== undefined && value > c.value) c.value = value;
+    this.#schedule();
+  }
+
+  close(): void {
+    this.#record("close", []);
+    this.#closed = true;
+  }
+
+  // ---- engine -------------------------------------------------------------------------------
+
+  #record(method: string, args: unknown[]): void {
+    this.calls.push({ method, args });
+  }
+
+  #count(name: string): number {
+    return this.#kernelCounts.get(name) ?? 0;
+  }
+
+  #schedule(): void {
+    if (this.#scheduled || this.#closed) return;
+    this.#scheduled = true;
+    queueMicrotask(() => this.#pump());
+  }
+
+  #yield(): void {
+    this.#scheduled = true;
+    scheduleMacrotask(() => this.#pump());
+  }
+
+  #pump(): void {
+    this.#scheduled = false;
+    while (!this.#closed) {
+      const aborted = this.#nextAborted();
+      if (aborted !== undefined) {
+        const now = this.clock.now();
+        if (
+          this.#report(aborted.q, aborted.p, "aborted", now, now, {
+            code: "STREAM_ABORT",
+            message: "the queue was aborted",
+          })
+        ) {
+          this.#yield();
+          return;
+        }
+        continue;
+      }
+      const q = this.#pick();
+      const duration = q === undefined ? 0 : this.#duration(q.ops.peek()!.op);
+      const nextTimer = this.clock.nextTimerAt();
+      if (q === undefined || nextTimer < this.clock.now() + duration) {
+        if (nextTimer === Number.POSITIVE_INFINITY) return; // idle: nothing runnable, no timer
+        this.clock.advanceTo(nextTimer);
+        try {
+          this.clock.fireDue();
+        } catch (error) {
+          // A timer callback's bug must not stop the engine (and must not reach the event loop).
+          console.error("[npurt] mock: a timer callback threw", error);
+        }
+        this.#yield();
+        return;
+      }
+      if (this.#execute(q, duration)) {
+        this.#yield();
+        return;
+      }
+    }
+  }
+
+  #nextAborted(): { q: MockQueue; p: PendingOp } | undefined {
+    for (const q of this.#active) {
+      const p = q.aborted.shift();
+      if (p !== undefined) return { q, p };
+    }
+    return undefined;
+  }
+
+  #pick(): MockQueue | undefined {
+    let best: MockQueue | undefined;
+    let bestSeq = 0;
+    for (const q of this.#active) {
+      const head = q.ops.peek();
+      if (head === undefined) {
+        if (q.aborted.size === 0) this.#active.delete(q);
+        continue;
+      }
+      if (q.hung) continue;
+      if (head.op.kind === "wait" && this.counterValue(head.op.counter) < head.op.value) continue;
+      if (
+        best === undefined ||
+        q.priority < best.priority ||
+        (q.priority === best.priority && head.seq < bestSeq)
+      ) {
+        best = q;
+        bestSeq = head.seq;
+      }
+    }
+    return best;
+  }
+
+  #duration(op: DeviceOp): number {
+    switch (op.kind) {
+      case "kernel":
+        return op.cost?.durationNs ?? this.#opDurationNs;
+      case "signal":
+      case "wait":
+        return 0;
+      default:
+        return this.#opDurationNs;
+    }
+  }
+
+  /** Runs the head op of `q`; returns whether the host was woken. */
+  #execute(q: MockQueue, duration: number): boolean {
+    const p = q.ops.peek()!;
+    const op = p.op;
+    const start = this.clock.now();
+    let failure: OpFailure | undefined;
+    if (op.kind === "kernel") {
+      const n = this.#count(op.name) + 1;
+      this.#kernelCounts.set(op.name, n);
+      const fault = this.#faults.findIndex((f) => f.kernel === op.name && f.nth === n);
+      if (fault >= 0) {
+        const f = this.#faults.splice(fault, 1)[0]!;
+        if (f.kind === "hang") {
+          q.hung = true;
+          return false;
+        }
+        failure = { code: f.code, message: `injected failure of kernel "${op.name}" (launch ${n})` };
+      }
+    }
+    this.clock.advanceTo(start + duration);
+    if (failure === undefined) failure = this.#effect(op);
+    q.ops.shift();
+    return this.#report(q, p, failure === undefined ? "ok" : "error", start, this.clock.now(), failure);
+  }
+
+  #report(
+    q: MockQueue,
+    p: PendingOp,
+    status: OpStatus,
+    startNs: number,
+    endNs: number,
+    failure?: OpFailure,
+  ): boolean {
+    if (this.#sink === undefined) return false;
+    return this.#sink.complete({
+      queue: q.id,
+      opId: p.opId,
+      status,
+      startNs,
+      endNs,
+      ...(failure === undefined ? {} : { failure }),
+    });
+  }
+
+  #effect(op: DeviceOp): OpFailure | undefined {
+    try {
+      switch (op.kind) {
+        case "signal": {
+          const c = this.#counters.get(op.counter);
+          if (c !== undefined && op.value > c.value) c.value = op.value;
+          return undefined;
+        }
+        case "wait":
+          return undefined;
+        case "fill":
+          this.#view(op.dst, true).fill(op.value);
+          return undefined;
+        case "copy":
+          if (op.direction === "h2d") this.#view(op.dst, true).set(op.src);
+          else if (op.direction === "d2h") op.dst.set(this.#view(op.src, false));
+          else this.#view(op.dst, true).set(this.#view(op.src, false));
+          return undefined;
+        case "kernel": {
+          const kernel = this.#kernels[op.name];
+          if (kernel !== undefined) {
+            kernel({
+              inputs: op.inputs.map((r) => this.#view(r, false)),
+              outputs: op.outputs.map((r) => this.#view(r, true)),
+              params: op.params,
+            });
+          }
+          return undefined;
+        }
+      }
+    } catch (error) {
+      if (NpuError.isInstance(error)) return { code: error.code, message: error.message };
+      return { code: "KERNEL_FAILED", message: `kernel threw: ${String(error)}` };
+    }
+  }
+
+  #view(ref: MemRef, write: boolean): Uint8Array {
+    const a = this.#allocations.get(ref.base);
+    if (a === undefined)
+      throw new NpuError("INVALID_HANDLE", `memory at address ${ref.base} was released before the op ran`);
+    if (a.data === undefined) {
+      // Lazily backed: an allocation costs host memory only once written.
+      if (!write) return new Uint8Array(ref.bytes);
+      a.data = new Uint8Array(a.bytes);
+    }
+    return a.data.subarray(ref.offset, ref.offset + ref.bytes);
+  }
+}
