@@ -23,7 +23,8 @@ import { HandleTable } from "./handles.js";
 import type { OpSpec } from "./op-spec.js";
 
 /** Receives the completions of one queue's ops; return `true` when it woke host code. */
-export type QueueCompletionListener = (completion: OpCompletion) => boolean | undefined;
+// biome-ignore lint/suspicious/noConfusingVoidType: most listeners return nothing; `void` lets them.
+export type QueueCompletionListener = (completion: OpCompletion) => boolean | undefined | void;
 
 /** Options of {@link Device.createQueue}. */
 export interface CreateQueueOptions {
