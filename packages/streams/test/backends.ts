@@ -1,0 +1,79 @@
+import type { DeviceBackend } from "@npurt/core";
+import { createDevice, type Device } from "@npurt/core";
+import { MockDeviceBackend } from "@npurt/core/testing";
+import { StreamManager, type StreamManagerOptions } from "../src/index.js";
+
+/** What a test needs from a backend: the backend and its fault injection. */
+export interface BackendUnderTest {
+  readonly backend: DeviceBackend;
+  /** Makes the next launch of kernel `name` fail. */
+  failNext(name: string): void;
+  /** Makes the next launch of kernel `name` hang until its queue is aborted. */
+  hangNext(name: string): void;
+}
+
+/** Shape of the devices a test asks for. */
+export interface BackendShape {
+  readonly devices?: number;
+  readonly maxQueues?: number;
+}
+
+/** A backend the behaviour tests run on. */
+export interface BackendFactory {
+  readonly name: string;
+  create(shape?: BackendShape): BackendUnderTest;
+}
+
+function mock(shape: BackendShape = {}): BackendUnderTest {
+  const backend = new MockDeviceBackend({
+    ...(shape.devices === undefined ? {} : { devices: shape.devices }),
+    ...(shape.maxQueues === undefined ? {} : { maxQueues: shape.maxQueues }),
+  });
+  return {
+    backend,
+    failNext: (name) => backend.failNext(name),
+    hangNext: (name) => backend.hangNext(name),
+  };
+}
+
+/**
+ * Every backend the behaviour tests run on. ADD A FACTORY HERE: this list is the one place where
+ * the simulated NPU (`@npurt/device-sim`, a devDependency once merged) joins, e.g.
+ * `{ name: "device-sim", create: (shape) => ({ backend: simulatedNpu({...}), failNext, hangNext }) }`.
+ */
+export const BACKENDS: readonly BackendFactory[] = [{ name: "MockDeviceBackend", create: mock }];
+
+/** Both profiles, for behaviours that do not differ (or that a test branches on). */
+export const BOTH_PROFILES = ["cann", "cuda"] as const;
+
+/** A fresh device and manager on `factory`. */
+export function setup(
+  factory: BackendFactory,
+  options: StreamManagerOptions = {},
+  shape?: BackendShape,
+): { device: Device; manager: StreamManager; bed: BackendUnderTest } {
+  const bed = factory.create(shape);
+  const device = createDevice(bed.backend);
+  return { device, manager: new StreamManager(device, options), bed };
+}
+
+/** A no-op kernel with a stated duration. */
+export function noop(durationNs = 1_000, name = "noop") {
+  return { name, cost: { durationNs } } as const;
+}
+
+/** Settles a promise into a value or its error, for asserting rejections without unhandled ones. */
+export async function outcome<T>(
+  p: Promise<T>,
+): Promise<{ ok: true; value: T } | { ok: false; error: unknown }> {
+  try {
+    return { ok: true, value: await p };
+  } catch (error) {
+    return { ok: false, error };
+  }
+}
+
+/** Lets the virtual-time backend run until nothing is pending (a few macrotasks). */
+export async function settle(turns = 20): Promise<void> {
+  for (let i = 0; i < turns; i++) await new Promise((r) => setImmediate(r));
+}
