@@ -979,8 +979,10 @@ export class Engine {
     this.#special(rec, { seq, kind: "wait", event: ev, value, future: fw, callback: undefined });
     ev.pendingOps++;
     if (fw !== undefined) {
-      (rec.futureWaits ??= []).push(fw);
-      (ev.futureWaiters ??= []).push(fw);
+      if (rec.futureWaits === undefined) rec.futureWaits = [];
+      rec.futureWaits.push(fw);
+      if (ev.futureWaiters === undefined) ev.futureWaiters = [];
+      ev.futureWaiters.push(fw);
     }
     const bus = this.device.instrumentation;
     if (bus.active) {
@@ -1015,7 +1017,8 @@ export class Engine {
           else reject(error);
         },
       };
-      (ev.waiters ??= []).push(waiter);
+      if (ev.waiters === undefined) ev.waiters = [];
+      ev.waiters.push(waiter);
       if (ev.pendingRecords === 0 && ev.discarded !== undefined && ev.discarded.value >= target) {
         this.#settleEvent(
           ev,
