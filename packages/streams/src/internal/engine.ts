@@ -160,7 +160,6 @@ export class Engine {
     rec.abortTarget = rec.enqueued;
     const handle = this.streams.issue(rec, (o, s, g) => new Stream(o, s, g, this, rec));
     rec.handle = handle;
-    this.transition(rec, "created");
     if (failureMode === "stop") this.#stopMode[device] = true;
     this.#created++;
     if (this.streams.size > this.#peak) this.#peak = this.streams.size;
@@ -169,6 +168,7 @@ export class Engine {
     if (bus.active) {
       bus.emit({ type: "stream.created", time: this.device.clock.now(), device, stream: rec.id, priority });
     }
+    this.transition(rec, "created");
     return handle;
   }
 
