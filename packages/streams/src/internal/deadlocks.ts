@@ -18,13 +18,14 @@ interface Node {
  * 1. A stream whose head op waits for an event value that no pending record will reach: the
  *    record was discarded (abort, force destroy) or the event was destroyed.
  * 2. A wait-for graph among blocked streams: an event wait points at the streams holding the
- *    pending record it needs; a blocking callback queued in the serial default executor points at
- *    the streams whose callbacks hold that executor. A stream all of whose way out runs through
- *    streams blocked forever is blocked forever too.
+ *    pending records it needs. A stream all of whose way out runs through streams blocked
+ *    forever is blocked forever too.
  *
  * Event waits alone cannot form a cycle (a capture-at-call wait only names work already queued,
  * and future-record cycles are refused when they would form), so there is no cycle case here.
- * Host code is opaque: a callback that awaits something the runtime cannot see is not reported.
+ * A blocking host callback depends on host code only: the runtime refuses the calls through
+ * which it could wait for its own stream (`NOT_PERMITTED_IN_CALLBACK`), and what else it awaits
+ * is opaque, so a stream blocked on a running callback is never reported.
  */
 export function findDeadlocks(engine: Engine): DeadlockReport[] {
   const recs: StreamRecord[] = [];
@@ -106,14 +107,6 @@ function blockedNode(engine: Engine, rec: StreamRecord, all: readonly StreamReco
       return node;
     }
     return undefined; // a future record may still come
-  }
-  if (head.kind === "release") {
-    const cb = head.callback!;
-    if (cb.phase !== "queued" || !engine.serialExecutor) return undefined;
-    const holders = [...engine.runningCallbacks].map((c) => c.stream).filter((r) => r !== rec);
-    return holders.length > 0
-      ? { rec, edges: holders, reason: undefined, event: undefined, message: "" }
-      : undefined;
   }
   return undefined;
 }

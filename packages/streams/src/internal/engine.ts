@@ -86,7 +86,6 @@ export class Engine {
   readonly events: HandleTable<StreamEvent, EventRecord>;
   /** Destroyed streams still finishing their work. */
   readonly draining = new Set<StreamRecord>();
-  readonly runningCallbacks = new Set<CallbackRecord>();
 
   readonly #owner = {};
   readonly #pool = new Map<number, StreamRecord[]>();
@@ -795,7 +794,6 @@ export class Engine {
     this.executor.submit({
       run: () => {
         cb.phase = "running";
-        this.runningCallbacks.add(cb);
         const bus = this.device.instrumentation;
         if (bus.active) {
           bus.emit({
@@ -817,7 +815,6 @@ export class Engine {
   #finishCallback(cb: CallbackRecord, outcome: HostTaskOutcome, discarded: boolean): void {
     if (cb.phase === "done") return;
     cb.phase = "done";
-    this.runningCallbacks.delete(cb);
     const rec = cb.stream;
     rec.callbacksPending--;
     const stats = this.#stats.callbacks;
@@ -1181,11 +1178,6 @@ export class Engine {
 
   counterValue(counter: CounterHandle | undefined): number {
     return counter === undefined ? 0 : this.#counterValue(counter);
-  }
-
-  /** Whether host callbacks run one at a time in submission order (the default executor with concurrency 1). */
-  get serialExecutor(): boolean {
-    return this.executor instanceof FifoHostExecutor && this.executor.concurrency === 1;
   }
 
   close(): LeakReport {
