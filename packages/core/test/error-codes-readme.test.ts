@@ -7,7 +7,7 @@ it("core's README documents every error code, with its CANN and CUDA counterpart
   const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8");
   const rows = new Map<string, string[]>();
   for (const line of readme.split("\n")) {
-    const m = /^\| `([A-Z_]+)` \|(.*)\|\s*$/.exec(line);
+    const m = /^\|\s*`([A-Z_]+)`\s*\|(.*)\|\s*$/.exec(line);
     if (m)
       rows.set(
         m[1]!,

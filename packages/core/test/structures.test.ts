@@ -7,7 +7,7 @@ describe("PriorityHeap", () => {
     "pops by priority, then in push order (stable)",
     (items) => {
       const heap = new PriorityHeap<number>(2);
-      items.forEach(([p], i) => heap.push(i, p));
+      for (const [i, [p]] of items.entries()) heap.push(i, p);
       const expected = items
         .map(([p], i) => ({ p, i }))
         .sort((a, b) => a.p - b.p || a.i - b.i)
