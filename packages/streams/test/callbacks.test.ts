@@ -1,4 +1,4 @@
-import { type HostTask, NpuError } from "@npurt/core";
+import type { HostTask, NpuError } from "@npurt/core";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { FifoHostExecutor, type Stream } from "../src/index.js";
 import { BACKENDS, BOTH_PROFILES, noop, outcome, settle, setup } from "./backends.js";
@@ -326,8 +326,9 @@ describe("FifoHostExecutor", () => {
     expect(ran).toBe(2);
     expect(spy).toHaveBeenCalled();
     spy.mockRestore();
-    expect(() => new FifoHostExecutor({ concurrency: 0 })).toThrow(expect.objectContaining({ code: "INVALID_PARAM" }));
+    expect(() => new FifoHostExecutor({ concurrency: 0 })).toThrow(
+      expect.objectContaining({ code: "INVALID_PARAM" }),
+    );
     expect(() => new FifoHostExecutor("x" as never)).toThrow(TypeError);
   });
 });
-

@@ -12,23 +12,26 @@ function thrown(fn: () => unknown): NpuError {
 }
 
 describe.each(BACKENDS)("dependencies on $name", (factory) => {
-  it.each(BOTH_PROFILES)("a future wait holds the stream until the event's next record (%s)", async (profile) => {
-    const { manager } = setup(factory, { profile });
-    const a = manager.create();
-    const b = manager.create();
-    const ev = manager.createEvent();
-    a.record(ev);
-    await a.synchronize();
-    b.waitEvent(ev, { future: true }); // the completed record does not count
-    b.launch(noop());
-    await settle();
-    expect(b.state).toBe("BLOCKED");
-    expect(manager.findDeadlocks()).toEqual([]); // a record may still come
-    a.launch(noop(1_000));
-    a.record(ev);
-    await b.synchronize();
-    expect(b.state).toBe("COMPLETED");
-  });
+  it.each(BOTH_PROFILES)(
+    "a future wait holds the stream until the event's next record (%s)",
+    async (profile) => {
+      const { manager } = setup(factory, { profile });
+      const a = manager.create();
+      const b = manager.create();
+      const ev = manager.createEvent();
+      a.record(ev);
+      await a.synchronize();
+      b.waitEvent(ev, { future: true }); // the completed record does not count
+      b.launch(noop());
+      await settle();
+      expect(b.state).toBe("BLOCKED");
+      expect(manager.findDeadlocks()).toEqual([]); // a record may still come
+      a.launch(noop(1_000));
+      a.record(ev);
+      await b.synchronize();
+      expect(b.state).toBe("COMPLETED");
+    },
+  );
 
   it("refuses a record that closes a cycle of two streams, naming both", async () => {
     const { manager } = setup(factory);
@@ -111,7 +114,12 @@ describe.each(BACKENDS)("dependencies on $name", (factory) => {
     const found = manager.findDeadlocks();
     expect(found).toEqual([
       expect.objectContaining({ stream: b.id, reason: "producer-aborted", event: ev.id, waitsFor: [] }),
-      expect.objectContaining({ stream: c.id, reason: "waits-on-deadlocked", event: evB.id, waitsFor: [b.id] }),
+      expect.objectContaining({
+        stream: c.id,
+        reason: "waits-on-deadlocked",
+        event: evB.id,
+        waitsFor: [b.id],
+      }),
     ]);
     expect(found[0]!.message).toContain(`stream ${a.id}`);
     expect(b.state).toBe("BLOCKED");

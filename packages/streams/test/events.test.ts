@@ -1,4 +1,4 @@
-import { NpuError } from "@npurt/core";
+import type { NpuError } from "@npurt/core";
 import { describe, expect, it } from "vitest";
 import { BACKENDS, BOTH_PROFILES, noop, outcome, setup } from "./backends.js";
 
@@ -141,23 +141,26 @@ describe.each(BACKENDS)("events on $name", (factory) => {
     s.abort();
   });
 
-  it.each(BOTH_PROFILES)("reset returns the event to never-recorded; issued waits keep their record (%s)", async (profile) => {
-    const { manager } = setup(factory, { profile });
-    const a = manager.create();
-    const b = manager.create();
-    const ev = manager.createEvent();
-    a.launch(noop(1_000_000));
-    a.record(ev);
-    b.waitEvent(ev);
-    ev.reset();
-    expect(ev.query()).toBe(profile === "cuda" ? "complete" : "not-ready");
-    expect(code(() => ev.elapsedTime(ev))).toBe("EVENT_NOT_RECORDED");
-    expect(b.state).toBe("BLOCKED");
-    await b.synchronize(); // its wait still completes with a's record
-    a.record(ev);
-    await ev.synchronize();
-    expect(ev.query()).toBe("complete");
-  });
+  it.each(BOTH_PROFILES)(
+    "reset returns the event to never-recorded; issued waits keep their record (%s)",
+    async (profile) => {
+      const { manager } = setup(factory, { profile });
+      const a = manager.create();
+      const b = manager.create();
+      const ev = manager.createEvent();
+      a.launch(noop(1_000_000));
+      a.record(ev);
+      b.waitEvent(ev);
+      ev.reset();
+      expect(ev.query()).toBe(profile === "cuda" ? "complete" : "not-ready");
+      expect(code(() => ev.elapsedTime(ev))).toBe("EVENT_NOT_RECORDED");
+      expect(b.state).toBe("BLOCKED");
+      await b.synchronize(); // its wait still completes with a's record
+      a.record(ev);
+      await ev.synchronize();
+      expect(ev.query()).toBe("complete");
+    },
+  );
 
   it("destroy before completion is allowed; the counter is freed when the record completes", async () => {
     const { manager } = setup(factory);
@@ -184,7 +187,9 @@ describe.each(BACKENDS)("events on $name", (factory) => {
   it("validates createEvent options", () => {
     const { manager } = setup(factory);
     expect(() => manager.createEvent({ timing: 1 as never })).toThrow(TypeError);
-    expect(() => manager.createEvent({ device: 4 })).toThrow(expect.objectContaining({ code: "INVALID_PARAM" }));
+    expect(() => manager.createEvent({ device: 4 })).toThrow(
+      expect.objectContaining({ code: "INVALID_PARAM" }),
+    );
     expect(() => manager.createEvent(7 as never)).toThrow(TypeError);
   });
 });

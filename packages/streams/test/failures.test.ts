@@ -1,4 +1,4 @@
-import { NpuError } from "@npurt/core";
+import type { NpuError } from "@npurt/core";
 import { describe, expect, it } from "vitest";
 import { BACKENDS, noop, outcome, setup } from "./backends.js";
 

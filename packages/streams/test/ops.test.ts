@@ -27,7 +27,9 @@ describe.each(BACKENDS)("stream ops on $name", (factory) => {
     const s = manager.create();
     expect(() => s.launch(null as never)).toThrow(TypeError);
     expect(() => s.launch({ name: 3 } as never)).toThrow(TypeError);
-    expect(() => s.launch({ name: "k", blockDim: 10_000 })).toThrow(expect.objectContaining({ code: "INVALID_PARAM" }));
+    expect(() => s.launch({ name: "k", blockDim: 10_000 })).toThrow(
+      expect.objectContaining({ code: "INVALID_PARAM" }),
+    );
     expect(() => s.fill({ dst: manager.allocate(4), value: 300 })).toThrow(
       expect.objectContaining({ code: "INVALID_PARAM" }),
     );
@@ -86,7 +88,9 @@ describe.each(BACKENDS)("stream ops on $name", (factory) => {
     b.launch({ name: "stuck" });
     a.launch(noop());
     await manager.synchronize({ device: 0, timeoutMs: 1 });
-    await expect(manager.synchronize({ timeoutMs: 2 })).rejects.toMatchObject({ code: "STREAM_SYNC_TIMEOUT" });
+    await expect(manager.synchronize({ timeoutMs: 2 })).rejects.toMatchObject({
+      code: "STREAM_SYNC_TIMEOUT",
+    });
     await expect(manager.synchronize({ device: 5 })).rejects.toMatchObject({ code: "INVALID_PARAM" });
     b.abort();
     await manager.synchronize();
@@ -169,8 +173,12 @@ describe.each(BACKENDS)("stream ops on $name", (factory) => {
 
   it.each(BOTH_PROFILES)("can refuse out-of-range priorities instead of clamping (%s)", (profile) => {
     const { manager } = setup(factory, { profile, priorityOutOfRange: "error" });
-    expect(() => manager.create({ priority: 99 })).toThrow(expect.objectContaining({ code: "INVALID_PARAM" }));
-    expect(manager.create({ priority: manager.priorityRange.least }).priority).toBe(manager.priorityRange.least);
+    expect(() => manager.create({ priority: 99 })).toThrow(
+      expect.objectContaining({ code: "INVALID_PARAM" }),
+    );
+    expect(manager.create({ priority: manager.priorityRange.least }).priority).toBe(
+      manager.priorityRange.least,
+    );
   });
 
   it("destroy with pending work: 'cann' waits for the stream to drain", async () => {
@@ -206,26 +214,29 @@ describe.each(BACKENDS)("stream ops on $name", (factory) => {
     expect(manager.stats()).toMatchObject({ draining: 0, pooled: 1 });
   });
 
-  it.each(BOTH_PROFILES)("force-destroy drops pending work and reports it as aborted (%s)", async (profile) => {
-    const { manager, device } = setup(factory, { profile });
-    const statuses: string[] = [];
-    device.instrumentation.subscribe((e) => {
-      if (e.type === "op.completed") statuses.push(e.status);
-      if (e.type === "callback.finished") statuses.push(`callback:${e.status}`);
-    });
-    const s = manager.create();
-    let ran = false;
-    s.launch(noop(1_000_000));
-    s.launchHostCallback(() => {
-      ran = true;
-    });
-    const sync = outcome(s.synchronize());
-    await s.destroy({ force: true });
-    expect(ran).toBe(false);
-    expect(statuses).toContain("aborted");
-    expect(statuses).toContain("callback:aborted");
-    expect((await sync).ok).toBe(false);
-    await settle();
-    expect(manager.stats().draining).toBe(0);
-  });
+  it.each(BOTH_PROFILES)(
+    "force-destroy drops pending work and reports it as aborted (%s)",
+    async (profile) => {
+      const { manager, device } = setup(factory, { profile });
+      const statuses: string[] = [];
+      device.instrumentation.subscribe((e) => {
+        if (e.type === "op.completed") statuses.push(e.status);
+        if (e.type === "callback.finished") statuses.push(`callback:${e.status}`);
+      });
+      const s = manager.create();
+      let ran = false;
+      s.launch(noop(1_000_000));
+      s.launchHostCallback(() => {
+        ran = true;
+      });
+      const sync = outcome(s.synchronize());
+      await s.destroy({ force: true });
+      expect(ran).toBe(false);
+      expect(statuses).toContain("aborted");
+      expect(statuses).toContain("callback:aborted");
+      expect((await sync).ok).toBe(false);
+      await settle();
+      expect(manager.stats().draining).toBe(0);
+    },
+  );
 });

@@ -2,7 +2,15 @@ import { NpuError } from "@npurt/core";
 import { describe, expect, it } from "vitest";
 import { reduceStreamState, type StreamAction, type StreamState } from "../src/index.js";
 
-const STATES: StreamState[] = ["CREATING", "READY", "RUNNING", "BLOCKED", "COMPLETED", "DESTROYED", "ABORTED"];
+const STATES: StreamState[] = [
+  "CREATING",
+  "READY",
+  "RUNNING",
+  "BLOCKED",
+  "COMPLETED",
+  "DESTROYED",
+  "ABORTED",
+];
 const ACTIONS: StreamAction[] = [
   "created",
   "submit",
