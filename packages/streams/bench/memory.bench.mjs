@@ -48,6 +48,15 @@ const opBytes = perItem(OPS, (n) => {
   return stream;
 });
 await stream.synchronize();
+// The same kernels through core's Device directly: what the backend and core keep per op, so the
+// difference is the streams layer's own share (ordinary kernels carry no per-op record in it).
+const device = makeDevice();
+const queue = device.createQueue();
+const directBytes = perItem(OPS, (n) => {
+  for (let i = 0; i < n; i++) device.enqueue(queue, KERNEL);
+  return queue;
+});
+await device.drain(queue);
 const peer = new PQueue({ autoStart: false });
 const noop = () => {};
 const taskBytes = perItem(OPS / 10, (n) => {
@@ -68,5 +77,12 @@ figure({
   value: opBytes,
   baseline: { name: "seed article task submit 128 B", value: SEED.taskBytes },
   ratio: SEED.taskBytes / opBytes,
+});
+figure({
+  name: `streams: bytes per queued kernel (${BACKEND_NAME}) vs core Device.enqueue on the same backend`,
+  unit: "B/op",
+  value: opBytes,
+  baseline: { name: "Device.enqueue directly (no streams layer)", value: directBytes },
+  ratio: directBytes / opBytes,
 });
 peer.clear();

@@ -15,7 +15,7 @@ export interface FifoHostExecutorOptions {
  * at most `concurrency` at once. Each task runs exactly once and is reported through `done`,
  * whether it returns, throws or rejects; nothing escapes into the event loop.
  *
- * `@npurt/callbacks` offers a prioritised, batched {@link HostExecutor} to use instead.
+ * `@npurt/callbacks` offers a prioritised, batched `HostExecutor` to use instead.
  *
  * @example
  * ```ts

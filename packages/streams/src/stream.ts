@@ -121,7 +121,7 @@ export class Stream extends Handle {
   }
 
   /**
-   * Queues a host callback: `fn` runs on the manager's {@link HostExecutor} when the stream
+   * Queues a host callback: `fn` runs on the manager's `HostExecutor` when the stream
    * reaches this point. A blocking callback (the default) holds later work on the stream until
    * it returns (or its promise settles); a non-blocking one does not. Inside the callback,
    * runtime calls that synchronize or launch work are refused with `NOT_PERMITTED_IN_CALLBACK`
