@@ -1,5 +1,4 @@
-import type { DeviceBackend } from "@npurt/core";
-import { createDevice, type Device } from "@npurt/core";
+import { createDevice, type Device, type DeviceBackend, NpuError } from "@npurt/core";
 import { MockDeviceBackend } from "@npurt/core/testing";
 import { StreamManager, type StreamManagerOptions } from "../src/index.js";
 
@@ -76,4 +75,15 @@ export async function outcome<T>(
 /** Lets the virtual-time backend run until nothing is pending (a few macrotasks). */
 export async function settle(turns = 20): Promise<void> {
   for (let i = 0; i < turns; i++) await new Promise((r) => setImmediate(r));
+}
+
+/** The coded error `fn` throws (fails the test when it throws none, or a non-npurt error). */
+export function thrown(fn: () => unknown): NpuError {
+  try {
+    fn();
+  } catch (e) {
+    if (!NpuError.isInstance(e)) throw e;
+    return e;
+  }
+  throw new Error("expected a coded npurt error, but nothing was thrown");
 }

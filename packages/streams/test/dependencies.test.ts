@@ -1,15 +1,5 @@
-import type { NpuError } from "@npurt/core";
 import { describe, expect, it } from "vitest";
-import { BACKENDS, BOTH_PROFILES, noop, settle, setup } from "./backends.js";
-
-function thrown(fn: () => unknown): NpuError {
-  try {
-    fn();
-  } catch (e) {
-    return e as NpuError;
-  }
-  throw new Error("expected a throw");
-}
+import { BACKENDS, BOTH_PROFILES, noop, settle, setup, thrown } from "./backends.js";
 
 describe.each(BACKENDS)("dependencies on $name", (factory) => {
   it.each(BOTH_PROFILES)(

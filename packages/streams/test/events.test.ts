@@ -1,15 +1,8 @@
 import type { NpuError } from "@npurt/core";
 import { describe, expect, it } from "vitest";
-import { BACKENDS, BOTH_PROFILES, noop, outcome, setup } from "./backends.js";
+import { BACKENDS, BOTH_PROFILES, noop, outcome, setup, thrown } from "./backends.js";
 
-function code(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (e) {
-    return (e as NpuError).code;
-  }
-  return undefined;
-}
+const code = (fn: () => unknown): string => thrown(fn).code;
 
 describe.each(BACKENDS)("events on $name", (factory) => {
   it("record, query, synchronize; a waiting stream is BLOCKED until the record completes", async () => {

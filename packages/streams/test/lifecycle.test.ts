@@ -1,18 +1,13 @@
-import { createDevice, type InstrumentationEvent, NpuError } from "@npurt/core";
+import { createDevice, type InstrumentationEvent, type NpuError } from "@npurt/core";
 import { MockDeviceBackend } from "@npurt/core/testing";
 import { describe, expect, it } from "vitest";
 import { createStreamManager, Stream, StreamManager } from "../src/index.js";
-import { BACKENDS, BOTH_PROFILES, noop, outcome, setup } from "./backends.js";
+import { BACKENDS, BOTH_PROFILES, noop, outcome, setup, thrown } from "./backends.js";
 
 function expectCode(fn: () => unknown, code: string): NpuError {
-  try {
-    fn();
-  } catch (e) {
-    expect(NpuError.isInstance(e)).toBe(true);
-    expect((e as NpuError).code).toBe(code);
-    return e as NpuError;
-  }
-  throw new Error(`expected ${code}`);
+  const error = thrown(fn);
+  expect(error.code).toBe(code);
+  return error;
 }
 
 describe.each(BACKENDS)("stream lifecycle on $name", (factory) => {

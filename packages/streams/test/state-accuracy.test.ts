@@ -3,13 +3,6 @@ import { describe, expect } from "vitest";
 import type { StreamState } from "../src/index.js";
 import { BACKENDS, BOTH_PROFILES, noop, settle, setup } from "./backends.js";
 
-type Step =
-  | { op: "kernel"; s: number; ns: number }
-  | { op: "record"; s: number; e: number }
-  | { op: "wait"; s: number; e: number }
-  | { op: "callback"; s: number; blocking: boolean }
-  | { op: "settle" };
-
 const step = fc.oneof(
   fc.record({ op: fc.constant("kernel" as const), s: fc.nat(2), ns: fc.integer({ min: 0, max: 5000 }) }),
   fc.record({ op: fc.constant("record" as const), s: fc.nat(2), e: fc.nat(1) }),

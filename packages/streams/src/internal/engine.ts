@@ -46,6 +46,7 @@ import {
   type SpecialOp,
   StreamRecord,
 } from "./records.js";
+import { type Done, removeFrom, timedWait } from "./timed-wait.js";
 
 /** The resolved options the engine runs with. */
 export interface EngineOptions {
@@ -414,107 +415,71 @@ export class Engine {
   }
 
   synchronizeStream(rec: StreamRecord, options: SynchronizeOptions | undefined): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      assertNotInCallback("Stream.synchronize");
-      const timeoutNs = this.#timeoutNs(options);
-      const stopped = this.#stopped[rec.device];
-      if (stopped !== undefined) throw stopped;
-      let timer: number | undefined;
-      const waiter: DrainWaiter = {
-        target: rec.enqueued,
-        done: (error) => {
-          if (timer !== undefined) this.device.clock.clearTimer(timer);
-          if (error === undefined) resolve();
-          else reject(error);
-        },
-      };
-      if (!this.#addWaiter(rec, waiter) || timeoutNs === undefined) return;
-      timer = this.device.clock.setTimer(timeoutNs, () => {
-        timer = undefined;
-        const list = rec.waiters;
-        const i = list === undefined ? -1 : list.indexOf(waiter);
-        if (i < 0) return;
-        list!.splice(i, 1);
-        reject(
-          new NpuError(
-            "STREAM_SYNC_TIMEOUT",
-            `stream ${rec.id} did not finish within ${options!.timeoutMs} ms: ${rec.enqueued - rec.completed} op(s) and ${rec.callbacksPending} callback(s) pending`,
-            {
-              details: {
-                stream: rec.id,
-                pending: rec.enqueued - rec.completed,
-                timeoutMs: options!.timeoutMs,
-              },
-            },
-          ),
-        );
-      });
-    });
+    return timedWait(
+      this.device.clock,
+      options,
+      (done) => {
+        assertNotInCallback("Stream.synchronize");
+        const stopped = this.#stopped[rec.device];
+        if (stopped !== undefined) throw stopped;
+        const waiter: DrainWaiter = { target: rec.enqueued, done };
+        return this.#addWaiter(rec, waiter) ? () => removeFrom(rec.waiters, waiter) : undefined;
+      },
+      (timeoutMs) =>
+        new NpuError(
+          "STREAM_SYNC_TIMEOUT",
+          `stream ${rec.id} did not finish within ${timeoutMs} ms: ${rec.enqueued - rec.completed} op(s) and ${rec.callbacksPending} callback(s) pending`,
+          { details: { stream: rec.id, pending: rec.enqueued - rec.completed, timeoutMs } },
+        ),
+    );
   }
 
   synchronizeDevice(options: (SynchronizeOptions & { readonly device?: number }) | undefined): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      assertNotInCallback("StreamManager.synchronize");
-      const opts = check.options(options, "synchronize options");
-      const timeoutNs = this.#timeoutNs(opts);
-      const only =
-        opts.device === undefined
-          ? undefined
-          : check.integer(opts.device, "device index", 0, this.device.deviceCount - 1);
-      for (let d = 0; d < this.#stopped.length; d++) {
-        const stopped = this.#stopped[d];
-        if (stopped !== undefined && (only === undefined || only === d)) throw stopped;
-      }
-      const recs: StreamRecord[] = [];
-      for (const [, rec] of this.streams.entries())
-        if (only === undefined || rec.device === only) recs.push(rec);
-      for (const rec of this.draining) if (only === undefined || rec.device === only) recs.push(rec);
-      let remaining = recs.length + 1;
-      let first: NpuError | undefined;
-      let settled = false;
-      let timer: number | undefined;
-      const waiters: [StreamRecord, DrainWaiter][] = [];
-      const one = (error: NpuError | undefined): void => {
-        first ??= error;
-        if (--remaining > 0 || settled) return;
-        settled = true;
-        if (timer !== undefined) this.device.clock.clearTimer(timer);
-        if (first === undefined) resolve();
-        else reject(first);
-      };
-      for (const rec of recs) {
-        const waiter: DrainWaiter = { target: rec.enqueued, done: one };
-        if (this.#addWaiter(rec, waiter)) waiters.push([rec, waiter]);
-      }
-      one(undefined);
-      if (settled || timeoutNs === undefined) return;
-      timer = this.device.clock.setTimer(timeoutNs, () => {
-        if (settled) return;
-        settled = true;
-        let pending = 0;
-        for (const [rec, waiter] of waiters) {
-          const i = rec.waiters?.indexOf(waiter) ?? -1;
-          if (i >= 0) {
-            rec.waiters!.splice(i, 1);
-            pending++;
-          }
+    let busy = 0;
+    return timedWait(
+      this.device.clock,
+      options,
+      (done) => {
+        assertNotInCallback("StreamManager.synchronize");
+        const opts = check.options(options, "synchronize options");
+        const only =
+          opts.device === undefined
+            ? undefined
+            : check.integer(opts.device, "device index", 0, this.device.deviceCount - 1);
+        for (let d = 0; d < this.#stopped.length; d++) {
+          const stopped = this.#stopped[d];
+          if (stopped !== undefined && (only === undefined || only === d)) throw stopped;
         }
-        reject(
-          new NpuError(
-            "STREAM_SYNC_TIMEOUT",
-            `device synchronize did not finish within ${opts.timeoutMs} ms: ${pending} stream(s) still busy`,
-            { details: { pendingStreams: pending, timeoutMs: opts.timeoutMs } },
-          ),
-        );
-      });
-    });
-  }
-
-  #timeoutNs(options: SynchronizeOptions | undefined): number | undefined {
-    const opts = check.options(options, "synchronize options");
-    if (opts.timeoutMs === undefined || opts.timeoutMs === Number.POSITIVE_INFINITY) return undefined;
-    return Math.round(
-      check.number(opts.timeoutMs, "timeoutMs") >= 0 ? opts.timeoutMs * 1e6 : negative(opts.timeoutMs),
+        const recs: StreamRecord[] = [];
+        for (const [, rec] of this.streams.entries())
+          if (only === undefined || rec.device === only) recs.push(rec);
+        for (const rec of this.draining) if (only === undefined || rec.device === only) recs.push(rec);
+        // One count per stream plus one for the registration itself, so streams that are
+        // already drained cannot settle the promise before the others are registered.
+        let remaining = recs.length + 1;
+        let first: NpuError | undefined;
+        const one: Done = (error) => {
+          first ??= error;
+          if (--remaining === 0) done(first);
+        };
+        const waiting: [StreamRecord, DrainWaiter][] = [];
+        for (const rec of recs) {
+          const waiter: DrainWaiter = { target: rec.enqueued, done: one };
+          if (this.#addWaiter(rec, waiter)) waiting.push([rec, waiter]);
+        }
+        one(undefined);
+        if (remaining === 0) return undefined;
+        return () => {
+          for (const [rec, waiter] of waiting) if (removeFrom(rec.waiters, waiter)) busy++;
+          return busy > 0;
+        };
+      },
+      (timeoutMs) =>
+        new NpuError(
+          "STREAM_SYNC_TIMEOUT",
+          `device synchronize did not finish within ${timeoutMs} ms: ${busy} stream(s) still busy`,
+          { details: { pendingStreams: busy, timeoutMs } },
+        ),
     );
   }
 
@@ -995,50 +960,38 @@ export class Engine {
   }
 
   eventSynchronize(ev: EventRecord, options: SynchronizeOptions | undefined): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      assertNotInCallback("StreamEvent.synchronize");
-      const timeoutNs = this.#timeoutNs(options);
-      const target = ev.recordCount;
-      if (target === ev.resetBase || ev.completedValue >= target) {
-        resolve();
-        return;
-      }
-      const stopped = this.#stopped[ev.lastStream?.device ?? ev.device];
-      if (stopped !== undefined && ev.pendingRecords === 0) throw stopped;
-      let timer: number | undefined;
-      const waiter = {
-        target,
-        done: (error: NpuError | undefined) => {
-          if (timer !== undefined) this.device.clock.clearTimer(timer);
-          if (error === undefined) resolve();
-          else reject(error);
-        },
-      };
-      if (ev.waiters === undefined) ev.waiters = [];
-      ev.waiters.push(waiter);
-      if (ev.pendingRecords === 0 && ev.discarded !== undefined && ev.discarded.value >= target) {
-        this.#settleEvent(
-          ev,
-          new NpuError("STREAM_ABORT", `event ${ev.id}: its latest record was discarded`),
-        );
-        return;
-      }
-      if (timeoutNs === undefined) return;
-      timer = this.device.clock.setTimer(timeoutNs, () => {
-        timer = undefined;
-        const list = ev.waiters;
-        const i = list === undefined ? -1 : list.indexOf(waiter);
-        if (i < 0) return;
-        list!.splice(i, 1);
-        reject(
-          new NpuError(
-            "EVENT_SYNC_TIMEOUT",
-            `event ${ev.id} did not complete within ${options!.timeoutMs} ms (record ${target})`,
-            { details: { event: ev.id, timeoutMs: options!.timeoutMs } },
-          ),
-        );
-      });
-    });
+    const target = ev.recordCount;
+    return timedWait(
+      this.device.clock,
+      options,
+      (done) => {
+        assertNotInCallback("StreamEvent.synchronize");
+        if (target === ev.resetBase || ev.completedValue >= target) {
+          done(undefined);
+          return undefined;
+        }
+        const stopped = this.#stopped[ev.lastStream?.device ?? ev.device];
+        if (stopped !== undefined && ev.pendingRecords === 0) throw stopped;
+        const waiter = { target, done };
+        if (ev.waiters === undefined) ev.waiters = [];
+        ev.waiters.push(waiter);
+        if (ev.pendingRecords === 0 && ev.discarded !== undefined && ev.discarded.value >= target) {
+          this.#settleEvent(
+            ev,
+            new NpuError("STREAM_ABORT", `event ${ev.id}: its latest record was discarded`),
+          );
+        }
+        return () => removeFrom(ev.waiters, waiter);
+      },
+      (timeoutMs) =>
+        new NpuError(
+          "EVENT_SYNC_TIMEOUT",
+          `event ${ev.id} did not complete within ${timeoutMs} ms (record ${target})`,
+          {
+            details: { event: ev.id, timeoutMs },
+          },
+        ),
+    );
   }
 
   /** Resolves event waiters the event reached; with `error`, rejects those it can no longer reach. */
@@ -1207,8 +1160,4 @@ function without<T>(list: T[] | undefined, item: T): T[] | undefined {
   const i = list.indexOf(item);
   if (i >= 0) list.splice(i, 1);
   return list.length === 0 ? undefined : list;
-}
-
-function negative(ms: number): never {
-  throw new NpuError("INVALID_PARAM", `timeoutMs must not be negative, got ${ms}`);
 }
