@@ -13,6 +13,7 @@ import {
   NpuTypeError,
   type OpCompletion,
   type OpSpec,
+  type OpStatus,
   type QueueHandle,
   RingQueue,
 } from "@npurt/core";
@@ -741,16 +742,7 @@ export class Engine {
       });
     }
     rec.callbacksPending++;
-    const bus = this.device.instrumentation;
-    if (bus.active) {
-      bus.emit({
-        type: "callback.enqueued",
-        time: this.device.clock.now(),
-        callback: cb.id,
-        stream: rec.id,
-        ...(label === undefined ? {} : { label }),
-      });
-    }
+    this.#emitCallback("callback.enqueued", cb, undefined);
     this.#refresh(rec);
   }
 
@@ -759,16 +751,7 @@ export class Engine {
     this.executor.submit({
       run: () => {
         cb.phase = "running";
-        const bus = this.device.instrumentation;
-        if (bus.active) {
-          bus.emit({
-            type: "callback.started",
-            time: this.device.clock.now(),
-            callback: cb.id,
-            stream: cb.streamId,
-            ...(cb.label === undefined ? {} : { label: cb.label }),
-          });
-        }
+        this.#emitCallback("callback.started", cb, undefined);
         return runAsCallback(cb.fn);
       },
       done: (outcome) => this.#finishCallback(cb, outcome, false),
@@ -785,17 +768,7 @@ export class Engine {
     const stats = this.#stats.callbacks;
     stats.released++;
     if (outcome.ok) stats.succeeded++;
-    const bus = this.device.instrumentation;
-    if (bus.active) {
-      bus.emit({
-        type: "callback.finished",
-        time: this.device.clock.now(),
-        callback: cb.id,
-        stream: cb.streamId,
-        status: outcome.ok ? "ok" : discarded ? "aborted" : "error",
-        ...(cb.label === undefined ? {} : { label: cb.label }),
-      });
-    }
+    this.#emitCallback("callback.finished", cb, outcome.ok ? "ok" : discarded ? "aborted" : "error");
     if (!outcome.ok && !discarded) {
       const name = cb.label === undefined ? `host callback ${cb.id}` : `host callback "${cb.label}"`;
       this.#fail(
@@ -836,8 +809,7 @@ export class Engine {
     const handle = this.events.issue(ev, (o, s, g) => new StreamEvent(o, s, g, this, ev));
     ev.handle = handle;
     this.#stats.events.succeeded++;
-    const bus = this.device.instrumentation;
-    if (bus.active) bus.emit({ type: "event.created", time: this.device.clock.now(), event: ev.id });
+    this.#emitEvent("event.created", ev, undefined, undefined);
     return handle;
   }
 
@@ -888,16 +860,7 @@ export class Engine {
     ev.lastStreamId = rec.id;
     ev.pendingRecords++;
     ev.pendingOps++;
-    const bus = this.device.instrumentation;
-    if (bus.active) {
-      bus.emit({
-        type: "event.recorded",
-        time: this.device.clock.now(),
-        event: ev.id,
-        stream: rec.id,
-        value,
-      });
-    }
+    this.#emitEvent("event.recorded", ev, rec.id, value);
     this.#refresh(rec);
   }
 
@@ -946,10 +909,7 @@ export class Engine {
       if (ev.futureWaiters === undefined) ev.futureWaiters = [];
       ev.futureWaiters.push(fw);
     }
-    const bus = this.device.instrumentation;
-    if (bus.active) {
-      bus.emit({ type: "event.waited", time: this.device.clock.now(), event: ev.id, stream: rec.id, value });
-    }
+    this.#emitEvent("event.waited", ev, rec.id, value);
     this.#refresh(rec);
   }
 
@@ -1054,8 +1014,7 @@ export class Engine {
     const ev = this.events.remove(handle, "event");
     ev.handle = undefined;
     ev.destroyed = true;
-    const bus = this.device.instrumentation;
-    if (bus.active) bus.emit({ type: "event.destroyed", time: this.device.clock.now(), event: ev.id });
+    this.#emitEvent("event.destroyed", ev, undefined, undefined);
     this.#maybeFreeEvent(ev);
   }
 
@@ -1071,6 +1030,40 @@ export class Engine {
       }
       ev.counter = undefined;
     }
+  }
+
+  #emitCallback(
+    type: "callback.enqueued" | "callback.started" | "callback.finished",
+    cb: CallbackRecord,
+    status: OpStatus | undefined,
+  ): void {
+    const bus = this.device.instrumentation;
+    if (!bus.active) return;
+    bus.emit({
+      type,
+      time: this.device.clock.now(),
+      callback: cb.id,
+      stream: cb.streamId,
+      ...(cb.label === undefined ? {} : { label: cb.label }),
+      ...(status === undefined ? {} : { status }),
+    });
+  }
+
+  #emitEvent(
+    type: "event.created" | "event.recorded" | "event.waited" | "event.destroyed",
+    ev: EventRecord,
+    stream: number | undefined,
+    value: number | undefined,
+  ): void {
+    const bus = this.device.instrumentation;
+    if (!bus.active) return;
+    bus.emit({
+      type,
+      time: this.device.clock.now(),
+      event: ev.id,
+      ...(stream === undefined ? {} : { stream }),
+      ...(value === undefined ? {} : { value }),
+    });
   }
 
   // ---- memory -------------------------------------------------------------------------------
