@@ -86,19 +86,19 @@ export class Stream extends Handle {
   /** Queues a kernel launch (its inputs and outputs declared, as core checks them). */
   launch(kernel: StreamKernelSpec): void {
     const rec = this.#live();
-    this.#engine.submit(rec, this.#engine.kernelSpec(kernel), "Stream.launch");
+    this.#engine.submit(rec, this.#engine.opSpec(kernel, "kernel"), "Stream.launch");
   }
 
   /** Queues a copy (direction from the operands: host view or device buffer on each side). */
   copy(spec: StreamCopySpec): void {
     const rec = this.#live();
-    this.#engine.submit(rec, this.#engine.copySpec(spec), "Stream.copy");
+    this.#engine.submit(rec, this.#engine.opSpec(spec, "copy"), "Stream.copy");
   }
 
   /** Queues a fill of device memory with a byte value. */
   fill(spec: StreamFillSpec): void {
     const rec = this.#live();
-    this.#engine.submit(rec, this.#engine.fillSpec(spec), "Stream.fill");
+    this.#engine.submit(rec, this.#engine.opSpec(spec, "fill"), "Stream.fill");
   }
 
   /**

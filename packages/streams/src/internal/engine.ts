@@ -1,14 +1,11 @@
 import {
-  type CopySpec,
   type CounterHandle,
   check,
   type Device,
   type DeviceBuffer,
-  type FillSpec,
   HandleTable,
   type HostExecutor,
   type HostTaskOutcome,
-  type KernelSpec,
   NpuError,
   NpuTypeError,
   type OpCompletion,
@@ -156,6 +153,7 @@ export class Engine {
     this.#stats.streams.created++;
     const rec = this.#acquireRecord(device, backendPriority);
     rec.id = ++this.#streamIds;
+    if (rec.state === "DESTROYED") this.transition(rec, "reuse");
     rec.priority = priority;
     rec.failureMode = failureMode;
     rec.abortTarget = rec.enqueued;
@@ -184,7 +182,8 @@ export class Engine {
       const rec = new StreamRecord(d, backendPriority);
       this.#used[d]!++;
       this.#acquireQueue(rec);
-      rec.state = "DESTROYED";
+      // Never handed out, so nobody hears of it: the reducer still decides the state.
+      rec.state = reduceStreamState(rec.state, "destroy");
       this.#poolPush(rec);
       added++;
     }
@@ -198,7 +197,6 @@ export class Engine {
       const rec = list.pop()!;
       this.#pooled--;
       this.#reused++;
-      this.transition(rec, "reuse");
       return rec;
     }
     const limit = this.device.info(device).maxQueues;
@@ -386,27 +384,15 @@ export class Engine {
   }
 
   submit(rec: StreamRecord, spec: OpSpec, api: string): void {
-    const queue = this.#queueForWork(rec, api);
-    this.device.enqueue(queue, spec);
-    this.#load[rec.device]!++;
-    rec.enqueued++;
+    this.#enqueue(rec, this.#queueForWork(rec, api), spec);
     const state = rec.state;
     if (state === "READY" || state === "COMPLETED") this.transition(rec, "submit");
   }
 
-  kernelSpec(spec: unknown): KernelSpec {
-    const s = check.options(spec as object, "kernel") as Record<string, unknown>;
-    return s.kind === "kernel" ? (s as unknown as KernelSpec) : ({ ...s, kind: "kernel" } as KernelSpec);
-  }
-
-  copySpec(spec: unknown): CopySpec {
-    const s = check.options(spec as object, "copy") as Record<string, unknown>;
-    return s.kind === "copy" ? (s as unknown as CopySpec) : ({ ...s, kind: "copy" } as CopySpec);
-  }
-
-  fillSpec(spec: unknown): FillSpec {
-    const s = check.options(spec as object, "fill") as Record<string, unknown>;
-    return s.kind === "fill" ? (s as unknown as FillSpec) : ({ ...s, kind: "fill" } as FillSpec);
+  /** Core's op spec for a stream op given with or without its `kind`. */
+  opSpec<K extends "kernel" | "copy" | "fill">(spec: unknown, kind: K): Extract<OpSpec, { kind: K }> {
+    const s = check.options(spec as object, kind) as Record<string, unknown>;
+    return (s.kind === kind ? s : { ...s, kind }) as unknown as Extract<OpSpec, { kind: K }>;
   }
 
   query(rec: StreamRecord): "complete" | "not-ready" {
@@ -535,18 +521,12 @@ export class Engine {
   destroyStream(handle: Stream, options: { force?: boolean } | undefined): Promise<void> {
     assertNotInCallback("Stream.destroy");
     const opts = check.options(options, "destroy options");
-    const force = opts.force === undefined ? false : opts.force === true;
+    const force = opts.force === undefined ? false : opts.force;
+    if (typeof force !== "boolean") throw new NpuTypeError("force must be a boolean");
     const rec = this.streams.remove(handle, "stream");
     rec.handle = undefined;
     const stream = rec.id;
-    if (force && rec.completed < rec.enqueued) {
-      rec.abortTarget = rec.enqueued;
-      if (rec.queue !== undefined) this.device.abortQueue(rec.queue);
-      this.#rejectWaiters(
-        rec,
-        new NpuError("STREAM_ABORT", `stream ${stream} was force-destroyed`, { details: { stream } }),
-      );
-    }
+    if (force && rec.completed < rec.enqueued) this.#abortRecord(rec, `stream ${stream} was force-destroyed`);
     this.transition(rec, "destroy");
     this.#stats.streams.released++;
     const bus = this.device.instrumentation;
