@@ -44,6 +44,7 @@ import {
   type SpecialOp,
   StreamRecord,
 } from "./records.js";
+import { StreamPool } from "./stream-pool.js";
 import { type Done, removeFrom, timedWait } from "./timed-wait.js";
 
 /** The resolved options the engine runs with. */
@@ -87,11 +88,7 @@ export class Engine {
   readonly draining = new Set<StreamRecord>();
 
   readonly #owner = {};
-  readonly #pool = new Map<number, StreamRecord[]>();
-  readonly #poolBound: number;
-  #pooled = 0;
-  /** Per device: hardware queues reserved (live, draining and pooled streams). */
-  readonly #used: number[];
+  readonly #pool: StreamPool;
   /** Per device: ops enqueued and not completed, for least-loaded choice. */
   readonly #load: number[];
   /** Per device: the stored error once the device stopped (stop-on-failure or a sticky error). */
@@ -109,7 +106,6 @@ export class Engine {
   #eventIds = 0;
   #callbackIds = 0;
   #created = 0;
-  #reused = 0;
   #peak = 0;
   #closed = false;
 
@@ -117,11 +113,10 @@ export class Engine {
     this.device = device;
     this.behaviours = options.behaviours;
     this.executor = options.executor ?? new FifoHostExecutor();
-    this.#poolBound = options.poolBound;
     this.streams = new HandleTable(this.#owner, "stream");
     this.events = new HandleTable(this.#owner, "event");
     const n = device.deviceCount;
-    this.#used = new Array<number>(n).fill(0);
+    this.#pool = new StreamPool(n, options.poolBound, (rec) => this.#freeRecord(rec));
     this.#load = new Array<number>(n).fill(0);
     this.#stopped = new Array<NpuError | undefined>(n).fill(undefined);
     this.#stopMode = new Array<boolean>(n).fill(false);
@@ -177,63 +172,28 @@ export class Engine {
     const backendPriority = this.#backendPriority(this.#userPriority(priority));
     const d = check.integer(device, "device index", 0, this.device.deviceCount - 1);
     let added = 0;
-    for (let i = 0; i < count && this.#pooled < this.#poolBound; i++) {
-      if (this.#used[d]! >= this.device.info(d).maxQueues) break;
+    for (let i = 0; i < count && this.#pool.hasRoom; i++) {
+      if (this.#pool.held(d) >= this.device.info(d).maxQueues) break;
       const rec = new StreamRecord(d, backendPriority);
-      this.#used[d]!++;
+      this.#pool.reserve(d, Number.POSITIVE_INFINITY);
       this.#acquireQueue(rec);
       // Never handed out, so nobody hears of it: the reducer still decides the state.
       rec.state = reduceStreamState(rec.state, "destroy");
-      this.#poolPush(rec);
+      this.#pool.put(rec);
       added++;
     }
     return added;
   }
 
   #acquireRecord(device: number, backendPriority: number): StreamRecord {
-    const key = poolKey(device, backendPriority);
-    const list = this.#pool.get(key);
-    if (list !== undefined && list.length > 0) {
-      const rec = list.pop()!;
-      this.#pooled--;
-      this.#reused++;
-      return rec;
-    }
-    const limit = this.device.info(device).maxQueues;
-    if (this.#used[device]! >= limit && !this.#evictPooled(device)) {
-      throw new NpuError(
-        "NO_STREAM_RESOURCE",
-        `device ${device} has no free stream: ${this.#used[device]} of its ${limit} are in use`,
-        { details: { device, limit } },
-      );
-    }
-    this.#used[device]!++;
+    const pooled = this.#pool.take(device, backendPriority);
+    if (pooled !== undefined) return pooled;
+    this.#pool.reserve(device, this.device.info(device).maxQueues);
     return new StreamRecord(device, backendPriority);
   }
 
-  #poolPush(rec: StreamRecord): void {
-    const key = poolKey(rec.device, rec.backendPriority);
-    let list = this.#pool.get(key);
-    if (list === undefined) {
-      list = [];
-      this.#pool.set(key, list);
-    }
-    list.push(rec);
-    this.#pooled++;
-  }
-
-  #evictPooled(device: number): boolean {
-    for (const [key, list] of this.#pool) {
-      if (Math.floor(key / 65536) !== device || list.length === 0) continue;
-      this.#freeRecord(list.pop()!);
-      this.#pooled--;
-      return true;
-    }
-    return false;
-  }
-
   #freeRecord(rec: StreamRecord): void {
-    this.#used[rec.device]!--;
+    this.#pool.release(rec);
     try {
       if (rec.queue !== undefined) this.device.destroyQueue(rec.queue);
       if (rec.callbackCounter !== undefined) this.device.destroyCounter(rec.callbackCounter);
@@ -261,7 +221,7 @@ export class Engine {
       for (let d = 1; d < this.#load.length; d++) {
         const a = this.#load[d]!;
         const b = this.#load[best]!;
-        if (a < b || (a === b && this.#used[d]! < this.#used[best]!)) best = d;
+        if (a < b || (a === b && this.#pool.held(d) < this.#pool.held(best))) best = d;
       }
       return best;
     }
@@ -546,8 +506,7 @@ export class Engine {
     rec.futureWaits = undefined;
     rec.waiters = undefined;
     rec.specials = undefined;
-    if (rec.queue !== undefined && !this.#closed && this.#pooled < this.#poolBound) this.#poolPush(rec);
-    else this.#freeRecord(rec);
+    if (rec.queue === undefined || this.#closed || !this.#pool.put(rec)) this.#freeRecord(rec);
     const released = rec.onReleased;
     rec.onReleased = undefined;
     released?.();
@@ -1074,15 +1033,15 @@ export class Engine {
   // ---- reports ------------------------------------------------------------------------------
 
   stats(): StreamPoolStats {
-    let queues = this.#pooled;
+    let queues = this.#pool.size;
     for (const [, rec] of this.streams.entries()) if (rec.queue !== undefined) queues++;
     for (const rec of this.draining) if (rec.queue !== undefined) queues++;
     return {
       created: this.#created,
       active: this.streams.size,
-      pooled: this.#pooled,
+      pooled: this.#pool.size,
       peak: this.#peak,
-      reused: this.#reused,
+      reused: this.#pool.reused,
       draining: this.draining.size,
       queues,
     };
@@ -1117,15 +1076,9 @@ export class Engine {
     for (const h of live) this.destroyStream(h, { force: true }).catch(NOOP);
     for (const [h] of [...this.events.entries()]) this.destroyEvent(h);
     this.#closed = true;
-    for (const list of this.#pool.values()) for (const rec of list) this.#freeRecord(rec);
     this.#pool.clear();
-    this.#pooled = 0;
     return report;
   }
-}
-
-function poolKey(device: number, backendPriority: number): number {
-  return device * 65536 + (backendPriority & 0xffff);
 }
 
 function without<T>(list: T[] | undefined, item: T): T[] | undefined {
