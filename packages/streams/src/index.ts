@@ -27,6 +27,7 @@
  * @packageDocumentation
  */
 
+export type { CallbackContext } from "./callback-context.js";
 export { FifoHostExecutor, type FifoHostExecutorOptions } from "./fifo-host-executor.js";
 export { PROFILES, type ProfileBehaviours, type RuntimeProfile } from "./profile.js";
 export type {

@@ -58,6 +58,8 @@ export type DeadlockReason =
   | "producer-destroyed"
   /** It waits for a record of an event that was destroyed: no record can come any more. */
   | "record-never-comes"
+  /** It waits in a cycle of streams (through event waits, host callbacks' waits and the serial executor). */
+  | "cycle"
   /** It waits, directly or through others, on streams that are blocked forever. */
   | "waits-on-deadlocked";
 

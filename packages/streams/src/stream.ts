@@ -1,4 +1,5 @@
 import { type CopySpec, type FillSpec, Handle, type KernelSpec } from "@npurt/core";
+import type { CallbackContext } from "./callback-context.js";
 import type { Engine } from "./internal/engine.js";
 import type { StreamRecord } from "./internal/records.js";
 import type { StreamEvent } from "./stream-event.js";
@@ -127,8 +128,10 @@ export class Stream extends Handle {
    * runtime calls that synchronize or launch work are refused with `NOT_PERMITTED_IN_CALLBACK`
    * (for an async callback: up to its first `await`). If `fn` throws or rejects, the error
    * (`CALLBACK_FAILED`) follows the stream's failure mode and reaches its next synchronize.
+   * `fn` gets a {@link CallbackContext}, whose `waitFor` is the one tracked way for a callback to
+   * wait for device work.
    */
-  launchHostCallback(fn: () => unknown, options?: HostCallbackOptions): void {
+  launchHostCallback(fn: (ctx: CallbackContext) => unknown, options?: HostCallbackOptions): void {
     this.#engine.launchCallback(this.#live(), fn, options);
   }
 

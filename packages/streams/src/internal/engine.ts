@@ -14,6 +14,7 @@ import {
   type QueueHandle,
   RingQueue,
 } from "@npurt/core";
+import type { CallbackContext } from "../callback-context.js";
 import { FifoHostExecutor } from "../fifo-host-executor.js";
 import type { ProfileBehaviours } from "../profile.js";
 import type {
@@ -34,7 +35,7 @@ import type {
 } from "../stream-options.js";
 import { reduceStreamState, type StreamAction } from "../stream-state.js";
 import { assertNotInCallback, runAsCallback } from "./callback-scope.js";
-import { findDeadlocks } from "./deadlocks.js";
+import { findCallbackCycle, findDeadlocks } from "./deadlocks.js";
 import { findFutureCycle } from "./dependency-graph.js";
 import {
   type CallbackRecord,
@@ -86,6 +87,8 @@ export class Engine {
   readonly events: HandleTable<StreamEvent, EventRecord>;
   /** Destroyed streams still finishing their work. */
   readonly draining = new Set<StreamRecord>();
+  /** Host callbacks started and not finished. */
+  readonly runningCallbacks = new Set<CallbackRecord>();
 
   readonly #owner = {};
   readonly #pool: StreamPool;
@@ -638,7 +641,7 @@ export class Engine {
   // ---- host callbacks -----------------------------------------------------------------------
 
   launchCallback(rec: StreamRecord, fn: unknown, options: HostCallbackOptions | undefined): void {
-    const f = check.func<() => unknown>(fn, "host callback");
+    const f = check.func<(ctx: CallbackContext) => unknown>(fn, "host callback");
     const opts = check.options(options, "host callback options");
     const blocking = opts.blocking === undefined ? true : opts.blocking;
     if (typeof blocking !== "boolean") throw new NpuTypeError("blocking must be a boolean");
@@ -656,6 +659,7 @@ export class Engine {
       streamId: rec.id,
       releaseValue: 0,
       phase: "launched",
+      waits: undefined,
     };
     // The marker signal carries no information (value 0 never raises the counter): its
     // completion tells the host that the stream reached the callback.
@@ -690,8 +694,14 @@ export class Engine {
     this.executor.submit({
       run: () => {
         cb.phase = "running";
+        this.runningCallbacks.add(cb);
         this.#emitCallback("callback.started", cb, undefined);
-        return runAsCallback(cb.fn);
+        const ctx: CallbackContext = {
+          stream: cb.streamId,
+          callback: cb.id,
+          waitFor: (event, options) => this.callbackWait(cb, event, options),
+        };
+        return runAsCallback(() => cb.fn(ctx));
       },
       done: (outcome) => this.#finishCallback(cb, outcome, false),
       priority: cb.stream.backendPriority,
@@ -702,6 +712,7 @@ export class Engine {
   #finishCallback(cb: CallbackRecord, outcome: HostTaskOutcome, discarded: boolean): void {
     if (cb.phase === "done") return;
     cb.phase = "done";
+    this.runningCallbacks.delete(cb);
     const rec = cb.stream;
     rec.callbacksPending--;
     const stats = this.#stats.callbacks;
@@ -893,6 +904,72 @@ export class Engine {
     );
   }
 
+  /** {@link CallbackContext.waitFor}: an event wait from inside a callback, known to the dependency checks. */
+  callbackWait(cb: CallbackRecord, event: unknown, options: SynchronizeOptions | undefined): Promise<void> {
+    let evId = 0;
+    return timedWait(
+      this.device.clock,
+      options,
+      (done) => {
+        const ev = this.eventOf(event);
+        evId = ev.id;
+        const value = ev.recordCount;
+        if (value === ev.resetBase) {
+          if (this.behaviours.unrecordedEvent === "error") {
+            throw new NpuError(
+              "INVALID_PARAM",
+              `event ${ev.id} has not been recorded; record it before waiting on it`,
+              {
+                details: { event: ev.id },
+              },
+            );
+          }
+          done(undefined);
+          return undefined;
+        }
+        if (ev.completedValue >= value) {
+          done(undefined);
+          return undefined;
+        }
+        if (ev.pendingRecords === 0 && ev.discarded !== undefined && ev.discarded.value >= value) {
+          throw new NpuError("STREAM_ABORT", `event ${ev.id}: its latest record was discarded`, {
+            details: { event: ev.id },
+          });
+        }
+        const cycle = findCallbackCycle(this, cb, ev, value);
+        if (cycle !== undefined) {
+          const ids = cycle.map((r) => r.id);
+          throw new NpuError(
+            "CYCLE_DEPENDENCY",
+            `host callback ${cb.id} on stream ${cb.streamId} would wait for event ${ev.id}, whose record waits for the callback itself: streams ${ids.join(" → ")} → ${ids[0]}`,
+            { details: { streams: ids, event: ev.id, callback: cb.id } },
+          );
+        }
+        const wait = { event: ev, value };
+        if (cb.waits === undefined) cb.waits = [];
+        cb.waits.push(wait);
+        const waiter = {
+          target: value,
+          done: (error: NpuError | undefined) => {
+            removeFrom(cb.waits, wait);
+            done(error);
+          },
+        };
+        if (ev.waiters === undefined) ev.waiters = [];
+        ev.waiters.push(waiter);
+        return () => removeFrom(cb.waits, wait) && removeFrom(ev.waiters, waiter);
+      },
+      (timeoutMs) =>
+        new NpuError(
+          "EVENT_SYNC_TIMEOUT",
+          `host callback ${cb.id}: event ${evId} did not complete within ${timeoutMs} ms`,
+          {
+            details: { callback: cb.id, timeoutMs },
+          },
+        ),
+    );
+  }
+
   /** Resolves event waiters the event reached; with `error`, rejects those it can no longer reach. */
   #settleEvent(ev: EventRecord, error: NpuError | undefined, all = false): boolean {
     const list = ev.waiters;
@@ -1059,6 +1136,11 @@ export class Engine {
 
   findDeadlocks(): DeadlockReport[] {
     return findDeadlocks(this);
+  }
+
+  /** Whether host callbacks run one at a time in submission order (the default executor, concurrency 1). */
+  get serialExecutor(): boolean {
+    return this.executor instanceof FifoHostExecutor && this.executor.concurrency === 1;
   }
 
   counterValue(counter: CounterHandle | undefined): number {

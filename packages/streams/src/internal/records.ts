@@ -1,4 +1,5 @@
 import type { CounterHandle, NpuError, QueueHandle, RingQueue } from "@npurt/core";
+import type { CallbackContext } from "../callback-context.js";
 import type { Stream } from "../stream.js";
 import type { StreamEvent } from "../stream-event.js";
 import type { FailureMode } from "../stream-options.js";
@@ -32,13 +33,15 @@ export interface FutureWait {
 /** A host callback launched on a stream. */
 export interface CallbackRecord {
   readonly id: number;
-  readonly fn: () => unknown;
+  readonly fn: (ctx: CallbackContext) => unknown;
   readonly blocking: boolean;
   readonly label: string | undefined;
   readonly stream: StreamRecord;
   readonly streamId: number;
   releaseValue: number;
   phase: "launched" | "queued" | "running" | "done";
+  /** Event records the callback waits for through its context, while it does. */
+  waits: { readonly event: EventRecord; readonly value: number }[] | undefined;
 }
 
 /** An op of a stream the engine must act on when it completes (ordinary ops have none). */
