@@ -100,7 +100,11 @@ describe.each(BACKENDS)("events on $name", (factory) => {
     const t0 = device.clock.now();
     const r = await outcome(ev.synchronize({ timeoutMs: 3 }));
     expect((r as { error: NpuError }).error.code).toBe("EVENT_SYNC_TIMEOUT");
-    if (device.clock.mode === "virtual") expect(device.clock.now() - t0).toBe(3_000_000);
+    if (device.clock.mode === "virtual") {
+      // at the timer's instant (plus whatever host-side cost a backend charges for the call)
+      expect(device.clock.now() - t0).toBeGreaterThanOrEqual(3_000_000);
+      expect(device.clock.now() - t0).toBeLessThan(3_100_000);
+    }
     await expect(ev.synchronize({ timeoutMs: -2 })).rejects.toMatchObject({ code: "INVALID_PARAM" });
     s.abort();
     await expect(ev.synchronize()).rejects.toMatchObject({ code: "STREAM_ABORT" });

@@ -54,7 +54,11 @@ describe.each(BACKENDS)("stream ops on $name", (factory) => {
     const r = await outcome(s.synchronize({ timeoutMs: 5 }));
     expect(r.ok).toBe(false);
     expect(NpuError.isInstance((r as { error: unknown }).error, "STREAM_SYNC_TIMEOUT")).toBe(true);
-    if (device.clock.mode === "virtual") expect(device.clock.now() - t0).toBe(5_000_000);
+    if (device.clock.mode === "virtual") {
+      // at the timer's instant (plus whatever host-side cost a backend charges for the call)
+      expect(device.clock.now() - t0).toBeGreaterThanOrEqual(5_000_000);
+      expect(device.clock.now() - t0).toBeLessThan(5_100_000);
+    }
     expect(s.state).toBe("RUNNING");
     s.abort();
     await s.synchronize();
