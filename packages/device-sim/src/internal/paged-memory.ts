@@ -1,0 +1,107 @@
+/** Bytes per backing page: device memory costs host memory one page at a time, on first write. */
+export const PAGE_BYTES = 64 * 1024;
+
+/**
+ * The contents of every device's memory, backed lazily: a page gets a host `Uint8Array` only
+ * when something writes to it, and unwritten memory reads as zeros. So a 64 GiB device costs
+ * nothing until a program writes into it.
+ */
+export class PagedMemory {
+  readonly #pages = new Map<number, Uint8Array>();
+
+  /** Pages currently backed by host memory. */
+  get backedPages(): number {
+    return this.#pages.size;
+  }
+
+  /** Copies `length` bytes from `address` into `out` (from `outOffset`). */
+  readInto(address: number, length: number, out: Uint8Array, outOffset = 0): void {
+    let done = 0;
+    while (done < length) {
+      const at = address + done;
+      const index = Math.floor(at / PAGE_BYTES);
+      const offset = at - index * PAGE_BYTES;
+      const n = Math.min(length - done, PAGE_BYTES - offset);
+      const page = this.#pages.get(index);
+      if (page === undefined) out.fill(0, outOffset + done, outOffset + done + n);
+      else out.set(page.subarray(offset, offset + n), outOffset + done);
+      done += n;
+    }
+  }
+
+  /** A fresh copy of `length` bytes at `address`. */
+  read(address: number, length: number): Uint8Array {
+    const out = new Uint8Array(length);
+    this.readInto(address, length, out);
+    return out;
+  }
+
+  /** Writes `data` at `address`, backing the pages it touches. */
+  write(address: number, data: Uint8Array): void {
+    let done = 0;
+    const length = data.length;
+    while (done < length) {
+      const at = address + done;
+      const index = Math.floor(at / PAGE_BYTES);
+      const offset = at - index * PAGE_BYTES;
+      const n = Math.min(length - done, PAGE_BYTES - offset);
+      this.page(index).set(data.subarray(done, done + n), offset);
+      done += n;
+    }
+  }
+
+  /** Sets `length` bytes at `address` to `value`; zero-filling unbacked pages backs nothing. */
+  fill(address: number, length: number, value: number): void {
+    let done = 0;
+    while (done < length) {
+      const at = address + done;
+      const index = Math.floor(at / PAGE_BYTES);
+      const offset = at - index * PAGE_BYTES;
+      const n = Math.min(length - done, PAGE_BYTES - offset);
+      if (value !== 0 || this.#pages.has(index)) this.page(index).fill(value, offset, offset + n);
+      done += n;
+    }
+  }
+
+  /**
+   * A `Float32Array` viewing `[address, address + length)` directly, when the range lies in one
+   * page and is 4-byte aligned; `undefined` otherwise (the caller then works on a copy).
+   * `back` decides whether an unbacked page is backed (for writes) or a zero copy returned.
+   */
+  directView(address: number, length: number, back: boolean): Float32Array | undefined {
+    const index = Math.floor(address / PAGE_BYTES);
+    const offset = address - index * PAGE_BYTES;
+    if (offset + length > PAGE_BYTES || address % 4 !== 0) return undefined;
+    let page = this.#pages.get(index);
+    if (page === undefined) {
+      if (!back) return new Float32Array(length / 4);
+      page = this.page(index);
+    }
+    return new Float32Array(page.buffer, page.byteOffset + offset, length / 4);
+  }
+
+  /** Drops the pages that lie wholly inside `[address, address + length)`. */
+  discard(address: number, length: number): void {
+    const first = Math.ceil(address / PAGE_BYTES);
+    const end = Math.floor((address + length) / PAGE_BYTES);
+    if (end - first > this.#pages.size) {
+      for (const index of this.#pages.keys()) if (index >= first && index < end) this.#pages.delete(index);
+    } else {
+      for (let index = first; index < end; index++) this.#pages.delete(index);
+    }
+  }
+
+  /** Releases every page. */
+  clear(): void {
+    this.#pages.clear();
+  }
+
+  page(index: number): Uint8Array {
+    let page = this.#pages.get(index);
+    if (page === undefined) {
+      page = new Uint8Array(PAGE_BYTES);
+      this.#pages.set(index, page);
+    }
+    return page;
+  }
+}

@@ -1,0 +1,117 @@
+import type { DeviceOp, OpFailure } from "@npurt/core";
+import type { DeviceState, Resource } from "./device-state.js";
+
+/** Queue states. Plain numbers: the engine compares them on every event. */
+export const IDLE = 0;
+/** The head op waits for its host enqueue time (an event in the heap at `at`). */
+export const PENDING = 1;
+/** The head op sits in a resource's ready heap. */
+export const READY = 2;
+/** The head op runs; its completion event is in the heap at `at`. */
+export const RUNNING = 3;
+/** The head op is a wait on a counter that has not reached its value. */
+export const BLOCKED = 4;
+/** The head op is a hung kernel: it holds its cores and has no completion event. */
+export const HUNG = 5;
+
+/** Tells event-heap items apart without `instanceof`. */
+export const QUEUE_EVENT = 0;
+
+/**
+ * A hardware queue: its ops in a ring of parallel arrays (the op, its id, the host time it was
+ * enqueued at), so a pending op costs three slots and no wrapper object. Only the queue (not
+ * each op) enters the event heap and the ready heaps.
+ */
+export class SimQueue {
+  readonly eventKind = QUEUE_EVENT;
+  readonly id: number;
+  readonly device: DeviceState;
+  readonly priority: number;
+  state = IDLE;
+  /** Time of this queue's live event (PENDING: ready time, RUNNING: end time). */
+  at = 0;
+  /** Ready-heap entries invalidated by an abort; they come out before any live entry. */
+  staleReady = 0;
+  /** Ops with an ordinal below this are aborted when they reach the head. */
+  abortBefore = 0;
+  /** Ordinal of the head op (ops completed so far). */
+  completed = 0;
+  /** The counter a BLOCKED head waits on. */
+  blockedOn = 0;
+  runStart = 0;
+  runUnits = 0;
+  runResource: Resource | undefined = undefined;
+  runFailure: OpFailure | undefined = undefined;
+
+  #ops: (DeviceOp | undefined)[];
+  #opIds: Float64Array;
+  #readyAt: Float64Array;
+  #head = 0;
+  #size = 0;
+  #mask: number;
+
+  constructor(id: number, device: DeviceState, priority: number) {
+    this.id = id;
+    this.device = device;
+    this.priority = priority;
+    this.#ops = new Array(8);
+    this.#opIds = new Float64Array(8);
+    this.#readyAt = new Float64Array(8);
+    this.#mask = 7;
+  }
+
+  get size(): number {
+    return this.#size;
+  }
+
+  /** Ordinal one past the last enqueued op. */
+  get enqueued(): number {
+    return this.completed + this.#size;
+  }
+
+  push(op: DeviceOp, opId: number, readyAt: number): void {
+    if (this.#size > this.#mask) this.#grow();
+    const i = (this.#head + this.#size) & this.#mask;
+    this.#ops[i] = op;
+    this.#opIds[i] = opId;
+    this.#readyAt[i] = readyAt;
+    this.#size++;
+  }
+
+  headOp(): DeviceOp {
+    return this.#ops[this.#head]!;
+  }
+
+  headOpId(): number {
+    return this.#opIds[this.#head]!;
+  }
+
+  headReadyAt(): number {
+    return this.#readyAt[this.#head]!;
+  }
+
+  shift(): void {
+    this.#ops[this.#head] = undefined;
+    this.#head = (this.#head + 1) & this.#mask;
+    this.#size--;
+    this.completed++;
+  }
+
+  #grow(): void {
+    const capacity = (this.#mask + 1) * 2;
+    const ops: (DeviceOp | undefined)[] = new Array(capacity);
+    const ids = new Float64Array(capacity);
+    const ready = new Float64Array(capacity);
+    for (let k = 0; k < this.#size; k++) {
+      const i = (this.#head + k) & this.#mask;
+      ops[k] = this.#ops[i];
+      ids[k] = this.#opIds[i]!;
+      ready[k] = this.#readyAt[i]!;
+    }
+    this.#ops = ops;
+    this.#opIds = ids;
+    this.#readyAt = ready;
+    this.#head = 0;
+    this.#mask = capacity - 1;
+  }
+}
