@@ -1,6 +1,6 @@
-import { PriorityHeap } from "@npurt/core";
 import type { DeviceFigures } from "../presets.js";
 import type { HbmAllocator } from "./hbm-allocator.js";
+import { ReadyQueues } from "./ready-queues.js";
 import type { SimQueue } from "./sim-queue.js";
 
 /**
@@ -10,7 +10,7 @@ import type { SimQueue } from "./sim-queue.js";
 export class Resource {
   readonly total: number;
   free: number;
-  readonly ready = new PriorityHeap<SimQueue>(16);
+  readonly ready = new ReadyQueues(8);
   /** Whether it is on the engine's list of resources to dispatch at the end of this instant. */
   dirty = false;
 

@@ -121,6 +121,7 @@ export class SimBackend implements SimulatedNpu {
   #now = 0;
   /** Host time: what `clock.now()` returns. */
   #host = 0;
+  #dirtyCount = 0;
   #woken = false;
   #timerFired = false;
   #scheduled = false;
@@ -403,7 +404,7 @@ export class SimBackend implements SimulatedNpu {
           if (this.#wake.length > 0) this.#drainWakes(t);
           if (this.#closed) return;
         } while (events.size > 0 && events.peekPriority() === t);
-        if (this.#dirty.length > 0) this.#dispatch(t);
+        if (this.#dirtyCount > 0) this.#dispatch(t);
         if (this.#closed) return;
       } while (events.size > 0 && events.peekPriority() === t);
       if (this.#woken || this.#timerFired) {
@@ -434,16 +435,23 @@ export class SimBackend implements SimulatedNpu {
     return true;
   }
 
+  #markDirty(res: Resource): void {
+    if (res.dirty) return;
+    res.dirty = true;
+    this.#dirty[this.#dirtyCount++] = res;
+  }
+
   #drainWakes(t: number): void {
     const wake = this.#wake;
     for (let i = 0; i < wake.length; i++) this.#advance(wake[i]!, t);
-    wake.length = 0;
+    wake.splice(0);
   }
 
   /** Hands free units to ready queues, in (priority, readiness) order, at instant `t`. */
   #dispatch(t: number): void {
     const list = this.#dirty;
-    for (let i = 0; i < list.length; i++) {
+    // The list may grow while we go: a lost device's queue advances into another resource.
+    for (let i = 0; i < this.#dirtyCount; i++) {
       const res = list[i]!;
       res.dirty = false;
       const ready = res.ready;
@@ -478,7 +486,7 @@ export class SimBackend implements SimulatedNpu {
         this.#start(q, op, res, units, t);
       }
     }
-    list.length = 0;
+    this.#dirtyCount = 0;
   }
 
   #start(q: SimQueue, op: DeviceOp, res: Resource, units: number, t: number): void {
@@ -486,12 +494,16 @@ export class SimBackend implements SimulatedNpu {
     q.runResource = res;
     q.runUnits = units;
     q.runStart = t;
-    let d: number;
-    try {
-      d = this.#duration(op, q);
-    } catch (error) {
-      d = 0;
-      q.runFailure = failureOf(error, "the kernel's cost function threw");
+    let d = 0;
+    const stated = op.kind === "kernel" ? op.cost?.durationNs : undefined;
+    if (stated !== undefined) {
+      d = Math.ceil(stated);
+    } else {
+      try {
+        d = this.#duration(op, q);
+      } catch (error) {
+        q.runFailure = failureOf(error, "the kernel's cost function threw");
+      }
     }
     if (op.kind === "kernel" && this.#kernelFaults.length > 0) {
       const fault = this.#kernelFault(op, q.device.index);
@@ -511,11 +523,8 @@ export class SimBackend implements SimulatedNpu {
   #duration(op: DeviceOp, q: SimQueue): number {
     const f = q.device.figures;
     switch (op.kind) {
-      case "kernel": {
-        const cost = op.cost;
-        if (cost !== undefined && cost.durationNs !== undefined) return Math.ceil(cost.durationNs);
+      case "kernel":
         return this.#roofline(op, q);
-      }
       case "copy": {
         const bytes = op.direction === "h2d" ? op.dst.bytes : op.src.bytes;
         const bw =
@@ -581,17 +590,16 @@ export class SimBackend implements SimulatedNpu {
   #finish(q: SimQueue, t: number): void {
     const res = q.runResource!;
     res.free += q.runUnits;
-    if (res.ready.size > 0 && !res.dirty) {
-      res.dirty = true;
-      this.#dirty.push(res);
-    }
+    if (res.ready.size > 0) this.#markDirty(res);
     q.runResource = undefined;
     q.state = ADVANCING;
     let failure = q.runFailure;
     q.runFailure = undefined;
     if (failure === undefined) {
+      const op = q.headOp();
       if (q.device.lost) failure = lost(q.device.index);
-      else failure = this.#effect(q.headOp());
+      // Timing-only kernels have no effect (names were checked by createDevice).
+      else if (op.kind !== "kernel" || this.#computeKernels) failure = this.#effect(op);
     }
     this.#complete(q, failure, q.runStart, t);
     this.#advance(q, t);
@@ -669,11 +677,8 @@ export class SimBackend implements SimulatedNpu {
           res = dev.d2d;
       }
       q.state = READY;
-      res.ready.push(q, q.priority);
-      if (!res.dirty) {
-        res.dirty = true;
-        this.#dirty.push(res);
-      }
+      res.ready.push(q);
+      this.#markDirty(res);
       return;
     }
     q.state = IDLE;
@@ -736,10 +741,7 @@ export class SimBackend implements SimulatedNpu {
       }
     }
     for (const res of [dev.compute, dev.h2d, dev.d2h, dev.d2d]) {
-      if (res.ready.size > 0 && !res.dirty) {
-        res.dirty = true;
-        this.#dirty.push(res);
-      }
+      if (res.ready.size > 0) this.#markDirty(res);
     }
   }
 
@@ -748,10 +750,7 @@ export class SimBackend implements SimulatedNpu {
     const res = q.runResource!;
     res.free += q.runUnits;
     q.runResource = undefined;
-    if (res.ready.size > 0 && !res.dirty) {
-      res.dirty = true;
-      this.#dirty.push(res);
-    }
+    if (res.ready.size > 0) this.#markDirty(res);
   }
 
   #action(at: number, run: (time: number) => void): void {

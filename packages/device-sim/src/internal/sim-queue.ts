@@ -18,8 +18,8 @@ export const HUNG = 5;
 export const QUEUE_EVENT = 0;
 
 /**
- * A hardware queue: its ops in a ring of parallel arrays (the op, its id, the host time it was
- * enqueued at), so a pending op costs three slots and no wrapper object. Only the queue (not
+ * A hardware queue: its ops in a ring (the op, plus its id and the host time it was enqueued at
+ * in a typed array), so a pending op costs three slots and no wrapper object. Only the queue (not
  * each op) enters the event heap and the ready heaps.
  */
 export class SimQueue {
@@ -44,8 +44,8 @@ export class SimQueue {
   runFailure: OpFailure | undefined = undefined;
 
   #ops: (DeviceOp | undefined)[];
-  #opIds: Float64Array;
-  #readyAt: Float64Array;
+  /** `[opId, readyAt]` per slot, interleaved so one cache line serves both. */
+  #meta: Float64Array;
   #head = 0;
   #size = 0;
   #mask: number;
@@ -55,8 +55,7 @@ export class SimQueue {
     this.device = device;
     this.priority = priority;
     this.#ops = new Array(8);
-    this.#opIds = new Float64Array(8);
-    this.#readyAt = new Float64Array(8);
+    this.#meta = new Float64Array(16);
     this.#mask = 7;
   }
 
@@ -73,8 +72,8 @@ export class SimQueue {
     if (this.#size > this.#mask) this.#grow();
     const i = (this.#head + this.#size) & this.#mask;
     this.#ops[i] = op;
-    this.#opIds[i] = opId;
-    this.#readyAt[i] = readyAt;
+    this.#meta[2 * i] = opId;
+    this.#meta[2 * i + 1] = readyAt;
     this.#size++;
   }
 
@@ -83,11 +82,11 @@ export class SimQueue {
   }
 
   headOpId(): number {
-    return this.#opIds[this.#head]!;
+    return this.#meta[2 * this.#head]!;
   }
 
   headReadyAt(): number {
-    return this.#readyAt[this.#head]!;
+    return this.#meta[2 * this.#head + 1]!;
   }
 
   shift(): void {
@@ -100,17 +99,15 @@ export class SimQueue {
   #grow(): void {
     const capacity = (this.#mask + 1) * 2;
     const ops: (DeviceOp | undefined)[] = new Array(capacity);
-    const ids = new Float64Array(capacity);
-    const ready = new Float64Array(capacity);
+    const meta = new Float64Array(2 * capacity);
     for (let k = 0; k < this.#size; k++) {
       const i = (this.#head + k) & this.#mask;
       ops[k] = this.#ops[i];
-      ids[k] = this.#opIds[i]!;
-      ready[k] = this.#readyAt[i]!;
+      meta[2 * k] = this.#meta[2 * i]!;
+      meta[2 * k + 1] = this.#meta[2 * i + 1]!;
     }
     this.#ops = ops;
-    this.#opIds = ids;
-    this.#readyAt = ready;
+    this.#meta = meta;
     this.#head = 0;
     this.#mask = capacity - 1;
   }
