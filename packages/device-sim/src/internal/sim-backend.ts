@@ -550,6 +550,9 @@ export class SimBackend implements SimulatedNpu {
         params: op.params ?? EMPTY_PARAMS,
         blockDim: op.blockDim,
       });
+      if (stated.durationNs !== undefined && flops === undefined && bytes === undefined) {
+        return Math.ceil(stated.durationNs);
+      }
       flops ??= stated.flops;
       bytes ??= stated.bytes;
     }

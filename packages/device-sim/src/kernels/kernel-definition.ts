@@ -43,8 +43,9 @@ export interface KernelDefinition {
   /** Computes the outputs; omitted for kernels that only take time. Skipped in timing-only mode. */
   readonly compute?: (context: KernelContext) => void;
   /**
-   * The work the kernel does, which the roofline cost model turns into a duration. Fields the
-   * launch states in its own `cost` win. Default: no flops, and the bytes of every operand.
+   * The work the kernel does (`flops`, `bytes`), which the roofline cost model turns into a
+   * duration, or its `durationNs` outright. Fields the launch states in its own `cost` win.
+   * Default: no flops, and the bytes of every operand.
    */
   readonly cost?: (info: KernelCostInfo) => KernelCost;
 }
