@@ -122,7 +122,12 @@ if (python === undefined) {
 // Warm the JIT on a small instance of the same model.
 await runOnce(100, 100, durations(100, 100));
 
-const sizes = quick ? [[100, 1000, 1]] : [[100, 1000, 5], [1000, 1000, 3]];
+const sizes = quick
+  ? [[100, 1000, 1]]
+  : [
+      [100, 1000, 5],
+      [1000, 1000, 3],
+    ];
 for (const [n, m, runs] of sizes) {
   const key = `${n}x${m}`;
   const durs = durations(n, m);
@@ -149,7 +154,9 @@ for (const [n, m, runs] of sizes) {
       if (s.makespan !== makespan) throw new Error(`SimPy makespan ${s.makespan} differs from ${makespan}`);
     }
     peer = median(simpyRuns.map((s) => s.kernels_per_sec));
-    console.log(`${key}: SimPy ${simpyRuns[0].version}: ${Math.round(peer)} kernels/s, makespan ${simpyRuns[0].makespan}`);
+    console.log(
+      `${key}: SimPy ${simpyRuns[0].version}: ${Math.round(peer)} kernels/s, makespan ${simpyRuns[0].makespan}`,
+    );
   }
   figure({
     name: `SimPy model ${n}×${m}, K=8: kernels per wall second`,
@@ -176,7 +183,9 @@ for (let i = 0; i < memN * memM; i++) pq.add(() => undefined).catch(() => undefi
 const pqAfter = settledHeap();
 const pqBytes = (pqAfter - pqBefore) / (memN * memM);
 pq.clear();
-console.log(`bytes per pending kernel: device-sim ${simBytes.toFixed(1)}, p-queue (paused) ${pqBytes.toFixed(1)}`);
+console.log(
+  `bytes per pending kernel: device-sim ${simBytes.toFixed(1)}, p-queue (paused) ${pqBytes.toFixed(1)}`,
+);
 figure({
   name: `heap bytes per pending kernel (${memN * memM} enqueued, incl. the op objects)`,
   unit: "B",

@@ -23,6 +23,13 @@ describeDeviceBackendConformance({
       preset: "tiny",
       maxQueues: 4,
       hbmBytes: 2 ** 20,
-      hostCosts: { launchNs: 0, recordNs: 0, waitNs: 0, syncWakeNs: 0, callbackDispatchNs: 0, queueCreateNs: 0 },
+      hostCosts: {
+        launchNs: 0,
+        recordNs: 0,
+        waitNs: 0,
+        syncWakeNs: 0,
+        callbackDispatchNs: 0,
+        queueCreateNs: 0,
+      },
     }),
 });

@@ -40,7 +40,11 @@ async function randomProgram(programSeed: number, simSeed: number) {
     } else if (action === 3) {
       s.device.enqueue(q, { kind: "kernel", name: "gelu", inputs: [buf], outputs: [buffers[pick(4)]!] });
     } else if (action === 4) {
-      s.device.enqueue(q, { kind: "copy", src: Float32Array.from({ length: 64 }, () => pick(100)), dst: buf });
+      s.device.enqueue(q, {
+        kind: "copy",
+        src: Float32Array.from({ length: 64 }, () => pick(100)),
+        dst: buf,
+      });
     } else if (action === 5) {
       const out = new Float32Array(64);
       results.push(out);

@@ -10,7 +10,8 @@ describe("fault injection", () => {
     const x = s.upload(q, [1, 2]);
     const outs = [0, 1, 2].map(() => s.device.allocate(8));
     s.device.enqueue(q, { kind: "kernel", name: "mul", inputs: [x, x], outputs: [outs[0]!] });
-    for (const out of outs) s.device.enqueue(q, { kind: "kernel", name: "add", inputs: [x, x], outputs: [out] });
+    for (const out of outs)
+      s.device.enqueue(q, { kind: "kernel", name: "add", inputs: [x, x], outputs: [out] });
     const second = s.download(q, outs[1]!);
     await s.device.drain(q);
     expect(s.log.slice(1, 5).map((c) => c.failure?.code)).toEqual([
@@ -42,7 +43,12 @@ describe("fault injection", () => {
       }
       await s.device.idle();
       expect(s.done(q0).every((c) => c.status === "ok")).toBe(true);
-      expect(s.done(q1).filter((_, i) => i % 2 === 1).every((c) => c.status === "ok")).toBe(true);
+      expect(
+        s
+          .done(q1)
+          .filter((_, i) => i % 2 === 1)
+          .every((c) => c.status === "ok"),
+      ).toBe(true);
       return s.done(q1).map((c) => c.status);
     };
     const a = await run(11);
@@ -108,8 +114,16 @@ describe("fault injection", () => {
     await s.device.idle();
     expect(s.done(q).map((c) => c.failure?.code)).toEqual([undefined, "DEVICE_LOST", "DEVICE_LOST"]);
     expect(s.done(q)[1]).toMatchObject({ startNs: 3_000, endNs: 6_000 });
-    expect(s.done(blocked)[0]).toMatchObject({ status: "error", endNs: 5_000, failure: { code: "DEVICE_LOST" } });
-    expect(s.done(hung)[0]).toMatchObject({ status: "error", endNs: 5_000, failure: { code: "DEVICE_LOST" } });
+    expect(s.done(blocked)[0]).toMatchObject({
+      status: "error",
+      endNs: 5_000,
+      failure: { code: "DEVICE_LOST" },
+    });
+    expect(s.done(hung)[0]).toMatchObject({
+      status: "error",
+      endNs: 5_000,
+      failure: { code: "DEVICE_LOST" },
+    });
     expect(s.done(healthy)[0]).toMatchObject({ status: "ok", endNs: 10_000 });
     s.device.enqueue(q, timed(10));
     await s.device.drain(q);

@@ -1,4 +1,10 @@
-import { createDevice, type DeviceBuffer, type OpCompletion, type OpSpec, type QueueHandle } from "@npurt/core";
+import {
+  createDevice,
+  type DeviceBuffer,
+  type OpCompletion,
+  type OpSpec,
+  type QueueHandle,
+} from "@npurt/core";
 import { type SimulatedNpuConfig, simulatedNpu, ZERO_HOST_COSTS } from "../src/index.js";
 
 /** A device over a fresh simulator, with a log of every completion. */

@@ -101,10 +101,16 @@ describe("built-in kernels match plain reference implementations", () => {
     const x = data(24, 9);
     const rows = await run("reduce-sum", [x], 4, { rows: 4, cols: 6 });
     for (let r = 0; r < 4; r++) {
-      expect(rows[r]).toBeCloseTo(Array.from(x.subarray(r * 6, r * 6 + 6)).reduce((s, v) => s + v, 0), 5);
+      expect(rows[r]).toBeCloseTo(
+        Array.from(x.subarray(r * 6, r * 6 + 6)).reduce((s, v) => s + v, 0),
+        5,
+      );
     }
     const total = await run("reduce-sum", [x], 1);
-    expect(total[0]).toBeCloseTo(Array.from(x).reduce((s, v) => s + v, 0), 4);
+    expect(total[0]).toBeCloseTo(
+      Array.from(x).reduce((s, v) => s + v, 0),
+      4,
+    );
   });
 
   it("transpose", async () => {
@@ -164,7 +170,9 @@ describe("kernel registry", () => {
   it("adds kernels from config and from registerKernel (before connecting), with their cost", async () => {
     const npu = (await import("../src/index.js")).simulatedNpu({ ...IDEAL, kernels: { scale } });
     npu.registerKernel("negate", {
-      compute: ({ inputs: [x], outputs: [y] }) => y!.forEach((_, i, arr) => (arr[i] = -x![i]!)),
+      compute: ({ inputs: [x], outputs: [y] }) => {
+        for (let i = 0; i < y!.length; i++) y![i] = -x![i]!;
+      },
     });
     expect(npu.capabilities.kernels).toEqual(expect.arrayContaining(["scale", "negate", "add", "noop"]));
     const { createDevice } = await import("@npurt/core");
@@ -191,7 +199,9 @@ describe("kernel registry", () => {
   it("refuses malformed kernel definitions", async () => {
     const { simulatedNpu } = await import("../src/index.js");
     expect(() => simulatedNpu({ kernels: { bad: { compute: 3 } as never } })).toThrow(TypeError);
-    expect(codeOf(() => simulatedNpu({ kernels: { bad: { run: () => {} } as never } }))).toBe("INVALID_PARAM");
+    expect(codeOf(() => simulatedNpu({ kernels: { bad: { run: () => {} } as never } }))).toBe(
+      "INVALID_PARAM",
+    );
     expect(codeOf(() => simulatedNpu().registerKernel("", {}))).toBe("INVALID_PARAM");
   });
 
@@ -234,7 +244,18 @@ describe("kernel registry", () => {
 
   it("exposes the built-in library", () => {
     expect(Object.keys(BUILTIN_KERNELS).sort()).toEqual(
-      ["add", "gelu", "layernorm", "matmul", "mul", "noop", "reduce-sum", "relu", "softmax", "transpose"].sort(),
+      [
+        "add",
+        "gelu",
+        "layernorm",
+        "matmul",
+        "mul",
+        "noop",
+        "reduce-sum",
+        "relu",
+        "softmax",
+        "transpose",
+      ].sort(),
     );
   });
 });

@@ -38,7 +38,11 @@ describe("HBM allocator", () => {
     expect(NpuError.isInstance(error, "MEMORY_ALLOCATION")).toBe(true);
     expect((error as Error).message).toMatch(/8000 bytes/);
     expect((error as Error).message).toMatch(/32768 bytes free/);
-    expect((error as NpuError).details).toMatchObject({ requested: 8000, free: 32_768, largestFreeBlock: 4096 });
+    expect((error as NpuError).details).toMatchObject({
+      requested: 8000,
+      free: 32_768,
+      largestFreeBlock: 4096,
+    });
     // Later allocations still work, first fit: the lowest hole.
     const small = s.device.allocate(4000);
     expect(small.address).toBe(blocks[0]!.address);

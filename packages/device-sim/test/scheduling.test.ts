@@ -88,10 +88,31 @@ describe("priority arbitration and resources", () => {
     const { simulatedNpu } = await import("../src/index.js");
     const npu = simulatedNpu(IDEAL);
     const seen: unknown[] = [];
-    npu.connect({ complete: (c) => (seen.push(c), false) });
+    npu.connect({
+      complete: (c) => {
+        seen.push(c);
+        return false;
+      },
+    });
     const q = npu.createQueue(0, { priority: 0 });
-    npu.enqueue(q, 1, { kind: "kernel", name: "noop", blockDim: 5, inputs: [], outputs: [], params: undefined, cost: undefined });
-    npu.enqueue(q, 2, { kind: "kernel", name: "noop", blockDim: 1, inputs: [], outputs: [], params: undefined, cost: undefined });
+    npu.enqueue(q, 1, {
+      kind: "kernel",
+      name: "noop",
+      blockDim: 5,
+      inputs: [],
+      outputs: [],
+      params: undefined,
+      cost: undefined,
+    });
+    npu.enqueue(q, 2, {
+      kind: "kernel",
+      name: "noop",
+      blockDim: 1,
+      inputs: [],
+      outputs: [],
+      params: undefined,
+      cost: undefined,
+    });
     await new Promise((r) => setTimeout(r, 5));
     expect(seen).toMatchObject([
       { opId: 1, status: "error", failure: { code: "INVALID_PARAM" } },

@@ -2,7 +2,13 @@ import { check, describe, NpuError, NpuTypeError } from "@npurt/core";
 import type { ResolvedSimConfig, SimulatedNpuConfig } from "../config.js";
 import type { FaultSpec } from "../faults.js";
 import type { KernelDefinition } from "../kernels/kernel-definition.js";
-import { DEFAULT_HOST_COSTS, type DeviceFigures, type HostCosts, PRESETS, type PresetName } from "../presets.js";
+import {
+  DEFAULT_HOST_COSTS,
+  type DeviceFigures,
+  type HostCosts,
+  PRESETS,
+  type PresetName,
+} from "../presets.js";
 
 const FIGURE_KEYS = Object.keys(PRESETS.tiny) as (keyof DeviceFigures)[];
 const HOST_KEYS = Object.keys(DEFAULT_HOST_COSTS) as (keyof HostCosts)[];
@@ -64,15 +70,20 @@ export function resolveConfig(config: SimulatedNpuConfig | undefined): {
     if (c[key] === undefined) continue;
     figures[key] = key === "name" ? check.string(c[key], "config.name") : figure(key, c[key]);
   }
-  const host = check.options(c.hostCosts as object | undefined, "config.hostCosts") as Record<string, unknown>;
+  const host = check.options(c.hostCosts as object | undefined, "config.hostCosts") as Record<
+    string,
+    unknown
+  >;
   unknownKeys(host, new Set(HOST_KEYS), "config.hostCosts");
   const hostCosts: Record<string, number> = { ...DEFAULT_HOST_COSTS };
   for (const key of HOST_KEYS) {
     if (host[key] !== undefined) hostCosts[key] = check.integer(host[key], `config.hostCosts.${key}`, 0);
   }
-  const timeMode = c.timeMode === undefined ? "virtual" : check.oneOf(c.timeMode, ["virtual", "paced"], "config.timeMode");
+  const timeMode =
+    c.timeMode === undefined ? "virtual" : check.oneOf(c.timeMode, ["virtual", "paced"], "config.timeMode");
   const paceScale = c.paceScale === undefined ? 1 : check.number(c.paceScale, "config.paceScale");
-  if (paceScale <= 0) throw new NpuError("INVALID_PARAM", `config.paceScale must be positive, got ${paceScale}`);
+  if (paceScale <= 0)
+    throw new NpuError("INVALID_PARAM", `config.paceScale must be positive, got ${paceScale}`);
   const jitter = c.jitter === undefined ? 0 : check.number(c.jitter, "config.jitter");
   if (jitter < 0) throw new NpuError("INVALID_PARAM", `config.jitter must not be negative, got ${jitter}`);
   const computeKernels = c.computeKernels === undefined ? true : c.computeKernels;
@@ -145,7 +156,8 @@ export function checkFault(value: unknown, what: string, devices: number): Fault
   if (f.nth !== undefined) check.integer(f.nth, `${what}.nth`, 1);
   if (f.probability !== undefined) {
     const p = check.number(f.probability, `${what}.probability`);
-    if (p < 0 || p > 1) throw new NpuError("INVALID_PARAM", `${what}.probability must be in [0, 1], got ${p}`);
+    if (p < 0 || p > 1)
+      throw new NpuError("INVALID_PARAM", `${what}.probability must be in [0, 1], got ${p}`);
   }
   return f as unknown as FaultSpec;
 }

@@ -257,10 +257,11 @@ export class SimBackend implements SimulatedNpu {
     const q = this.#queue(queue);
     const kind = op.kind;
     const costs = this.#costs;
-    const host = (this.#host += kind === "signal" ? costs.recordNs : kind === "wait" ? costs.waitNs : costs.launchNs);
+    this.#host += kind === "signal" ? costs.recordNs : kind === "wait" ? costs.waitNs : costs.launchNs;
+    const host = this.#host;
     q.push(op, opId, host);
     if (q.state === IDLE) {
-      const at = host > this.#now ? host : this.#now;
+      const at = Math.max(host, this.#now);
       q.state = PENDING;
       q.at = at;
       this.#events.push(q, at);
@@ -271,7 +272,7 @@ export class SimBackend implements SimulatedNpu {
   abortQueue(queue: number): void {
     const q = this.#queue(queue);
     const until = q.enqueued;
-    this.#action(this.#host > this.#now ? this.#host : this.#now, (t) => this.#abort(q, until, t));
+    this.#action(Math.max(this.#host, this.#now), (t) => this.#abort(q, until, t));
   }
 
   allocate(device: number, bytes: number): number {
@@ -337,7 +338,7 @@ export class SimBackend implements SimulatedNpu {
   counterValue(counter: number): number {
     const c = this.#counters.get(counter);
     if (c === undefined) return 0;
-    return c.value > c.hostValue ? c.value : c.hostValue;
+    return Math.max(c.value, c.hostValue);
   }
 
   signalCounter(counter: number, value: number): void {
@@ -345,7 +346,7 @@ export class SimBackend implements SimulatedNpu {
     if (c === undefined) return;
     this.#host += this.#costs.callbackDispatchNs;
     if (value > c.hostValue) c.hostValue = value;
-    this.#action(this.#host > this.#now ? this.#host : this.#now, (t) => this.#raise(c, value));
+    this.#action(Math.max(this.#host, this.#now), () => this.#raise(c, value));
   }
 
   close(): void {
@@ -770,7 +771,7 @@ export class SimBackend implements SimulatedNpu {
     const timer: Timer = { eventKind: TIMER_EVENT, id, callback, cancelled: false };
     this.#timers.set(id, timer);
     const at = this.#host + Math.max(0, Math.ceil(delayNs));
-    this.#events.push(timer, at > this.#now ? at : this.#now);
+    this.#events.push(timer, Math.max(at, this.#now));
     this.#schedule();
     return id;
   }

@@ -101,12 +101,8 @@ export const BUILTIN_KERNELS: Readonly<Record<string, KernelDefinition>> = {
   noop: { cost: () => ({ flops: 0, bytes: 0 }) },
   add: binary("add", (a, b) => a + b),
   mul: binary("mul", (a, b) => a * b),
-  relu: unary("relu", 1, (x) => (x > 0 ? x : 0)),
-  gelu: unary(
-    "gelu",
-    8,
-    (x) => 0.5 * x * (1 + Math.tanh(SQRT_2_OVER_PI * (x + 0.044715 * x * x * x))),
-  ),
+  relu: unary("relu", 1, (x) => Math.max(0, x)),
+  gelu: unary("gelu", 8, (x) => 0.5 * x * (1 + Math.tanh(SQRT_2_OVER_PI * (x + 0.044715 * x * x * x)))),
   matmul: {
     compute({ inputs, outputs, params }) {
       const m = dim(params, "m", "matmul");
