@@ -27,7 +27,7 @@ export interface KernelCostInfo {
  * code (use `INVALID_PARAM` for bad parameters), anything else becomes `KERNEL_FAILED`. Nothing
  * a kernel throws reaches the event loop.
  *
- * @example A scaled copy, `y = alpha * x`:
+ * @example A scaled copy, y = alpha · x
  * ```ts
  * const scale: KernelDefinition = {
  *   compute: ({ inputs: [x], outputs: [y], params }) => {
