@@ -23,7 +23,7 @@ export interface KernelCostInfo {
  * A kernel of the simulator's library: how to compute it and what it costs. Register your own
  * with the `kernels` option of {@link simulatedNpu} or {@link SimulatedNpu.registerKernel}.
  *
- * Errors: a `compute` that throws fails the op (status `'error'`): an {@link NpuError} keeps its
+ * Errors: a `compute` that throws fails the op (status `'error'`): an `NpuError` keeps its
  * code (use `INVALID_PARAM` for bad parameters), anything else becomes `KERNEL_FAILED`. Nothing
  * a kernel throws reaches the event loop.
  *
