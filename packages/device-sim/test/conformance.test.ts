@@ -1,5 +1,5 @@
 import { describeDeviceBackendConformance } from "@npurt/core/testing";
-import { simulatedNpu } from "../src/index.js";
+import { simulatedNpu, ZERO_HOST_COSTS } from "../src/index.js";
 
 describeDeviceBackendConformance({
   name: "device-sim (tiny, 1 AI core, no jitter)",
@@ -23,13 +23,6 @@ describeDeviceBackendConformance({
       preset: "tiny",
       maxQueues: 4,
       hbmBytes: 2 ** 20,
-      hostCosts: {
-        launchNs: 0,
-        recordNs: 0,
-        waitNs: 0,
-        syncWakeNs: 0,
-        callbackDispatchNs: 0,
-        queueCreateNs: 0,
-      },
+      hostCosts: ZERO_HOST_COSTS,
     }),
 });

@@ -1,7 +1,7 @@
 import { NpuError } from "@npurt/core";
 import { describe, expect, it } from "vitest";
 import { simulatedNpu } from "../src/index.js";
-import { codeOf, IDEAL, setup, timed } from "./harness.js";
+import { codeOf, IDEAL, setup, thrown, timed } from "./harness.js";
 
 describe("fault injection", () => {
   it("fails the n-th kernel matching a name; its outputs stay untouched", async () => {
@@ -82,12 +82,7 @@ describe("fault injection", () => {
   it("fails the n-th allocation; later allocations still work", () => {
     const s = setup({ preset: "tiny", faults: [{ kind: "allocation-fail", nth: 2 }] });
     s.device.allocate(100);
-    let error: unknown;
-    try {
-      s.device.allocate(200);
-    } catch (e) {
-      error = e;
-    }
+    const error = thrown(() => s.device.allocate(200));
     expect(NpuError.isInstance(error, "MEMORY_ALLOCATION")).toBe(true);
     expect((error as Error).message).toMatch(/200 bytes.*injected/);
     s.device.allocate(300);

@@ -62,6 +62,16 @@ export function timed(durationNs: number, blockDim = 1, name = "noop"): OpSpec {
   return { kind: "kernel", name, blockDim, cost: { durationNs } };
 }
 
+/** What `fn` throws (undefined when it returns). */
+export function thrown(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (e) {
+    return e;
+  }
+  return undefined;
+}
+
 /** The error code `fn` throws, or undefined. */
 export function codeOf(fn: () => unknown): string | undefined {
   try {

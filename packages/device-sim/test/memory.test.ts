@@ -1,6 +1,6 @@
 import { NpuError } from "@npurt/core";
 import { describe, expect, it } from "vitest";
-import { codeOf, setup } from "./harness.js";
+import { codeOf, setup, thrown } from "./harness.js";
 
 const cann = (bytes: number) => Math.ceil(bytes / 32) * 32 + 32;
 
@@ -29,12 +29,7 @@ describe("HBM allocator", () => {
     const info = s.device.memoryInfo();
     expect(info.bytesInUse).toBe(32_768);
     expect(info.largestFreeBlock).toBe(4096);
-    let error: unknown;
-    try {
-      s.device.allocate(8000);
-    } catch (e) {
-      error = e;
-    }
+    const error = thrown(() => s.device.allocate(8000));
     expect(NpuError.isInstance(error, "MEMORY_ALLOCATION")).toBe(true);
     expect((error as Error).message).toMatch(/8000 bytes/);
     expect((error as Error).message).toMatch(/32768 bytes free/);

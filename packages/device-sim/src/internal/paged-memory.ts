@@ -14,19 +14,33 @@ export class PagedMemory {
     return this.#pages.size;
   }
 
-  /** Copies `length` bytes from `address` into `out` (from `outOffset`). */
-  readInto(address: number, length: number, out: Uint8Array, outOffset = 0): void {
+  /**
+   * Calls `chunk` for each piece of `[address, address + length)` that lies in one page:
+   * the page index, the offset in the page, the offset in the range, and the piece's length.
+   */
+  #walk(
+    address: number,
+    length: number,
+    chunk: (index: number, offset: number, done: number, n: number) => void,
+  ): void {
     let done = 0;
     while (done < length) {
       const at = address + done;
       const index = Math.floor(at / PAGE_BYTES);
       const offset = at - index * PAGE_BYTES;
       const n = Math.min(length - done, PAGE_BYTES - offset);
-      const page = this.#pages.get(index);
-      if (page === undefined) out.fill(0, outOffset + done, outOffset + done + n);
-      else out.set(page.subarray(offset, offset + n), outOffset + done);
+      chunk(index, offset, done, n);
       done += n;
     }
+  }
+
+  /** Copies `length` bytes from `address` into `out`. */
+  readInto(address: number, length: number, out: Uint8Array): void {
+    this.#walk(address, length, (index, offset, done, n) => {
+      const page = this.#pages.get(index);
+      if (page === undefined) out.fill(0, done, done + n);
+      else out.set(page.subarray(offset, offset + n), done);
+    });
   }
 
   /** A fresh copy of `length` bytes at `address`. */
@@ -38,29 +52,16 @@ export class PagedMemory {
 
   /** Writes `data` at `address`, backing the pages it touches. */
   write(address: number, data: Uint8Array): void {
-    let done = 0;
-    const length = data.length;
-    while (done < length) {
-      const at = address + done;
-      const index = Math.floor(at / PAGE_BYTES);
-      const offset = at - index * PAGE_BYTES;
-      const n = Math.min(length - done, PAGE_BYTES - offset);
+    this.#walk(address, data.length, (index, offset, done, n) => {
       this.page(index).set(data.subarray(done, done + n), offset);
-      done += n;
-    }
+    });
   }
 
   /** Sets `length` bytes at `address` to `value`; zero-filling unbacked pages backs nothing. */
   fill(address: number, length: number, value: number): void {
-    let done = 0;
-    while (done < length) {
-      const at = address + done;
-      const index = Math.floor(at / PAGE_BYTES);
-      const offset = at - index * PAGE_BYTES;
-      const n = Math.min(length - done, PAGE_BYTES - offset);
+    this.#walk(address, length, (index, offset, _done, n) => {
       if (value !== 0 || this.#pages.has(index)) this.page(index).fill(value, offset, offset + n);
-      done += n;
-    }
+    });
   }
 
   /**

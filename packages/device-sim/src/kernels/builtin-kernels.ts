@@ -21,6 +21,19 @@ function operands(ctx: KernelContext, inputs: number, name: string): Float32Arra
   return [...list, out];
 }
 
+function inputAndOutput(
+  inputs: readonly Float32Array[],
+  outputs: readonly Float32Array[],
+  name: string,
+): [Float32Array, Float32Array] {
+  const x = inputs[0];
+  const out = outputs[0];
+  if (x === undefined || out === undefined) {
+    throw new NpuError("INVALID_PARAM", `kernel "${name}" needs an input and an output`);
+  }
+  return [x, out];
+}
+
 function dim(params: KernelParams, key: string, name: string, fallback?: number): number {
   const value = params[key] ?? fallback;
   if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 1) {
@@ -152,11 +165,7 @@ export const BUILTIN_KERNELS: Readonly<Record<string, KernelDefinition>> = {
   },
   layernorm: {
     compute({ inputs, outputs, params }) {
-      const x = inputs[0];
-      const out = outputs[0];
-      if (x === undefined || out === undefined) {
-        throw new NpuError("INVALID_PARAM", 'kernel "layernorm" needs an input x and an output');
-      }
+      const [x, out] = inputAndOutput(inputs, outputs, "layernorm");
       const [rows, cols] = shape(params, out.length, "layernorm");
       need(x, rows * cols, "x", "layernorm");
       const gamma = inputs[1];
@@ -182,11 +191,7 @@ export const BUILTIN_KERNELS: Readonly<Record<string, KernelDefinition>> = {
   },
   "reduce-sum": {
     compute({ inputs, outputs, params }) {
-      const x = inputs[0];
-      const out = outputs[0];
-      if (x === undefined || out === undefined) {
-        throw new NpuError("INVALID_PARAM", 'kernel "reduce-sum" needs an input and an output');
-      }
+      const [x, out] = inputAndOutput(inputs, outputs, "reduce-sum");
       const [rows, cols] = shape(params, x.length, "reduce-sum");
       need(out, rows, "out", "reduce-sum");
       for (let r = 0; r < rows; r++) {
@@ -199,11 +204,7 @@ export const BUILTIN_KERNELS: Readonly<Record<string, KernelDefinition>> = {
   },
   transpose: {
     compute({ inputs, outputs, params }) {
-      const x = inputs[0];
-      const out = outputs[0];
-      if (x === undefined || out === undefined) {
-        throw new NpuError("INVALID_PARAM", 'kernel "transpose" needs an input and an output');
-      }
+      const [x, out] = inputAndOutput(inputs, outputs, "transpose");
       const [rows, cols] = shape(params, x.length, "transpose");
       need(out, rows * cols, "out", "transpose");
       for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = x[r * cols + c]!;
