@@ -463,8 +463,7 @@ export class SimBackend implements SimulatedNpu {
           q.staleReady--;
           continue;
         }
-        const op = q.headOp();
-        const units = op.kind === "kernel" ? op.blockDim : 1;
+        const units = q.units;
         if (units > res.free || q.device.lost) {
           if (units <= res.total && !q.device.lost) break;
           ready.pop();
@@ -484,30 +483,19 @@ export class SimBackend implements SimulatedNpu {
           continue;
         }
         ready.pop();
-        this.#start(q, op, res, units, t);
+        this.#start(q, res, t);
       }
     }
     this.#dirtyCount = 0;
   }
 
-  #start(q: SimQueue, op: DeviceOp, res: Resource, units: number, t: number): void {
-    res.free -= units;
+  #start(q: SimQueue, res: Resource, t: number): void {
+    res.free -= q.units;
     q.runResource = res;
-    q.runUnits = units;
     q.runStart = t;
-    let d = 0;
-    const stated = op.kind === "kernel" ? op.cost?.durationNs : undefined;
-    if (stated !== undefined) {
-      d = Math.ceil(stated);
-    } else {
-      try {
-        d = this.#duration(op, q);
-      } catch (error) {
-        q.runFailure = failureOf(error, "the kernel's cost function threw");
-      }
-    }
-    if (op.kind === "kernel" && this.#kernelFaults.length > 0) {
-      const fault = this.#kernelFault(op, q.device.index);
+    let d = q.duration;
+    if (this.#kernelFaults.length > 0 && res === q.device.compute) {
+      const fault = this.#kernelFault(q.op as KernelOp, q.device.index);
       if (fault === HANG) {
         q.state = HUNG;
         return;
@@ -519,6 +507,16 @@ export class SimBackend implements SimulatedNpu {
     q.state = RUNNING;
     q.at = end;
     this.#events.push(q, end);
+  }
+
+  /** The modelled duration of the head op; a cost function that throws fails the op. */
+  #modelled(op: DeviceOp, q: SimQueue): number {
+    try {
+      return this.#duration(op, q);
+    } catch (error) {
+      q.runFailure = failureOf(error, "the kernel's cost function threw");
+      return 0;
+    }
   }
 
   #duration(op: DeviceOp, q: SimQueue): number {
@@ -593,17 +591,16 @@ export class SimBackend implements SimulatedNpu {
   /** The running head of `q` ends at `t`: free its units, apply its effect, report it. */
   #finish(q: SimQueue, t: number): void {
     const res = q.runResource!;
-    res.free += q.runUnits;
+    res.free += q.units;
     if (res.ready.size > 0) this.#markDirty(res);
     q.runResource = undefined;
     q.state = ADVANCING;
     let failure = q.runFailure;
     q.runFailure = undefined;
     if (failure === undefined) {
-      const op = q.headOp();
       if (q.device.lost) failure = lost(q.device.index);
       // Timing-only kernels have no effect (names were checked by createDevice).
-      else if (op.kind !== "kernel" || this.#computeKernels) failure = this.#effect(op);
+      else if (this.#computeKernels || res !== q.device.compute) failure = this.#effect(q.op!);
     }
     this.#complete(q, failure, q.runStart, t);
     this.#advance(q, t);
@@ -611,7 +608,7 @@ export class SimBackend implements SimulatedNpu {
 
   /** Reports the head op of `q` and removes it. */
   #complete(q: SimQueue, failure: OpFailure | undefined, start: number, end: number): void {
-    const opId = q.headOpId();
+    const opId = q.opId;
     q.shift();
     const woke =
       failure === undefined
@@ -636,11 +633,12 @@ export class SimBackend implements SimulatedNpu {
     q.state = ADVANCING;
     const dev = q.device;
     while (q.size > 0) {
+      q.loadHead();
       if (q.completed < q.abortBefore) {
         this.#complete(q, aborted(), t, t);
         continue;
       }
-      const readyAt = q.headReadyAt();
+      const readyAt = q.readyAt;
       if (readyAt > t) {
         q.state = PENDING;
         q.at = readyAt;
@@ -651,12 +649,16 @@ export class SimBackend implements SimulatedNpu {
         this.#complete(q, lost(dev.index), t, t);
         continue;
       }
-      const op = q.headOp();
+      const op = q.op!;
       let res: Resource;
       switch (op.kind) {
-        case "kernel":
+        case "kernel": {
           res = dev.compute;
+          q.units = op.blockDim;
+          const stated = op.cost?.durationNs;
+          q.duration = stated === undefined ? this.#modelled(op, q) : Math.ceil(stated);
           break;
+        }
         case "signal": {
           const c = this.#counters.get(op.counter);
           if (c !== undefined) this.#raise(c, op.value);
@@ -676,9 +678,13 @@ export class SimBackend implements SimulatedNpu {
         }
         case "copy":
           res = op.direction === "h2d" ? dev.h2d : op.direction === "d2h" ? dev.d2h : dev.d2d;
+          q.units = 1;
+          q.duration = this.#modelled(op, q);
           break;
         default:
           res = dev.d2d;
+          q.units = 1;
+          q.duration = this.#modelled(op, q);
       }
       q.state = READY;
       res.ready.push(q);
@@ -686,6 +692,7 @@ export class SimBackend implements SimulatedNpu {
       return;
     }
     q.state = IDLE;
+    q.op = undefined;
   }
 
   /** Raises a counter as the devices see it; satisfied waiters resume at this instant. */
@@ -698,7 +705,7 @@ export class SimBackend implements SimulatedNpu {
       const q = waiters[i]!;
       // Entries of queues aborted or lost meanwhile are stale: drop them.
       if (q.state !== BLOCKED || q.blockedOn !== c.id) continue;
-      if ((q.headOp() as WaitOp).value <= value) {
+      if ((q.op as WaitOp).value <= value) {
         q.state = ADVANCING;
         this.#wake.push(q);
       } else {
@@ -752,7 +759,7 @@ export class SimBackend implements SimulatedNpu {
   /** Frees the units a hung op holds. */
   #release(q: SimQueue): void {
     const res = q.runResource!;
-    res.free += q.runUnits;
+    res.free += q.units;
     q.runResource = undefined;
     if (res.ready.size > 0) this.#markDirty(res);
   }

@@ -39,15 +39,29 @@ export class SimQueue {
   /** The counter a BLOCKED head waits on. */
   blockedOn = 0;
   runStart = 0;
-  runUnits = 0;
   runResource: Resource | undefined = undefined;
   runFailure: OpFailure | undefined = undefined;
+  /**
+   * The head op and what the engine needs of it, read once by {@link SimQueue.loadHead} when it
+   * becomes the head: with a thousand queues the op and its ring slot are out of cache by the
+   * time the queue is dispatched and completed, so touching them once is what keeps the engine
+   * fast.
+   */
+  op: DeviceOp | undefined = undefined;
+  opId = 0;
+  readyAt = 0;
+  /** Units the head needs of its resource (blockDim for kernels, 1 otherwise). */
+  units = 1;
+  /** The head's modelled duration, before jitter. */
+  duration = 0;
 
   #ops: (DeviceOp | undefined)[];
   /** `[opId, readyAt]` per slot, interleaved so one cache line serves both. */
   #meta: Float64Array;
   #head = 0;
   #size = 0;
+  /** The ordinal of the op `loadHead` last loaded. */
+  #loaded = -1;
   #mask: number;
 
   constructor(id: number, device: DeviceState, priority: number) {
@@ -77,20 +91,22 @@ export class SimQueue {
     this.#size++;
   }
 
-  headOp(): DeviceOp {
-    return this.#ops[this.#head]!;
+  /** Caches the head op, its id and its ready time in `op`, `opId` and `readyAt`. */
+  loadHead(): void {
+    if (this.#loaded === this.completed) return;
+    this.#loaded = this.completed;
+    const h = this.#head;
+    this.op = this.#ops[h];
+    // `op` holds the reference from now on; clearing the slot here rather than in `shift`
+    // saves touching the (by then cold) ring slot a second time.
+    this.#ops[h] = undefined;
+    this.opId = this.#meta[2 * h]!;
+    this.readyAt = this.#meta[2 * h + 1]!;
+    this.runFailure = undefined;
   }
 
-  headOpId(): number {
-    return this.#meta[2 * this.#head]!;
-  }
-
-  headReadyAt(): number {
-    return this.#meta[2 * this.#head + 1]!;
-  }
-
+  /** Removes the head (loaded by {@link SimQueue.loadHead}). */
   shift(): void {
-    this.#ops[this.#head] = undefined;
     this.#head = (this.#head + 1) & this.#mask;
     this.#size--;
     this.completed++;
