@@ -43,12 +43,20 @@ export interface SimulatedNpuConfig extends Partial<DeviceFigures> {
 
 /** The configuration a simulator runs with, after presets and defaults are applied. */
 export interface ResolvedSimConfig {
+  /** Identical devices in the backend. */
   readonly devices: number;
+  /** Each device's figures (the preset with overrides applied). */
   readonly figures: DeviceFigures;
+  /** Host-side costs of API calls. */
   readonly hostCosts: HostCosts;
+  /** Seed of the jitter and random-fault generators. */
   readonly seed: number;
+  /** Maximum extra duration per op, as a fraction of its modelled duration. */
   readonly jitter: number;
+  /** Virtual or paced time. */
   readonly timeMode: SimTimeMode;
+  /** Wall seconds per virtual second in paced mode. */
   readonly paceScale: number;
+  /** Whether kernels compute their results. */
   readonly computeKernels: boolean;
 }
