@@ -19,4 +19,14 @@ describe("paced time mode", () => {
     // Only a lower bound: wall time can run long on a busy machine, never short.
     expect(paced.wallMs).toBeGreaterThanOrEqual(((virtual.log.at(-1)!.endNs - 3_000) * 5) / 1e6 - 2);
   });
+
+  it("close stops a paced playback that is waiting on the wall clock", async () => {
+    const s = setup({ preset: "tiny", timeMode: "paced", paceScale: 1000 });
+    const q = s.queue();
+    s.device.enqueue(q, timed(1_000_000)); // 1 s of wall time at this scale
+    await new Promise((r) => setTimeout(r, 10));
+    s.device.close();
+    await new Promise((r) => setTimeout(r, 10));
+    expect(s.log).toHaveLength(0);
+  });
 });

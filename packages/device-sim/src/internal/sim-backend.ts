@@ -130,6 +130,7 @@ export class SimBackend implements SimulatedNpu {
   #idle = true;
   #paceVirtual = 0;
   #paceWall = 0;
+  #paceTimer: ReturnType<typeof setTimeout> | undefined;
   #nextQueue = 1;
   #nextCounter = 1;
   #nextTimer = 1;
@@ -352,6 +353,7 @@ export class SimBackend implements SimulatedNpu {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    if (this.#paceTimer !== undefined) clearTimeout(this.#paceTimer);
     this.#events.clear();
     this.#timers.clear();
     this.#memory.clear();
@@ -432,7 +434,7 @@ export class SimBackend implements SimulatedNpu {
     const allowed = this.#paceVirtual + ((wall - this.#paceWall) * 1e6) / this.#paceScale;
     if (t <= allowed) return false;
     this.#scheduled = true;
-    setTimeout(this.#run, Math.ceil(((t - allowed) * this.#paceScale) / 1e6));
+    this.#paceTimer = setTimeout(this.#run, Math.ceil(((t - allowed) * this.#paceScale) / 1e6));
     return true;
   }
 
