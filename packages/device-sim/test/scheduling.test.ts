@@ -120,3 +120,32 @@ describe("priority arbitration and resources", () => {
     ]);
   });
 });
+
+describe("abort", () => {
+  it("a running kernel finishes with its own result; the ops behind it, ready or queued, are aborted", async () => {
+    const s = setup({ ...IDEAL, aiCores: 1 });
+    const busy = s.queue(0);
+    const q = s.queue(7);
+    s.device.enqueue(busy, timed(1_000));
+    s.device.enqueue(q, timed(500)); // ready, waiting for the core
+    s.device.enqueue(q, timed(500));
+    const running = s.queue(0);
+    s.device.enqueue(running, timed(2_000, 1));
+    await new Promise<void>((resolve) => s.device.clock.setTimer(1_500, resolve));
+    // Now: busy is done, `running` holds the core (priority 0), q's head is ready behind it.
+    s.device.abortQueue(q);
+    s.device.abortQueue(running);
+    s.device.enqueue(running, timed(100));
+    await s.device.idle();
+    expect(s.done(q).map((c) => c.status)).toEqual(["aborted", "aborted"]);
+    expect(s.done(q).map((c) => c.endNs)).toEqual([1_500, 1_500]);
+    expect(s.done(running).map((c) => [c.status, c.startNs, c.endNs])).toEqual([
+      ["ok", 1_000, 3_000],
+      ["ok", 3_000, 3_100],
+    ]);
+    // The aborted queue takes new work normally; its stale ready entry is skipped.
+    s.device.enqueue(q, timed(10));
+    await s.device.drain(q);
+    expect(s.done(q)[2]).toMatchObject({ status: "ok", startNs: 3_100 });
+  });
+});
