@@ -629,7 +629,7 @@ export class SimBackend implements SimulatedNpu {
   /**
    * Looks at the head of `q` at instant `t`: aborted and lost ops complete at once, signals and
    * satisfied waits run at once (they take no time), an op enqueued in the host's future waits
-   * for that time, and anything else joins its resource's ready heap.
+   * for that time, and anything else joins its resource's ready queues.
    */
   #advance(q: SimQueue, t: number): void {
     q.state = ADVANCING;

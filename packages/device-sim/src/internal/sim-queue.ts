@@ -3,11 +3,11 @@ import type { DeviceState, Resource } from "./device-state.js";
 
 /** Queue states. Plain numbers: the engine compares them on every event. */
 export const IDLE = 0;
-/** The head op waits for its host enqueue time (an event in the heap at `at`). */
+/** The head op waits for its host enqueue time (an event at `at`). */
 export const PENDING = 1;
-/** The head op sits in a resource's ready heap. */
+/** The head op sits in a resource's ready queues. */
 export const READY = 2;
-/** The head op runs; its completion event is in the heap at `at`. */
+/** The head op runs; its completion is an event at `at`. */
 export const RUNNING = 3;
 /** The head op is a wait on a counter that has not reached its value. */
 export const BLOCKED = 4;
@@ -20,7 +20,7 @@ export const QUEUE_EVENT = 0;
 /**
  * A hardware queue: its ops in a ring (the op, plus its id and the host time it was enqueued at
  * in a typed array), so a pending op costs three slots and no wrapper object. Only the queue (not
- * each op) enters the event heap and the ready heaps.
+ * each op) enters the event heap and the ready queues.
  */
 export class SimQueue {
   readonly eventKind = QUEUE_EVENT;
@@ -30,7 +30,7 @@ export class SimQueue {
   state = IDLE;
   /** Time of this queue's live event (PENDING: ready time, RUNNING: end time). */
   at = 0;
-  /** Ready-heap entries invalidated by an abort; they come out before any live entry. */
+  /** Ready-queue entries invalidated by an abort; they come out before any live entry. */
   staleReady = 0;
   /** Ops with an ordinal below this are aborted when they reach the head. */
   abortBefore = 0;
