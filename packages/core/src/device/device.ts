@@ -212,7 +212,6 @@ export class Device {
     const state = this.#queues.get(queue, "queue");
     const op = this.#toBackendOp(spec, queue.device);
     const opId = this.#nextOpId++;
-    state.enqueued++;
     const bus = this.instrumentation;
     if (bus.active) {
       const name = opName(op);
@@ -228,7 +227,10 @@ export class Device {
         ...memoryAccesses(op),
       });
     }
+    // Count the op only once the backend took it: a backend that throws here must not leave a
+    // phantom pending op that drain() would wait for forever.
     this.backend.enqueue(state.backendId, opId, op);
+    state.enqueued++;
     return opId;
   }
 
