@@ -1,5 +1,6 @@
 import { createDevice, type Device, type DeviceBackend, NpuError } from "@npurt/core";
 import { MockDeviceBackend } from "@npurt/core/testing";
+import { simulatedNpu } from "@npurt/device-sim";
 import { StreamManager, type StreamManagerOptions } from "../src/index.js";
 
 /** What a test needs from a backend: the backend and its fault injection. */
@@ -35,12 +36,30 @@ function mock(shape: BackendShape = {}): BackendUnderTest {
   };
 }
 
+function sim(shape: BackendShape = {}): BackendUnderTest {
+  const backend = simulatedNpu({
+    preset: "tiny",
+    seed: 7,
+    // Kernels the tests launch by name only to fail or hang them; they just take time.
+    kernels: { bad: {}, stuck: {} },
+    ...(shape.devices === undefined ? {} : { devices: shape.devices }),
+    ...(shape.maxQueues === undefined ? {} : { maxQueues: shape.maxQueues }),
+  });
+  return {
+    backend,
+    failNext: (kernel) => backend.injectFault({ kind: "kernel-fail", kernel }),
+    hangNext: (kernel) => backend.injectFault({ kind: "kernel-hang", kernel }),
+  };
+}
+
 /**
- * Every backend the behaviour tests run on. ADD A FACTORY HERE: this list is the one place where
- * the simulated NPU (`@npurt/device-sim`, a devDependency once merged) joins, e.g.
- * `{ name: "device-sim", create: (shape) => ({ backend: simulatedNpu({...}), failNext, hangNext }) }`.
+ * Every backend the behaviour tests run on: core's recording mock and the simulated NPU (with
+ * its default host-side call costs, so host time moves as it would on a real runtime).
  */
-export const BACKENDS: readonly BackendFactory[] = [{ name: "MockDeviceBackend", create: mock }];
+export const BACKENDS: readonly BackendFactory[] = [
+  { name: "MockDeviceBackend", create: mock },
+  { name: "device-sim (tiny)", create: sim },
+];
 
 /** Both profiles, for behaviours that do not differ (or that a test branches on). */
 export const BOTH_PROFILES = ["cann", "cuda"] as const;

@@ -123,8 +123,11 @@ describe.each(BACKENDS)("events on $name", (factory) => {
     s.record(end);
     expect(code(() => start.elapsedTime(end))).toBe("EVENT_NOT_COMPLETE");
     await s.synchronize();
-    expect(start.elapsedTime(end)).toBeCloseTo(2, 6);
-    expect(end.elapsedTime(start)).toBeCloseTo(-2, 6);
+    // 2 ms of kernel, plus the launch's host-side cost on backends that charge one
+    const ms = start.elapsedTime(end);
+    expect(ms).toBeGreaterThanOrEqual(2);
+    expect(ms).toBeLessThan(2.1);
+    expect(end.elapsedTime(start)).toBe(-ms);
     s.record(untimed);
     await s.synchronize();
     expect(code(() => start.elapsedTime(untimed))).toBe("EVENT_TIMESTAMP_INVALID");
