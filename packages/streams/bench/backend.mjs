@@ -1,18 +1,18 @@
-// THE ONE PLACE the streams benchmarks choose their backend. Until @npurt/device-sim is merged
-// they run on core's MockDeviceBackend (virtual time, ops execute one at a time on the host);
-// switch `BACKEND_NAME` and `makeBackend` to the simulator in timing-only mode then. Figure names
-// carry BACKEND_NAME so results from the two are never confused.
+// THE ONE PLACE the streams benchmarks choose their backend: the simulated NPU (ascend910 preset)
+// in timing-only mode (kernels take time but compute nothing), with no stream limit so a million
+// idle streams fit. Figure names carry BACKEND_NAME. To compare with core's MockDeviceBackend,
+// return `createDevice(new MockDeviceBackend({ opDurationNs: 0 }))` instead (the mock scans every
+// active queue per op, so it slows down with many streams).
 import { createDevice } from "@npurt/core";
-import { MockDeviceBackend } from "@npurt/core/testing";
+import { simulatedNpu } from "@npurt/device-sim";
 
-export const BACKEND_NAME = "MockDeviceBackend";
+export const BACKEND_NAME = "device-sim ascend910, timing-only";
 
-/** A fresh device with no stream limit and zero-cost ops (the runtime's overhead is what we measure). */
+/** A fresh device. */
 export function makeDevice() {
-  const backend = new MockDeviceBackend({ opDurationNs: 0 });
-  // The mock records every call for tests; a benchmark measures the runtime, not the recorder.
-  Object.defineProperty(backend.calls, "push", { value: () => 0 });
-  return createDevice(backend);
+  return createDevice(
+    simulatedNpu({ preset: "ascend910", computeKernels: false, maxQueues: Number.POSITIVE_INFINITY }),
+  );
 }
 
 /** The seed article's table (stream-management seed, per operation). */

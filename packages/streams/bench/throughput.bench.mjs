@@ -28,8 +28,7 @@ async function peer() {
 }
 
 const oursRate = KERNELS / (await medianSeconds(endToEnd(STREAMS), { runs: RUNS }));
-// The mock scans every active queue for each op it runs, so with many streams it, not the
-// runtime, sets the pace; the same kernels over 10 streams show the runtime's own rate.
+// The same kernels over 10 streams: how much the stream count costs.
 const fewRate = KERNELS / (await medianSeconds(endToEnd(10), { runs: RUNS }));
 const peerRate = KERNELS / (await medianSeconds(peer, { runs: RUNS }));
 figure({
