@@ -91,6 +91,12 @@ export async function outcome<T>(
   }
 }
 
+/** The coded error `p` rejects with, or `undefined` when it resolves. */
+export async function rejection(p: Promise<unknown>): Promise<NpuError | undefined> {
+  const r = await outcome(p);
+  return r.ok ? undefined : (r.error as NpuError);
+}
+
 /** Lets the virtual-time backend run until nothing is pending (a few macrotasks). */
 export async function settle(turns = 20): Promise<void> {
   for (let i = 0; i < turns; i++) await new Promise((r) => setImmediate(r));

@@ -1,6 +1,6 @@
 import type { NpuError } from "@npurt/core";
 import { describe, expect, it } from "vitest";
-import { BACKENDS, BOTH_PROFILES, noop, outcome, settle, setup } from "./backends.js";
+import { BACKENDS, BOTH_PROFILES, noop, rejection, settle, setup } from "./backends.js";
 
 describe.each(BACKENDS)("waits from inside host callbacks on $name", (factory) => {
   it("ctx.waitFor waits for another stream's record, and the stream's later work waits for the callback", async () => {
@@ -36,8 +36,7 @@ describe.each(BACKENDS)("waits from inside host callbacks on $name", (factory) =
       const results: string[] = [];
       s.launchHostCallback(async (ctx) => {
         for (const ev of [never, done, {} as never]) {
-          const r = await outcome(ctx.waitFor(ev));
-          results.push(r.ok ? "ok" : (r.error as NpuError).code);
+          results.push((await rejection(ctx.waitFor(ev)))?.code ?? "ok");
         }
       });
       await s.synchronize();
@@ -55,7 +54,7 @@ describe.each(BACKENDS)("waits from inside host callbacks on $name", (factory) =
     hung.record(h);
     let code: string | undefined;
     s.launchHostCallback(async (ctx) => {
-      code = ((await outcome(ctx.waitFor(h, { timeoutMs: 2 }))) as { error: NpuError }).error.code;
+      code = (await rejection(ctx.waitFor(h, { timeoutMs: 2 })))?.code;
     });
     await s.synchronize();
     expect(code).toBe("EVENT_SYNC_TIMEOUT");
@@ -70,7 +69,7 @@ describe.each(BACKENDS)("waits from inside host callbacks on $name", (factory) =
     const evB = manager.createEvent();
     let error: NpuError | undefined;
     a.launchHostCallback(async (ctx) => {
-      error = ((await outcome(ctx.waitFor(evB))) as { error: NpuError }).error;
+      error = await rejection(ctx.waitFor(evB));
     });
     a.record(evA); // behind the blocking callback
     b.waitEvent(evA);
@@ -135,7 +134,7 @@ describe.each(BACKENDS)("callback waits and lost records on $name", (factory) =>
     p.record(ev);
     let code: string | undefined;
     a.launchHostCallback(async (ctx) => {
-      code = ((await outcome(ctx.waitFor(ev))) as { error: NpuError }).error?.code;
+      code = (await rejection(ctx.waitFor(ev)))?.code;
     });
     await settle();
     p.abort();
@@ -145,7 +144,7 @@ describe.each(BACKENDS)("callback waits and lost records on $name", (factory) =>
     expect(manager.findDeadlocks()).toEqual([]);
     let late: string | undefined;
     a.launchHostCallback(async (ctx) => {
-      late = ((await outcome(ctx.waitFor(ev))) as { error: NpuError }).error?.code;
+      late = (await rejection(ctx.waitFor(ev)))?.code;
     });
     await a.synchronize();
     expect(late).toBe("STREAM_ABORT");
