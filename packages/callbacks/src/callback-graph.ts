@@ -221,7 +221,7 @@ export class CallbackGraph {
     this.#checkNode(from, "edge source");
     this.#checkNode(to, "edge target");
     if (from === to) {
-      throw this.#cycleError([from, from], `a node cannot depend on itself: ${this.#label(from)}`);
+      throw this.#cycleError([from, from], "a node cannot depend on itself");
     }
     if (this.#cycleCheck === "add" && (from > to || !this.#monotone)) {
       const path = this.#pathBetween(to, from);

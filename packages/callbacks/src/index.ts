@@ -33,6 +33,14 @@ export {
   type PriorityChange,
 } from "./adaptive-priorities.js";
 export {
+  CallbackChain,
+  type ChainOutcome,
+  type ChainRunOptions,
+  type ChainStep,
+  type ChainStepOptions,
+  combineChains,
+} from "./callback-chain.js";
+export {
   CallbackGraph,
   type CallbackGraphOptions,
   type GraphCallback,
@@ -40,6 +48,12 @@ export {
   type GraphState,
   type NodeOptions,
 } from "./callback-graph.js";
+export {
+  CallbackScheduler,
+  type CallbackSchedulerOptions,
+  type ScheduleOptions,
+  type SchedulerStats,
+} from "./callback-scheduler.js";
 export type { ErrorPolicy } from "./error-policy.js";
 export {
   CallbackGraphError,

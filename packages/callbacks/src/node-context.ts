@@ -33,7 +33,7 @@ export interface NodeContext<D = unknown> {
    * for a node with a timeout, when the timeout fires. Pass it on to cancellable work.
    */
   readonly signal: AbortSignal;
-  /** The node's dependencies with their values or errors, in the order the edges were added. */
+  /** The node's dependencies with their values or errors, in the order of their ids. */
   readonly inputs: readonly NodeInput[];
   /** The value of resource `key`, which the node must have declared in its `resources`. */
   resource<T = unknown>(key: string): T;
