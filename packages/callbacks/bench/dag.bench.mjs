@@ -1,14 +1,16 @@
-// Random-DAG execution (performance-anchors §3): @npurt/callbacks' CallbackGraph against the
-// hand-written Kahn runner (node objects + array FIFO), measured in the same process.
+// Random-DAG execution (performance-anchors §3, 1e6 nodes / 3e6 edges, no-op callbacks):
+// CallbackGraph's FIFO path against the hand-written Kahn runner (node objects + array FIFO),
+// measured in the same process, interleaved. Also graph build time and bytes per node.
 //   node --expose-gc bench/dag.bench.mjs [--quick]
 import { CallbackGraph } from "@npurt/callbacks";
 import { figure, quick, settledHeap } from "../../../scripts/bench-kit.mjs";
-import { kahnObjectsBuild, kahnObjectsRun, randomDag } from "./random-dag.mjs";
+import { interleaved, kahnObjectsBuild, kahnObjectsRun, median, randomDag, secondsSince } from "./random-dag.mjs";
 
 const n = quick ? 100_000 : 1_000_000;
 const runs = quick ? 3 : 5;
 const dag = randomDag(n);
 const noop = () => {};
+const label = `n=${n}`;
 
 function buildOurs(d) {
   const graph = new CallbackGraph();
@@ -17,52 +19,34 @@ function buildOurs(d) {
   return graph;
 }
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const seconds = (t0) => Number(process.hrtime.bigint() - t0) / 1e9;
-
 // Warm-up at a tenth of the size, as the anchors do.
 const warm = randomDag(Math.max(1000, n / 10));
 kahnObjectsRun(kahnObjectsBuild(warm, noop));
 await buildOurs(warm).run();
 
-const kahnRun = [];
-const kahnBuild = [];
-const oursRun = [];
-const oursBuild = [];
-// Interleaved, so drift on a shared machine hits both sides alike; each side runs on a
-// collected heap with the other side's graph already dropped.
-async function measureKahn() {
-  globalThis.gc?.();
-  let t0 = process.hrtime.bigint();
-  const nodes = kahnObjectsBuild(dag, noop);
-  kahnBuild.push(seconds(t0));
-  t0 = process.hrtime.bigint();
-  if (kahnObjectsRun(nodes) !== n) throw new Error("kahn baseline did not run every node");
-  kahnRun.push(seconds(t0));
-}
-async function measureOurs() {
-  globalThis.gc?.();
-  let t0 = process.hrtime.bigint();
-  const graph = buildOurs(dag);
-  oursBuild.push(seconds(t0));
-  t0 = process.hrtime.bigint();
-  const report = await graph.run();
-  oursRun.push(seconds(t0));
-  if (report.counts.ok !== n) throw new Error("CallbackGraph did not run every node");
-}
-for (let r = 0; r < runs; r++) {
-  if (r % 2 === 0) {
-    await measureKahn();
-    await measureOurs();
-  } else {
-    await measureOurs();
-    await measureKahn();
-  }
-}
-
-const kahnRate = n / median(kahnRun);
-const oursRate = n / median(oursRun);
-const label = `n=${n}`;
+const builds = { kahn: [], ours: [] };
+const run = await interleaved(runs, {
+  async kahn() {
+    let t0 = process.hrtime.bigint();
+    const nodes = kahnObjectsBuild(dag, noop);
+    builds.kahn.push(secondsSince(t0));
+    t0 = process.hrtime.bigint();
+    if (kahnObjectsRun(nodes) !== n) throw new Error("kahn baseline did not run every node");
+    return secondsSince(t0);
+  },
+  async ours() {
+    let t0 = process.hrtime.bigint();
+    const graph = buildOurs(dag);
+    builds.ours.push(secondsSince(t0));
+    t0 = process.hrtime.bigint();
+    const report = await graph.run();
+    const s = secondsSince(t0);
+    if (report.counts.ok !== n) throw new Error("CallbackGraph did not run every node");
+    return s;
+  },
+});
+const kahnRate = n / run.kahn;
+const oursRate = n / run.ours;
 figure({
   name: `dag FIFO run, ${label}`,
   unit: "nodes/s",
@@ -72,18 +56,18 @@ figure({
   goal: "≥ 0.7× (stretch: Taskflow 1 thread 3.6 M/s)",
 });
 figure({
-  name: `dag FIFO run vs Taskflow 1-thread (published anchor 3.52 M/s), ${label}`,
+  name: `dag FIFO run vs Taskflow 1 thread (anchor, not re-measured), ${label}`,
   unit: "nodes/s",
   value: oursRate,
-  baseline: { name: "Taskflow v4.1.0 1 thread (anchors §3b, not re-measured)", value: 3.52e6 },
+  baseline: { name: "Taskflow v4.1.0 1 thread, anchors §3b (n=1e6)", value: 3.52e6 },
   ratio: oursRate / 3.52e6,
 });
 figure({
-  name: `dag build (nodes + edges), ${label}`,
+  name: `dag build (addNode + addEdge), ${label}`,
   unit: "s",
-  value: median(oursBuild),
-  baseline: { name: "hand-written Kahn object build", value: median(kahnBuild) },
-  ratio: median(kahnBuild) / median(oursBuild),
+  value: median(builds.ours),
+  baseline: { name: "hand-written Kahn object build", value: median(builds.kahn) },
+  ratio: median(builds.kahn) / median(builds.ours),
   goal: "≤ 1.5 s at 1e6",
 });
 
@@ -103,16 +87,12 @@ const kahnBefore = retained();
 const keptKahn = kahnObjectsBuild(dag, noop);
 const kahnAfter = retained();
 figure({
-  name: `dag bytes per node (built graph, ${dag.edges} edges), ${label}`,
+  name: `dag bytes per node, built graph (${dag.edges} edges), ${label}`,
   unit: "B/node",
   value: (built - before) / n,
   baseline: { name: "hand-written Kahn node objects", value: (kahnAfter - kahnBefore) / n },
   ratio: (kahnAfter - kahnBefore) / (built - before),
   goal: "≤ 200 B/node",
 });
-figure({
-  name: `dag bytes per node (after run), ${label}`,
-  unit: "B/node",
-  value: (ran - before) / n,
-});
+figure({ name: `dag bytes per node, after the run, ${label}`, unit: "B/node", value: (ran - before) / n });
 if (kept.size !== n || keptKahn.length !== n) throw new Error("unreachable");

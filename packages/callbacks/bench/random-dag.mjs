@@ -71,3 +71,101 @@ export function kahnObjectsRun(nodes) {
   }
   return ran;
 }
+
+/** kahn-objects-pq: the same runner with a binary heap on (priority, sequence) as ready queue. */
+export function kahnObjectsPqBuild(dag, fn, priorities) {
+  const nodes = kahnObjectsBuild(dag, fn);
+  for (let v = 0; v < dag.n; v++) nodes[v].prio = priorities[v];
+  return nodes;
+}
+
+export function kahnObjectsPqRun(nodes) {
+  const heap = [];
+  let seq = 0;
+  const less = (a, b) => a.p < b.p || (a.p === b.p && a.s < b.s);
+  const push = (node) => {
+    const item = { node, p: node.prio, s: seq++ };
+    let i = heap.length;
+    heap.push(item);
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (!less(item, heap[parent])) break;
+      heap[i] = heap[parent];
+      i = parent;
+    }
+    heap[i] = item;
+  };
+  const pop = () => {
+    const top = heap[0];
+    const last = heap.pop();
+    if (heap.length > 0) {
+      let i = 0;
+      const n = heap.length;
+      for (;;) {
+        let c = 2 * i + 1;
+        if (c >= n) break;
+        if (c + 1 < n && less(heap[c + 1], heap[c])) c++;
+        if (!less(heap[c], last)) break;
+        heap[i] = heap[c];
+        i = c;
+      }
+      heap[i] = last;
+    }
+    return top.node;
+  };
+  for (let i = 0; i < nodes.length; i++) if (nodes[i].pending === 0) push(nodes[i]);
+  let ran = 0;
+  while (heap.length > 0) {
+    const node = pop();
+    node.fn();
+    ran++;
+    const succ = node.succ;
+    for (let i = 0; i < succ.length; i++) if (--succ[i].pending === 0) push(succ[i]);
+  }
+  return ran;
+}
+
+/** kahn-microtask: every ready node's callback dispatched through its own queueMicrotask. */
+export function kahnMicrotaskRun(nodes) {
+  return new Promise((resolve) => {
+    let ran = 0;
+    const total = nodes.length;
+    const runNode = (node) => {
+      node.fn();
+      ran++;
+      const succ = node.succ;
+      for (let i = 0; i < succ.length; i++) {
+        const s = succ[i];
+        if (--s.pending === 0) queueMicrotask(() => runNode(s));
+      }
+      if (ran === total) resolve(ran);
+    };
+    for (let i = 0; i < total; i++) {
+      const node = nodes[i];
+      if (node.pending === 0) queueMicrotask(() => runNode(node));
+    }
+  });
+}
+
+/** Median of an array of numbers. */
+export const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/** Seconds since a process.hrtime.bigint() mark. */
+export const secondsSince = (t0) => Number(process.hrtime.bigint() - t0) / 1e9;
+
+/**
+ * Times `sides` (name → async function returning its own measured seconds) `runs` times each,
+ * interleaved and in alternating order, each on a freshly collected heap; returns medians.
+ */
+export async function interleaved(runs, sides) {
+  const names = Object.keys(sides);
+  const times = Object.fromEntries(names.map((n) => [n, []]));
+  for (let r = 0; r < runs; r++) {
+    const order = r % 2 === 0 ? names : [...names].reverse();
+    for (const name of order) {
+      globalThis.gc?.();
+      times[name].push(await sides[name]());
+    }
+  }
+  return Object.fromEntries(names.map((n) => [n, median(times[n])]));
+}

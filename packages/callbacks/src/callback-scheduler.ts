@@ -7,12 +7,12 @@ import {
   type Instrumentation,
   NpuError,
   NpuTypeError,
-  PriorityHeap,
   type TimerId,
   wallClock,
 } from "@npurt/core";
 import type { AdaptivePriorities } from "./adaptive-priorities.js";
 import { isThenable, Pump } from "./internal/async.js";
+import { LevelQueue } from "./internal/level-queue.js";
 import { adaptiveOption, concurrencyOption, timeoutOption } from "./internal/options.js";
 
 /** Options of a {@link CallbackScheduler}. */
@@ -71,18 +71,16 @@ export interface SchedulerStats {
   readonly running: number;
 }
 
-interface Entry {
-  readonly task: HostTask;
-  readonly id: number;
-}
+// The outcome of every task that returned nothing: shared, so void callbacks allocate nothing.
+const OK_UNDEFINED: HostTaskOutcome = Object.freeze({ ok: true, value: undefined });
 
 /**
  * A prioritised, batched, adaptive executor of host callbacks, implementing core's
  * `HostExecutor`: hand it to a stream manager and stream host callbacks get priorities and
  * batching; use it alone as a host-side task queue.
  *
- * - The ready queue is core's `PriorityHeap`: lower priority numbers first, ties in submission
- *   order.
+ * - The ready queue orders by priority, lower numbers first, ties in submission order (one
+ *   `RingQueue` per level, so a queue of a million tasks costs O(1) per task).
  * - Up to `batchSize` ready tasks run per turn (one microtask hop per batch rather than one
  *   per task), then it yields; after `sliceMs` of continuous work it yields a macrotask.
  * - A task returning a promise is awaited; at most `concurrency` are in flight.
@@ -101,7 +99,9 @@ interface Entry {
  * ```
  */
 export class CallbackScheduler implements HostExecutor {
-  readonly #heap = new PriorityHeap<Entry>();
+  readonly #heap = new LevelQueue<HostTask>();
+  // Instrumentation ids, only assigned while someone listens.
+  readonly #ids = new WeakMap<HostTask, number>();
   readonly #pump: Pump;
   readonly #batchSize: number;
   readonly #concurrency: number;
@@ -156,13 +156,14 @@ export class CallbackScheduler implements HostExecutor {
     const base = t.priority === undefined ? 0 : check.number(t.priority, "task.priority");
     if (t.expectedDurationMs !== undefined) check.number(t.expectedDurationMs, "task.expectedDurationMs");
     if (t.label !== undefined) check.string(t.label, "task.label");
-    const entry: Entry = { task, id: this.#nextId++ };
     this.#submitted++;
     const priority = this.#adaptive === undefined ? base : this.#adaptive.priorityOf(task.label, base);
-    this.#heap.push(entry, priority);
+    this.#heap.push(task, priority);
     const bus = this.#bus;
     if (bus?.active) {
-      bus.emit({ type: "callback.enqueued", time: this.#clock.now(), callback: entry.id, ...labelOf(task) });
+      const id = this.#nextId++;
+      this.#ids.set(task, id);
+      bus.emit({ type: "callback.enqueued", time: this.#clock.now(), callback: id, ...labelOf(task) });
     }
     this.#pump.wake();
   }
@@ -230,38 +231,39 @@ export class CallbackScheduler implements HostExecutor {
     for (const resolve of waiters) resolve();
   }
 
-  #start(entry: Entry): void {
-    const task = entry.task;
+  #start(task: HostTask): void {
     const clock = this.#clock;
     const key = this.#adaptive === undefined ? undefined : task.label;
     const timeoutMs = this.#timeoutMs;
     const measure = key !== undefined || timeoutMs !== undefined;
     const bus = this.#bus;
-    if (bus?.active) bus.emit({ type: "callback.started", time: clock.now(), callback: entry.id, ...labelOf(task) });
+    if (bus?.active) {
+      bus.emit({ type: "callback.started", time: clock.now(), callback: this.#idOf(task), ...labelOf(task) });
+    }
     const t0 = measure ? clock.now() : 0;
     let result: unknown;
     try {
       result = task.run();
     } catch (error) {
       if (key !== undefined) this.#learn(key, clock.now() - t0, task);
-      this.#finish(entry, { ok: false, error: failure(task, error) });
+      this.#finish(task, { ok: false, error: failure(task, error) });
       return;
     }
     if (isThenable(result)) {
-      this.#await(entry, result, t0, key);
+      this.#await(task, result, t0, key);
       return;
     }
     const elapsed = measure ? clock.now() - t0 : 0;
     if (key !== undefined) this.#learn(key, elapsed, task);
     if (timeoutMs !== undefined && elapsed > timeoutMs * 1e6) {
       this.#timedOut++;
-      this.#finish(entry, { ok: false, error: timeoutError(task, timeoutMs) });
+      this.#finish(task, { ok: false, error: timeoutError(task, timeoutMs) });
       return;
     }
-    this.#finish(entry, { ok: true, value: result });
+    this.#finish(task, result === undefined ? OK_UNDEFINED : { ok: true, value: result });
   }
 
-  #await(entry: Entry, promise: PromiseLike<unknown>, t0: number, key: string | undefined): void {
+  #await(task: HostTask, promise: PromiseLike<unknown>, t0: number, key: string | undefined): void {
     this.#running++;
     let settled = false;
     let timer: TimerId | undefined;
@@ -272,24 +274,24 @@ export class CallbackScheduler implements HostExecutor {
       this.#running--;
       if (timer !== undefined && !timedOut) this.#clock.clearTimer(timer);
       if (timedOut) this.#timedOut++;
-      else if (key !== undefined) this.#learn(key, this.#clock.now() - t0, entry.task);
-      this.#finish(entry, outcome);
+      else if (key !== undefined) this.#learn(key, this.#clock.now() - t0, task);
+      this.#finish(task, outcome);
       // A slot is free again: keep draining (or report idle).
       if (this.#heap.size > 0) this.#pump.wake();
       else this.#checkIdle();
     };
     if (timeoutMs !== undefined) {
       timer = this.#clock.setTimer(timeoutMs * 1e6, () =>
-        settle({ ok: false, error: timeoutError(entry.task, timeoutMs) }, true),
+        settle({ ok: false, error: timeoutError(task, timeoutMs) }, true),
       );
     }
     try {
       promise.then(
         (value) => settle({ ok: true, value }, false),
-        (error) => settle({ ok: false, error: failure(entry.task, error) }, false),
+        (error) => settle({ ok: false, error: failure(task, error) }, false),
       );
     } catch (error) {
-      settle({ ok: false, error: failure(entry.task, error) }, false);
+      settle({ ok: false, error: failure(task, error) }, false);
     }
   }
 
@@ -299,23 +301,32 @@ export class CallbackScheduler implements HostExecutor {
     else if (change === "demoted") this.#demoted++;
   }
 
-  #cancel(entry: Entry): void {
+  #cancel(task: HostTask): void {
     this.#cancelled++;
-    const error = new NpuError("ABORTED", `${describeTask(entry.task)} was cancelled before it ran`, {
+    const error = new NpuError("ABORTED", `${describeTask(task)} was cancelled before it ran`, {
       cause: this.#signal?.reason,
-      details: { label: entry.task.label },
+      details: { label: task.label },
     });
-    this.#finish(entry, { ok: false, error });
+    this.#finish(task, { ok: false, error });
   }
 
-  #finish(entry: Entry, outcome: HostTaskOutcome): void {
-    const task = entry.task;
+  #idOf(task: HostTask): number {
+    let id = this.#ids.get(task);
+    if (id === undefined) {
+      // Submitted before anyone listened.
+      id = this.#nextId++;
+      this.#ids.set(task, id);
+    }
+    return id;
+  }
+
+  #finish(task: HostTask, outcome: HostTaskOutcome): void {
     if (outcome.ok) this.#succeeded++;
     else if (!NpuError.isInstance(outcome.error, "ABORTED")) this.#failed++;
     const bus = this.#bus;
     if (bus?.active) {
       const status = outcome.ok ? "ok" : NpuError.isInstance(outcome.error, "ABORTED") ? "aborted" : "error";
-      bus.emit({ type: "callback.finished", time: this.#clock.now(), callback: entry.id, status, ...labelOf(task) });
+      bus.emit({ type: "callback.finished", time: this.#clock.now(), callback: this.#idOf(task), status, ...labelOf(task) });
     }
     try {
       task.done(outcome);

@@ -141,7 +141,10 @@ describe("resources in a callback graph", () => {
     const gate = deferred();
     graph.addNode(() => gate.promise, { label: "slow", resources: ["buffer"] });
     const controller = new AbortController();
-    const run = graph.run({ signal: controller.signal }).catch((e: unknown) => e as CallbackGraphError);
+    const run = graph.run({ signal: controller.signal }).then(
+      () => undefined as never,
+      (e: unknown) => e as CallbackGraphError,
+    );
     await flushMicrotasks();
     controller.abort();
     const error = await run;

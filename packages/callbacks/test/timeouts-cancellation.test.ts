@@ -80,7 +80,10 @@ describe("timeouts", () => {
       },
       { timeoutMs: 1 },
     );
-    const run = graph.run().catch((e: unknown) => e as CallbackGraphError);
+    const run = graph.run().then(
+      () => undefined as never,
+      (e: unknown) => e as CallbackGraphError,
+    );
     await started.promise;
     time.advanceMs(1);
     const error = await run;

@@ -1,4 +1,4 @@
-import { type Clock, NpuError, PriorityHeap, type TimerId } from "@npurt/core";
+import { type Clock, NpuError, type TimerId } from "@npurt/core";
 import type { AdaptivePriorities } from "../adaptive-priorities.js";
 import type { ErrorPolicy } from "../error-policy.js";
 import {
@@ -12,6 +12,7 @@ import {
 import type { NodeContext, NodeInput } from "../node-context.js";
 import type { ResourceLeak, ResourceManager } from "../resource-manager.js";
 import { isThenable, Pump } from "./async.js";
+import { LevelQueue } from "./level-queue.js";
 
 // Node states, one byte per node. A queued node is still "pending" (writing a state on every
 // enqueue would cost a random memory access per edge on large graphs).
@@ -93,7 +94,7 @@ export class GraphRun {
   readonly #fifo: Int32Array | null;
   #head = 0;
   #tail = 0;
-  readonly #heap: PriorityHeap<number> | null;
+  readonly #heap: LevelQueue<number> | null;
   // Whether any node has options, or the graph has a timeout: otherwise every node takes the
   // fast path without looking at its options slot.
   readonly #slowAny: boolean;
@@ -126,7 +127,7 @@ export class GraphRun {
     this.#adj = graph.adj;
     const prioritised = graph.priority !== null || config.adaptive !== undefined;
     this.#fifo = prioritised ? null : new Int32Array(graph.n);
-    this.#heap = prioritised ? new PriorityHeap<number>(Math.min(graph.n, 1024)) : null;
+    this.#heap = prioritised ? new LevelQueue<number>() : null;
     this.#slowAll = config.timeoutMs !== undefined;
     this.#slowAny = this.#slowAll || graph.meta.some((m) => m !== undefined);
     this.#pump = new Pump(() => this.#drain(), config.sliceMs);
