@@ -114,6 +114,7 @@ export class CallbackGraph {
   #edgeCapacity = 0;
   readonly #callbacks: Function[] = [];
   readonly #meta: (NodeMeta | undefined)[] = [];
+  #nodesWithOptions = 0;
   #inDegree = new Int32Array(0);
   #outDegree = new Int32Array(0);
   #head = new Int32Array(0);
@@ -196,6 +197,7 @@ export class CallbackGraph {
     if (v === this.#capacity) this.#growNodes(v + 1);
     this.#callbacks.push(callback);
     this.#meta.push(meta);
+    if (meta !== undefined) this.#nodesWithOptions++;
     this.#head[v] = -1;
     if (priority !== 0) {
       this.#priority ??= new Float64Array(this.#capacity);
@@ -314,6 +316,7 @@ export class CallbackGraph {
       off,
       adj,
       priority: this.#priority,
+      nodesWithOptions: this.#nodesWithOptions,
       label: (v) => this.#label(v),
     };
     const run = new GraphRun(frozen, {

@@ -61,6 +61,8 @@ export interface FrozenGraph {
   readonly off: Int32Array;
   readonly adj: Int32Array;
   readonly priority: Float64Array | null;
+  /** How many entries of `meta` are set. */
+  readonly nodesWithOptions: number;
   label(v: NodeId): string;
 }
 
@@ -129,7 +131,7 @@ export class GraphRun {
     this.#fifo = prioritised ? null : new Int32Array(graph.n);
     this.#heap = prioritised ? new LevelQueue<number>() : null;
     this.#slowAll = config.timeoutMs !== undefined;
-    this.#slowAny = this.#slowAll || graph.meta.some((m) => m !== undefined);
+    this.#slowAny = this.#slowAll || graph.nodesWithOptions > 0;
     this.#pump = new Pump(() => this.#drain(), config.sliceMs);
     this.promise = new Promise<GraphRunReport>((resolve, reject) => {
       this.#resolve = resolve;
@@ -165,6 +167,10 @@ export class GraphRun {
 
   #drain(): void {
     if (this.#finished) return;
+    if (this.#fifo !== null && !this.#slowAny) {
+      this.#drainPlain(this.#fifo);
+      return;
+    }
     let budget = this.#cfg.batchSize;
     const concurrency = this.#cfg.concurrency;
     const fifo = this.#fifo;
@@ -182,6 +188,68 @@ export class GraphRun {
       this.#execute(v);
       if (this.#finished) return;
     }
+    this.#continue();
+  }
+
+  /**
+   * The drain loop of a FIFO graph whose nodes have no options (the million-node case): the
+   * node step of {@link GraphRun.#execute} inlined, with the queue cursors in locals. Anything
+   * unusual (a throw, a promise, a skipped dependent) goes through the general methods, with
+   * the cursors written back before and re-read after.
+   */
+  #drainPlain(fifo: Int32Array): void {
+    let budget = this.#cfg.batchSize;
+    const concurrency = this.#cfg.concurrency;
+    const callbacks = this.#callbacks;
+    const status = this.#status;
+    const off = this.#off;
+    const adj = this.#adj;
+    const pending = this.#pending;
+    let head = this.#head;
+    let tail = this.#tail;
+    let ran = 0;
+    while (budget > 0 && head !== tail && this.#inFlight < concurrency) {
+      budget--;
+      const v = fifo[head++]!;
+      status[v] = RUNNING;
+      const fn = callbacks[v]!;
+      let result: unknown;
+      try {
+        result = fn();
+      } catch (error) {
+        this.#head = head;
+        this.#tail = tail;
+        this.#settled += ran;
+        ran = 0;
+        this.#fail(v, error, undefined);
+        if (this.#finished) return;
+        tail = this.#tail;
+        continue;
+      }
+      if (result !== undefined) {
+        if (isThenable(result)) {
+          this.#awaitResult(v, result, undefined, 0, undefined);
+          continue;
+        }
+        this.#store(v, result);
+      }
+      status[v] = OK;
+      ran++;
+      for (let e = off[v]!, end = off[v + 1]!; e < end; e++) {
+        const w = adj[e]!;
+        const left = --pending[w]!;
+        if (left === 0) {
+          fifo[tail++] = w;
+        } else if (left === POISONED) {
+          this.#tail = tail;
+          this.#skip(w);
+          tail = this.#tail;
+        }
+      }
+    }
+    this.#head = head;
+    this.#tail = tail;
+    this.#settled += ran;
     this.#continue();
   }
 
