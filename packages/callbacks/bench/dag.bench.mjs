@@ -4,7 +4,14 @@
 //   node --expose-gc bench/dag.bench.mjs [--quick]
 import { CallbackGraph } from "@npurt/callbacks";
 import { figure, quick, settledHeap } from "../../../scripts/bench-kit.mjs";
-import { interleaved, kahnObjectsBuild, kahnObjectsRun, median, randomDag, secondsSince } from "./random-dag.mjs";
+import {
+  interleaved,
+  kahnObjectsBuild,
+  kahnObjectsRun,
+  median,
+  randomDag,
+  secondsSince,
+} from "./random-dag.mjs";
 
 const n = quick ? 100_000 : 1_000_000;
 const runs = quick ? 3 : 5;

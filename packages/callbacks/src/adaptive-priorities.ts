@@ -94,7 +94,8 @@ export class AdaptivePriorities {
         change = "demoted";
       }
     }
-    s.expectedMs = s.samples === 0 ? durationMs : s.expectedMs + this.#smoothing * (durationMs - s.expectedMs);
+    s.expectedMs =
+      s.samples === 0 ? durationMs : s.expectedMs + this.#smoothing * (durationMs - s.expectedMs);
     s.samples++;
     return change;
   }

@@ -1,5 +1,10 @@
 import { check, NpuError, NpuTypeError } from "@npurt/core";
-import { CallbackGraph, type CallbackGraphOptions, type GraphRunOptions, type NodeOptions } from "./callback-graph.js";
+import {
+  CallbackGraph,
+  type CallbackGraphOptions,
+  type GraphRunOptions,
+  type NodeOptions,
+} from "./callback-graph.js";
 import type { ErrorPolicy } from "./error-policy.js";
 import type { CallbackGraphError } from "./graph-report.js";
 import { isThenable } from "./internal/async.js";
@@ -175,7 +180,10 @@ export class CallbackChain<I, O> {
  * const ranking = await pipeline.run(request);
  * ```
  */
-export function combineChains<A, B, C>(first: CallbackChain<A, B>, second: CallbackChain<B, C>): CallbackChain<A, C>;
+export function combineChains<A, B, C>(
+  first: CallbackChain<A, B>,
+  second: CallbackChain<B, C>,
+): CallbackChain<A, C>;
 export function combineChains<A, B, C, D>(
   first: CallbackChain<A, B>,
   second: CallbackChain<B, C>,

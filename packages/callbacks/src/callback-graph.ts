@@ -141,13 +141,15 @@ export class CallbackGraph {
 
   constructor(options: CallbackGraphOptions = {}) {
     const o = check.options(options, "graph options");
-    this.#policy = o.errorPolicy === undefined ? "skip" : check.oneOf(o.errorPolicy, ERROR_POLICIES, "errorPolicy");
+    this.#policy =
+      o.errorPolicy === undefined ? "skip" : check.oneOf(o.errorPolicy, ERROR_POLICIES, "errorPolicy");
     this.#batchSize = check.integer(o.batchSize ?? 16, "batchSize", 1);
     this.#concurrency = concurrencyOption(o.concurrency);
     this.#timeoutMs = o.timeoutMs === undefined ? undefined : timeoutOption(o.timeoutMs);
     this.#clock = o.clock;
     this.#adaptive = adaptiveOption(o.adaptive, false);
-    this.#cycleCheck = o.cycleCheck === undefined ? "add" : check.oneOf(o.cycleCheck, ["add", "run"], "cycleCheck");
+    this.#cycleCheck =
+      o.cycleCheck === undefined ? "add" : check.oneOf(o.cycleCheck, ["add", "run"], "cycleCheck");
     this.#resources = o.resources;
     this.#sliceMs = check.number(o.sliceMs ?? 10, "sliceMs");
   }
@@ -401,7 +403,12 @@ export class CallbackGraph {
     let dfs = this.#dfs;
     if (dfs === null || dfs.stamp.length < n) {
       const size = Math.max(n, this.#capacity);
-      dfs = { stamp: new Int32Array(size), epoch: 0, stack: new Int32Array(size), parent: new Int32Array(size) };
+      dfs = {
+        stamp: new Int32Array(size),
+        epoch: 0,
+        stack: new Int32Array(size),
+        parent: new Int32Array(size),
+      };
       this.#dfs = dfs;
     }
     const epoch = ++dfs.epoch;
@@ -514,7 +521,8 @@ function nodeMeta(o: Partial<NodeOptions>, wantsContext: boolean): NodeMeta | un
   const expectedMs =
     o.expectedDurationMs === undefined ? undefined : nonNegative(o.expectedDurationMs, "expectedDurationMs");
   const timeoutMs = o.timeoutMs === undefined ? undefined : timeoutOption(o.timeoutMs);
-  const policy = o.errorPolicy === undefined ? undefined : check.oneOf(o.errorPolicy, ERROR_POLICIES, "errorPolicy");
+  const policy =
+    o.errorPolicy === undefined ? undefined : check.oneOf(o.errorPolicy, ERROR_POLICIES, "errorPolicy");
   let resources: readonly string[] | undefined;
   if (o.resources !== undefined) {
     if (!Array.isArray(o.resources)) throw new NpuTypeError("resources must be an array of resource keys");

@@ -326,7 +326,13 @@ export class CallbackScheduler implements HostExecutor {
     const bus = this.#bus;
     if (bus?.active) {
       const status = outcome.ok ? "ok" : NpuError.isInstance(outcome.error, "ABORTED") ? "aborted" : "error";
-      bus.emit({ type: "callback.finished", time: this.#clock.now(), callback: this.#idOf(task), status, ...labelOf(task) });
+      bus.emit({
+        type: "callback.finished",
+        time: this.#clock.now(),
+        callback: this.#idOf(task),
+        status,
+        ...labelOf(task),
+      });
     }
     try {
       task.done(outcome);

@@ -27,8 +27,8 @@
  */
 
 export {
-  type AdaptivePrioritiesOptions,
   AdaptivePriorities,
+  type AdaptivePrioritiesOptions,
   type AdaptiveStats,
   type PriorityChange,
 } from "./adaptive-priorities.js";

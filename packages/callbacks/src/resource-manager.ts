@@ -72,7 +72,12 @@ export class ResourceManager {
         details: { key, refCount: existing.refCount },
       });
     }
-    this.#entries.set(key, { definition: d as ResourceDefinition, value: undefined, refCount: 0, holders: new Map() });
+    this.#entries.set(key, {
+      definition: d as ResourceDefinition,
+      value: undefined,
+      refCount: 0,
+      holders: new Map(),
+    });
   }
 
   /** Whether `key` was defined. */
@@ -146,7 +151,9 @@ export class ResourceManager {
     check.string(key, "resource key");
     const entry = this.#entries.get(key);
     if (entry === undefined) {
-      throw new NpuError("INVALID_PARAM", `unknown resource "${key}" (define it first)`, { details: { key } });
+      throw new NpuError("INVALID_PARAM", `unknown resource "${key}" (define it first)`, {
+        details: { key },
+      });
     }
     return entry;
   }

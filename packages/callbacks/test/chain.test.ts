@@ -35,9 +35,12 @@ describe("CallbackChain", () => {
     const later = vi.fn();
     const outcomes: ChainOutcome<unknown>[] = [];
     const chain = CallbackChain.start<number>()
-      .step(() => {
-        throw new Error("feature store down");
-      }, { label: "features" })
+      .step(
+        () => {
+          throw new Error("feature store down");
+        },
+        { label: "features" },
+      )
       .step(later)
       .onComplete((o) => outcomes.push(o));
     const error = (await chain.run(1).catch((e: unknown) => e)) as CallbackGraphError;
@@ -64,7 +67,9 @@ describe("CallbackChain", () => {
   });
 
   it("times out a step and honours the run's signal", async () => {
-    const hanging = CallbackChain.start().step((_, ctx) => new Promise((resolve) => ctx.signal.addEventListener("abort", resolve)));
+    const hanging = CallbackChain.start().step(
+      (_, ctx) => new Promise((resolve) => ctx.signal.addEventListener("abort", resolve)),
+    );
     const controller = new AbortController();
     const run = hanging.run(undefined, { signal: controller.signal });
     controller.abort();
@@ -95,9 +100,12 @@ describe("combineChains (the seed's recommendation pipeline)", () => {
     const features = CallbackChain.start<{ user: string }>()
       .step((request) => ({ ...request, history: [3, 1, 2] }), { label: "fetch history" })
       .step((ctx) => ctx.history.map((x) => x / 3), { label: "normalise" });
-    const inference = CallbackChain.start<number[]>().step(async (xs) => xs.map((x, i) => ({ item: i, score: x })), {
-      label: "score",
-    });
+    const inference = CallbackChain.start<number[]>().step(
+      async (xs) => xs.map((x, i) => ({ item: i, score: x })),
+      {
+        label: "score",
+      },
+    );
     const postprocess = CallbackChain.start<{ item: number; score: number }[]>().step(
       (scored) => scored.sort((a, b) => b.score - a.score).map((s) => s.item),
       { label: "rank" },
@@ -107,11 +115,18 @@ describe("combineChains (the seed's recommendation pipeline)", () => {
     expect(pipeline.length).toBe(4);
     await expect(pipeline.run({ user: "u1" })).resolves.toEqual([0, 2, 1]);
     expect(seen).toEqual([{ ok: true, value: [0, 2, 1] }]);
-    const all = combineChains(features, inference, postprocess, CallbackChain.start<number[]>().step((x) => x.length));
+    const all = combineChains(
+      features,
+      inference,
+      postprocess,
+      CallbackChain.start<number[]>().step((x) => x.length),
+    );
     await expect(all.run({ user: "u2" })).resolves.toBe(3);
   });
 
   it("refuses arguments that are not chains", () => {
-    expect(() => combineChains(CallbackChain.start(), {} as never)).toThrow(/argument 1 is not a CallbackChain/);
+    expect(() => combineChains(CallbackChain.start(), {} as never)).toThrow(
+      /argument 1 is not a CallbackChain/,
+    );
   });
 });

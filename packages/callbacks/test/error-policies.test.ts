@@ -14,7 +14,10 @@ async function runExpectingFailure(graph: CallbackGraph): Promise<CallbackGraphE
 }
 
 /** boom → child → grandchild, plus an unrelated node. */
-function diamond(policy: "continue" | "skip" | "abort" | undefined, nodePolicy?: "continue" | "skip" | "abort") {
+function diamond(
+  policy: "continue" | "skip" | "abort" | undefined,
+  nodePolicy?: "continue" | "skip" | "abort",
+) {
   const graph = new CallbackGraph(policy === undefined ? {} : { errorPolicy: policy });
   const log: string[] = [];
   const cause = new Error("kernel exploded");
@@ -41,7 +44,12 @@ describe("error policies", () => {
   it("continue: dependents still run and see the error; the run reports it with its node", async () => {
     const t = diamond("continue");
     const error = await runExpectingFailure(t.graph);
-    expect(t.log).toEqual(["boom", "other", "child sees failed: callback boom failed: kernel exploded", "grandchild"]);
+    expect(t.log).toEqual([
+      "boom",
+      "other",
+      "child sees failed: callback boom failed: kernel exploded",
+      "grandchild",
+    ]);
     expect(error.code).toBe("CALLBACK_FAILED");
     expect(error.errors).toHaveLength(1);
     expect(error.failures[0]).toMatchObject({ node: t.boom, label: "boom" });

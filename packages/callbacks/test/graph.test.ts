@@ -40,12 +40,25 @@ describe("CallbackGraph: running", () => {
     let seen: unknown;
     graph.addNode(
       (ctx) => {
-        seen = { id: ctx.id, label: ctx.label, data: ctx.data, inputs: ctx.inputs.map((i) => [i.label, i.value]) };
+        seen = {
+          id: ctx.id,
+          label: ctx.label,
+          data: ctx.data,
+          inputs: ctx.inputs.map((i) => [i.label, i.value]),
+        };
       },
       { data: { user: 7 }, dependsOn: [y, x], label: "z" },
     );
     await graph.run();
-    expect(seen).toEqual({ id: 2, label: "z", data: { user: 7 }, inputs: [["x", "x"], ["y", "y"]] });
+    expect(seen).toEqual({
+      id: 2,
+      label: "z",
+      data: { user: 7 },
+      inputs: [
+        ["x", "x"],
+        ["y", "y"],
+      ],
+    });
   });
 
   it("does not run callbacks inside run(); they start on a later microtask", async () => {
@@ -197,7 +210,11 @@ describe("CallbackGraph: validate() and cycles", () => {
 
   it("refuses the edge that would close a cycle, naming the cycle", () => {
     const graph = new CallbackGraph();
-    const [a, b, c] = ["a", "b", "c"].map((label) => graph.addNode(() => {}, { label })) as [number, number, number];
+    const [a, b, c] = ["a", "b", "c"].map((label) => graph.addNode(() => {}, { label })) as [
+      number,
+      number,
+      number,
+    ];
     graph.addEdge(a, b).addEdge(b, c);
     let error: unknown;
     try {
@@ -281,7 +298,9 @@ describe("CallbackGraph: bad input", () => {
   it("refuses a callback that is not a function", () => {
     const graph = new CallbackGraph();
     expect(() => graph.addNode("run" as unknown as () => void)).toThrow(NpuTypeError);
-    expect(() => graph.addNode(undefined as unknown as () => void)).toThrow(/node callback must be a function/);
+    expect(() => graph.addNode(undefined as unknown as () => void)).toThrow(
+      /node callback must be a function/,
+    );
   });
 
   it("refuses bad options", () => {
@@ -297,7 +316,9 @@ describe("CallbackGraph: bad input", () => {
   });
 
   it("refuses a negative, zero or non-integer batch size and other bad graph options", () => {
-    expect(() => new CallbackGraph({ batchSize: -1 })).toThrow(expect.objectContaining({ code: "INVALID_PARAM" }));
+    expect(() => new CallbackGraph({ batchSize: -1 })).toThrow(
+      expect.objectContaining({ code: "INVALID_PARAM" }),
+    );
     expect(() => new CallbackGraph({ batchSize: 0 })).toThrow(/batchSize/);
     expect(() => new CallbackGraph({ batchSize: 2.5 })).toThrow(/batchSize must be an integer/);
     expect(() => new CallbackGraph({ batchSize: "16" as unknown as number })).toThrow(NpuTypeError);

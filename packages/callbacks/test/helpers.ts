@@ -1,7 +1,11 @@
 import { VirtualClock } from "@npurt/core/testing";
 
 /** A promise with its resolve/reject exposed, to control async callbacks from a test. */
-export function deferred<T = unknown>(): { promise: Promise<T>; resolve: (v: T) => void; reject: (e: unknown) => void } {
+export function deferred<T = unknown>(): {
+  promise: Promise<T>;
+  resolve: (v: T) => void;
+  reject: (e: unknown) => void;
+} {
   let resolve!: (v: T) => void;
   let reject!: (e: unknown) => void;
   const promise = new Promise<T>((res, rej) => {
@@ -17,7 +21,11 @@ export async function flushMicrotasks(rounds = 20): Promise<void> {
 }
 
 /** A virtual clock plus a helper that moves it by `ms` and fires due timers. */
-export function virtualTime(): { clock: VirtualClock; advanceMs: (ms: number) => void; spend: (ms: number) => void } {
+export function virtualTime(): {
+  clock: VirtualClock;
+  advanceMs: (ms: number) => void;
+  spend: (ms: number) => void;
+} {
   const clock = new VirtualClock();
   return {
     clock,

@@ -2,7 +2,13 @@
 // way a stream runtime drives it (a blocking host callback between two device ops, built from
 // core's primitives: the queue waits on a counter that the host signals when the callback is
 // done). The same scenario through @npurt/streams is left for when that package exists.
-import { createDevice, type HostExecutor, type HostTaskOutcome, NpuError, type OpCompletion } from "@npurt/core";
+import {
+  createDevice,
+  type HostExecutor,
+  type HostTaskOutcome,
+  NpuError,
+  type OpCompletion,
+} from "@npurt/core";
 import { MockDeviceBackend } from "@npurt/core/testing";
 import { describe, expect, it } from "vitest";
 import { CallbackScheduler } from "../src/index.js";
@@ -105,7 +111,9 @@ describe("driving host callbacks from device completions", () => {
         scheduler.submit({ priority, run: () => ran.push(`p${priority}:${c.opId}`), done: () => {} });
       return device.createQueue({ onComplete });
     });
-    const ops = queues.map((queue) => [0, 1, 2].map(() => device.enqueue(queue, { kind: "kernel", name: "k" })));
+    const ops = queues.map((queue) =>
+      [0, 1, 2].map(() => device.enqueue(queue, { kind: "kernel", name: "k" })),
+    );
     await Promise.all(queues.map((q) => device.drain(q)));
     expect(scheduler.stats().queued).toBe(6);
     release();

@@ -1,6 +1,6 @@
 import { Instrumentation, type InstrumentationEvent, NpuError, NpuTypeError } from "@npurt/core";
 import { describe, expect, it } from "vitest";
-import { CallbackGraph, CallbackGraphError, ResourceManager } from "../src/index.js";
+import { CallbackGraph, type CallbackGraphError, ResourceManager } from "../src/index.js";
 import { deferred, flushMicrotasks } from "./helpers.js";
 
 function tracked() {
@@ -38,7 +38,9 @@ describe("ResourceManager", () => {
     manager.acquire("buffer", "decode");
     manager.acquire("buffer", "decode");
     manager.acquire("buffer", "render");
-    expect(manager.leaks()).toEqual([{ key: "buffer", refCount: 3, holders: ["decode", "decode", "render"] }]);
+    expect(manager.leaks()).toEqual([
+      { key: "buffer", refCount: 3, holders: ["decode", "decode", "render"] },
+    ]);
   });
 
   it("refuses releases by non-holders, unknown keys, bad definitions, and redefining a held key", () => {
@@ -49,7 +51,9 @@ describe("ResourceManager", () => {
     expect(() => manager.define("x", { create: () => 1, dispose: "no" } as never)).toThrow(NpuTypeError);
     expect(() => manager.acquire("buffer", 5 as unknown as string)).toThrow(NpuTypeError);
     manager.acquire("buffer", "h");
-    expect(() => manager.define("buffer", { create: () => 0 })).toThrow(expect.objectContaining({ code: "ILLEGAL_STATE" }));
+    expect(() => manager.define("buffer", { create: () => 0 })).toThrow(
+      expect.objectContaining({ code: "ILLEGAL_STATE" }),
+    );
     manager.release("buffer", "h");
     manager.define("buffer", { create: () => 0 });
     expect(manager.has("buffer")).toBe(true);

@@ -1,4 +1,11 @@
-import { type HostTask, type HostTaskOutcome, Instrumentation, type InstrumentationEvent, NpuError, NpuTypeError } from "@npurt/core";
+import {
+  type HostTask,
+  type HostTaskOutcome,
+  Instrumentation,
+  type InstrumentationEvent,
+  NpuError,
+  NpuTypeError,
+} from "@npurt/core";
 import { describe, expect, it, vi } from "vitest";
 import { AdaptivePriorities, CallbackScheduler } from "../src/index.js";
 import { deferred, flushMicrotasks, virtualTime } from "./helpers.js";
@@ -175,12 +182,21 @@ describe("CallbackScheduler as core's HostExecutor", () => {
   it("logs a throwing done() by default, and survives a throwing reporter", async () => {
     const spy = vi.spyOn(console, "error").mockImplementation(() => {});
     const scheduler = new CallbackScheduler();
-    const throwing = { run: () => 1, done: () => { throw new Error("x"); } };
+    const throwing = {
+      run: () => 1,
+      done: () => {
+        throw new Error("x");
+      },
+    };
     scheduler.submit(throwing);
     await scheduler.idle();
     expect(spy).toHaveBeenCalledTimes(1);
     spy.mockRestore();
-    const hostile = new CallbackScheduler({ onDoneError: () => { throw new Error("reporter"); } });
+    const hostile = new CallbackScheduler({
+      onDoneError: () => {
+        throw new Error("reporter");
+      },
+    });
     hostile.submit(throwing);
     await hostile.idle();
     expect(hostile.stats().succeeded).toBe(1);
@@ -191,9 +207,9 @@ describe("CallbackScheduler as core's HostExecutor", () => {
     expect(() => scheduler.submit(null as unknown as HostTask)).toThrow(NpuTypeError);
     expect(() => scheduler.submit({ run: () => {} } as unknown as HostTask)).toThrow(/task.done/);
     expect(() => scheduler.submit({ run: 1, done: () => {} } as unknown as HostTask)).toThrow(/task.run/);
-    expect(() => scheduler.submit({ run: () => {}, done: () => {}, priority: "1" as unknown as number })).toThrow(
-      NpuTypeError,
-    );
+    expect(() =>
+      scheduler.submit({ run: () => {}, done: () => {}, priority: "1" as unknown as number }),
+    ).toThrow(NpuTypeError);
     expect(() => scheduler.submit({ run: () => {}, done: () => {}, label: 1 as unknown as string })).toThrow(
       NpuTypeError,
     );
@@ -204,7 +220,9 @@ describe("CallbackScheduler as core's HostExecutor", () => {
   });
 
   it("refuses bad options", () => {
-    expect(() => new CallbackScheduler({ batchSize: -3 })).toThrow(expect.objectContaining({ code: "INVALID_PARAM" }));
+    expect(() => new CallbackScheduler({ batchSize: -3 })).toThrow(
+      expect.objectContaining({ code: "INVALID_PARAM" }),
+    );
     expect(() => new CallbackScheduler({ batchSize: 1.5 })).toThrow(/integer/);
     expect(() => new CallbackScheduler({ signal: "stop" as unknown as AbortSignal })).toThrow(NpuTypeError);
     expect(() => new CallbackScheduler({ onDoneError: 1 as unknown as () => void })).toThrow(NpuTypeError);
@@ -213,7 +231,9 @@ describe("CallbackScheduler as core's HostExecutor", () => {
 
   it("run() resolves or rejects with the task's outcome", async () => {
     const scheduler = new CallbackScheduler();
-    await expect(scheduler.run(() => 7, { priority: 1, label: "seven", expectedDurationMs: 1 })).resolves.toBe(7);
+    await expect(
+      scheduler.run(() => 7, { priority: 1, label: "seven", expectedDurationMs: 1 }),
+    ).resolves.toBe(7);
     await expect(scheduler.run(async () => "a")).resolves.toBe("a");
     await expect(
       scheduler.run(() => {

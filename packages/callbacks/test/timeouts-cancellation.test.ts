@@ -130,7 +130,9 @@ describe("cancellation with AbortSignal", () => {
     graph.addNode(() => {
       ran = true;
     });
-    const error = (await graph.run({ signal: AbortSignal.abort() }).catch((e: unknown) => e)) as CallbackGraphError;
+    const error = (await graph
+      .run({ signal: AbortSignal.abort() })
+      .catch((e: unknown) => e)) as CallbackGraphError;
     expect(error.code).toBe("ABORTED");
     expect(error.report.status(0)).toBe("cancelled");
     expect(ran).toBe(false);

@@ -421,7 +421,7 @@ export class GraphRun {
   #fail(v: number, thrown: unknown, meta: NodeMeta | undefined): void {
     const label = this.#g.label(v);
     const error =
-      NpuError.isInstance(thrown, "CALLBACK_TIMEOUT") && (thrown.details?.["node"] as unknown) === v
+      NpuError.isInstance(thrown, "CALLBACK_TIMEOUT") && thrown.details?.node === v
         ? thrown
         : new NpuError("CALLBACK_FAILED", `callback ${label} failed: ${messageOf(thrown)}`, {
             cause: thrown,
@@ -491,7 +491,9 @@ export class GraphRun {
   #abortBySignal(signal: AbortSignal): void {
     if (this.#finished) return;
     this.#signalAborted = true;
-    const error = new NpuError("ABORTED", "the graph run was aborted by its signal", { cause: signal.reason });
+    const error = new NpuError("ABORTED", "the graph run was aborted by its signal", {
+      cause: signal.reason,
+    });
     this.#failures.push({ node: undefined, label: "run", error });
     this.#abort(error);
   }
@@ -681,7 +683,12 @@ class RunReport implements GraphRunReport {
     this.leaks = leaks;
     const counts = [0, 0, 0, 0, 0, 0];
     for (let v = 0; v < status.length; v++) counts[status[v]!]!++;
-    this.counts = { ok: counts[OK]!, failed: counts[FAILED]!, skipped: counts[SKIPPED]!, cancelled: counts[CANCELLED]! };
+    this.counts = {
+      ok: counts[OK]!,
+      failed: counts[FAILED]!,
+      skipped: counts[SKIPPED]!,
+      cancelled: counts[CANCELLED]!,
+    };
     this.ok = failures.length === 0 && !aborted;
   }
 
