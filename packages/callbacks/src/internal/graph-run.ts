@@ -614,7 +614,7 @@ export class GraphRun {
     if (this.#signal !== undefined && this.#onSignal !== undefined) {
       this.#signal.removeEventListener("abort", this.#onSignal);
     }
-    const report = new RunReport(
+    const report = runReport(
       this.#status,
       this.#values ?? [],
       this.#failures,
@@ -657,56 +657,43 @@ class GraphNodeContext implements NodeContext {
   }
 }
 
-class RunReport implements GraphRunReport {
-  readonly ok: boolean;
-  readonly aborted: boolean;
-  readonly failures: readonly NodeFailure[];
-  readonly counts: NodeCounts;
-  readonly adaptive: { readonly promoted: number; readonly demoted: number };
-  readonly leaks: readonly ResourceLeak[];
-  readonly #status: Uint8Array;
-  readonly #values: unknown[];
-
-  constructor(
-    status: Uint8Array,
-    values: unknown[],
-    failures: readonly NodeFailure[],
-    aborted: boolean,
-    adaptive: { promoted: number; demoted: number },
-    leaks: readonly ResourceLeak[],
-  ) {
-    this.#status = status;
-    this.#values = values;
-    this.failures = failures;
-    this.aborted = aborted;
-    this.adaptive = adaptive;
-    this.leaks = leaks;
-    const counts = [0, 0, 0, 0, 0, 0];
-    for (let v = 0; v < status.length; v++) counts[status[v]!]!++;
-    this.counts = {
-      ok: counts[OK]!,
-      failed: counts[FAILED]!,
-      skipped: counts[SKIPPED]!,
-      cancelled: counts[CANCELLED]!,
-    };
-    this.ok = failures.length === 0 && !aborted;
-  }
-
-  value(id: NodeId): unknown {
-    this.#check(id);
-    return this.#values[id];
-  }
-
-  status(id: NodeId): NodeStatus {
-    this.#check(id);
-    return statusName(this.#status[id]!);
-  }
-
-  #check(id: NodeId): void {
-    if (!Number.isInteger(id) || id < 0 || id >= this.#status.length) {
+function runReport(
+  status: Uint8Array,
+  values: unknown[],
+  failures: readonly NodeFailure[],
+  aborted: boolean,
+  adaptive: { promoted: number; demoted: number },
+  leaks: readonly ResourceLeak[],
+): GraphRunReport {
+  const tally = [0, 0, 0, 0, 0, 0];
+  for (let v = 0; v < status.length; v++) tally[status[v]!]!++;
+  const counts: NodeCounts = {
+    ok: tally[OK]!,
+    failed: tally[FAILED]!,
+    skipped: tally[SKIPPED]!,
+    cancelled: tally[CANCELLED]!,
+  };
+  const checkId = (id: NodeId): void => {
+    if (!Number.isInteger(id) || id < 0 || id >= status.length) {
       throw new NpuError("INVALID_PARAM", `no node ${String(id)} in this graph`, { details: { node: id } });
     }
-  }
+  };
+  return {
+    ok: failures.length === 0 && !aborted,
+    aborted,
+    failures,
+    counts,
+    adaptive,
+    leaks,
+    value(id) {
+      checkId(id);
+      return values[id];
+    },
+    status(id) {
+      checkId(id);
+      return statusName(status[id]!);
+    },
+  };
 }
 
 function messageOf(value: unknown): string {
