@@ -294,18 +294,22 @@ export class CallbackGraph {
     if (this.#state !== "building") {
       throw new NpuError("ILLEGAL_STATE", `the graph is ${this.state}; a graph runs once (build a new one)`);
     }
-    const { off, adj } = this.#compressed();
     if (this.#cycleCheck === "run") {
-      const cycle = this.#findCycle(off, adj);
+      // Checked on separate rows: a refused run leaves the graph as it was.
+      const rows = this.#compressed();
+      const cycle = this.#findCycle(rows.off, rows.adj);
       if (cycle !== undefined) {
         throw new NpuError("CYCLE_DEPENDENCY", `the graph has a cycle: ${cycle.path}`, {
           details: { cycle: cycle.nodes },
         });
       }
     }
+    const { off, adj } = this.#compressed(true);
     const n = this.#n;
     this.#state = "running";
-    // The build-time edge list is no longer needed once the rows are compressed.
+    // The build-time edge list is no longer needed once the rows are compressed; its source
+    // column becomes the run's ready queue when it is long enough.
+    const scratch = this.#from.length >= n ? this.#from : null;
     this.#from = this.#to = this.#next = this.#head = new Int32Array(0);
     const status = new Uint8Array(n);
     this.#status = status;
@@ -319,6 +323,7 @@ export class CallbackGraph {
       adj,
       priority: this.#priority,
       nodesWithOptions: this.#nodesWithOptions,
+      scratch,
       label: (v) => this.#label(v),
     };
     const run = new GraphRun(frozen, {
@@ -439,11 +444,16 @@ export class CallbackGraph {
   }
 
   /** Successors in compressed sparse rows, in the order edges were added. */
-  #compressed(): { off: Int32Array; adj: Int32Array } {
+  /**
+   * @param freezing - the graph is about to run and its edge list will never be read again:
+   *   build the rows inside the list's own buffers instead of allocating (a run then allocates
+   *   next to nothing, which keeps large runs clear of garbage-collection pauses).
+   */
+  #compressed(freezing = false): { off: Int32Array; adj: Int32Array } {
     if (this.#csr !== null) return this.#csr;
     const n = this.#n;
     const edges = this.#edges;
-    const off = new Int32Array(n + 1);
+    const off = freezing && this.#head.length > n ? this.#head.subarray(0, n + 1) : new Int32Array(n + 1);
     const outDegree = this.#outDegree;
     // off[v] = end of v's row; filling edges backwards moves each cursor to its row's start.
     let sum = 0;
@@ -452,7 +462,7 @@ export class CallbackGraph {
       off[v] = sum;
     }
     off[n] = sum;
-    const adj = new Int32Array(edges);
+    const adj = freezing ? this.#next.subarray(0, edges) : new Int32Array(edges);
     const from = this.#from;
     const to = this.#to;
     for (let e = edges - 1; e >= 0; e--) adj[--off[from[e]!]!] = to[e]!;

@@ -139,7 +139,7 @@ export class CallbackScheduler implements HostExecutor {
       throw new NpuTypeError("signal must be an AbortSignal");
     }
     this.#signal = o.signal;
-    this.#pump = new Pump(() => this.#drain(), check.number(o.sliceMs ?? 10, "sliceMs"));
+    this.#pump = new Pump({ turn: () => this.#drain() }, check.number(o.sliceMs ?? 10, "sliceMs"));
     this.#signal?.addEventListener("abort", () => this.#pump.wake(), { once: true });
   }
 

@@ -1,4 +1,4 @@
-import { scheduleMacrotask } from "@npurt/core";
+import { RingQueue, scheduleMacrotask } from "@npurt/core";
 
 /** Whether `value` is a promise or another thenable (what an async callback returns). */
 export function isThenable(value: unknown): value is PromiseLike<unknown> {
@@ -10,53 +10,89 @@ export function isThenable(value: unknown): value is PromiseLike<unknown> {
   );
 }
 
+/** Something that drains work in turns: a graph run, a scheduler. */
+export interface TurnTarget {
+  /** Runs one turn (a batch). */
+  turn(): void;
+}
+
+// Every pump shares one microtask callback and one macrotask callback at module level. Per-run
+// closures as microtask callbacks let V8 specialise optimised code on one run's objects, and
+// that code is thrown away (deoptimised) at the next garbage collection after the run ends:
+// each new run then started cold. Sharing the hop also batches concurrent graphs together.
+const microDue = new RingQueue<Pump>(16);
+const macroDue = new RingQueue<Pump>(16);
+let microScheduled = false;
+// A promise reaction rather than queueMicrotask: the same microtask queue, but Node's
+// queueMicrotask wraps every callback in an AsyncResource (three times the cost of a hop).
+const resolved = Promise.resolve();
+let macroScheduled = false;
+
+// Two separate loops rather than one with a flag: a branch first taken after optimisation
+// (the occasional macrotask) would deoptimise the loop and every drain loop inlined into it.
+function flushMicro(): void {
+  microScheduled = false;
+  // Only the pumps due now: one that asks for another turn while we run waits for the next hop.
+  for (let count = microDue.size; count > 0; count--) {
+    const pump = microDue.shift()!;
+    pump.scheduled = false;
+    pump.target.turn();
+  }
+}
+
+function flushMacro(): void {
+  macroScheduled = false;
+  const now = performance.now();
+  for (let count = macroDue.size; count > 0; count--) {
+    const pump = macroDue.shift()!;
+    pump.scheduled = false;
+    pump.sliceStart = now;
+    pump.target.turn();
+  }
+}
+
 /**
- * Runs a drain function on the next turn, at most once per request cycle. Turns are microtasks
+ * Schedules turns of a {@link TurnTarget}, at most one pending at a time. Turns are microtasks
  * (tens of nanoseconds, so a batch of 16 callbacks costs one hop instead of sixteen), but after
  * `sliceMs` of continuous draining the next turn is a macrotask, so timers, I/O and abort
  * listeners driven by the event loop still get to run while a large graph drains.
  */
 export class Pump {
-  #scheduled = false;
-  #sliceStart = 0;
-  readonly #drain: () => void;
+  /** Whether a turn is pending (managed by the flush loop). */
+  scheduled = false;
+  /** When the current slice of continuous work began (`performance.now()`). */
+  sliceStart: number;
+  readonly target: TurnTarget;
   readonly #sliceMs: number;
-  readonly #micro = (): void => {
-    this.#scheduled = false;
-    this.#drain();
-  };
-  readonly #macro = (): void => {
-    this.#scheduled = false;
-    this.#sliceStart = performance.now();
-    this.#drain();
-  };
 
-  constructor(drain: () => void, sliceMs: number) {
-    this.#drain = drain;
+  constructor(target: TurnTarget, sliceMs: number) {
+    this.target = target;
     this.#sliceMs = sliceMs;
-    this.#sliceStart = performance.now();
+    this.sliceStart = performance.now();
   }
 
-  /** Whether a turn is already scheduled. */
-  get scheduled(): boolean {
-    return this.#scheduled;
-  }
-
-  /** Schedules one call of the drain function, unless one is pending. */
+  /** Schedules one turn, unless one is pending. */
   request(): void {
-    if (this.#scheduled) return;
-    this.#scheduled = true;
-    const now = performance.now();
-    if (now - this.#sliceStart >= this.#sliceMs) {
-      scheduleMacrotask(this.#macro);
+    if (this.scheduled) return;
+    this.scheduled = true;
+    if (performance.now() - this.sliceStart >= this.#sliceMs) {
+      macroDue.push(this);
+      if (!macroScheduled) {
+        macroScheduled = true;
+        scheduleMacrotask(flushMacro);
+      }
     } else {
-      queueMicrotask(this.#micro);
+      microDue.push(this);
+      if (!microScheduled) {
+        microScheduled = true;
+        resolved.then(flushMicro);
+      }
     }
   }
 
-  /** Starts a new time slice: call when work arrives after the pump went idle. */
+  /** Starts a new time slice and schedules a turn: for work arriving after the pump went idle. */
   wake(): void {
-    if (!this.#scheduled) this.#sliceStart = performance.now();
+    if (!this.scheduled) this.sliceStart = performance.now();
     this.request();
   }
 }
