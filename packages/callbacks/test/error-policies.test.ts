@@ -161,4 +161,20 @@ describe("error policies", () => {
     const error = await runExpectingFailure(graph);
     expect(error.failures[0]!.error.message).toContain("bad thenable");
   });
+
+  it("accepts a thenable that settles synchronously inside then()", async () => {
+    const graph = new CallbackGraph();
+    const eager = {
+      // biome-ignore lint/suspicious/noThenProperty: a thenable that calls back at once is the point
+      then(resolve: (v: number) => void) {
+        resolve(1);
+      },
+    };
+    const a = graph.addNode(() => eager);
+    const b = graph.addNode(() => eager, { dependsOn: [a] });
+    const c = graph.addNode(() => 3, { dependsOn: [a] });
+    const d = graph.addNode(() => 4, { dependsOn: [b, c] });
+    const report = await graph.run();
+    expect([a, b, c, d].map((id) => report.value(id))).toEqual([1, 1, 3, 4]);
+  });
 });

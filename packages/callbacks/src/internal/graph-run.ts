@@ -231,7 +231,14 @@ export class GraphRun implements TurnTarget {
       }
       if (result !== undefined) {
         if (isThenable(result)) {
+          // A hand-made thenable may call back synchronously and queue dependents right here.
+          this.#head = head;
+          this.#tail = tail;
+          this.#settled += ran;
+          ran = 0;
           this.#awaitResult(v, result, undefined, 0, undefined);
+          if (this.#finished) return;
+          tail = this.#tail;
           continue;
         }
         this.#store(v, result);
