@@ -170,8 +170,9 @@ describe("error policies", () => {
         resolve(1);
       },
     };
-    const a = graph.addNode(() => eager);
-    const b = graph.addNode(() => eager, { dependsOn: [a] });
+    const thenable = eager as unknown as PromiseLike<number>;
+    const a = graph.addNode(() => thenable);
+    const b = graph.addNode(() => thenable, { dependsOn: [a] });
     const c = graph.addNode(() => 3, { dependsOn: [a] });
     const d = graph.addNode(() => 4, { dependsOn: [b, c] });
     const report = await graph.run();

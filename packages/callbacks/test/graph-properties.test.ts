@@ -10,7 +10,7 @@ const dagArbitrary = fc.integer({ min: 2, max: 40 }).chain((n) =>
       fc
         .tuple(fc.integer({ min: 0, max: n - 1 }), fc.integer({ min: 0, max: n - 1 }))
         .filter(([a, b]) => a !== b)
-        .map(([a, b]) => (a < b ? [a, b] : [b, a])),
+        .map(([a, b]): [number, number] => (a < b ? [a, b] : [b, a])),
       { maxLength: 3 * n, selector: ([a, b]) => `${a}-${b}` },
     ),
     kinds: fc.array(fc.constantFrom("sync", "async", "throw", "reject"), { minLength: n, maxLength: n }),
