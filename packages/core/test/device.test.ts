@@ -286,6 +286,21 @@ describe("Device lifecycle", () => {
     spy.mockRestore();
   });
 
+  it("a backend that throws in enqueue leaves no phantom pending op", async () => {
+    const mock = new MockDeviceBackend();
+    const device = createDevice(
+      overriding(mock, {
+        enqueue: () => {
+          throw new NpuError("STREAM_ABORT", "queue refuses work");
+        },
+      }),
+    );
+    const q = device.createQueue();
+    expect(codeOf(() => device.enqueue(q, { kind: "kernel", name: "k" }))).toBe("STREAM_ABORT");
+    expect(device.pending(q)).toBe(0);
+    await device.drain(q);
+  });
+
   it("reports a backend that completes an op twice as an INTERNAL_ERROR event", () => {
     let sink: Parameters<DeviceBackend["connect"]>[0] | undefined;
     const device = createDevice(

@@ -1,0 +1,163 @@
+import { check, describe, NpuError, NpuTypeError } from "@npurt/core";
+import type { ResolvedSimConfig, SimulatedNpuConfig } from "../config.js";
+import type { FaultSpec } from "../faults.js";
+import type { KernelDefinition } from "../kernels/kernel-definition.js";
+import {
+  DEFAULT_HOST_COSTS,
+  type DeviceFigures,
+  type HostCosts,
+  PRESETS,
+  type PresetName,
+} from "../presets.js";
+
+const FIGURE_KEYS = Object.keys(PRESETS.tiny) as (keyof DeviceFigures)[];
+const HOST_KEYS = Object.keys(DEFAULT_HOST_COSTS) as (keyof HostCosts)[];
+const OTHER_KEYS = [
+  "preset",
+  "devices",
+  "hostCosts",
+  "seed",
+  "jitter",
+  "timeMode",
+  "paceScale",
+  "computeKernels",
+  "kernels",
+  "faults",
+] as const;
+const KNOWN_KEYS = new Set<string>([...FIGURE_KEYS, ...OTHER_KEYS]);
+
+/** Figures that may be `Infinity` (limits); the others must be finite. */
+const UNBOUNDED_OK = new Set<string>(["maxQueues", "maxCounters"]);
+/** Figures that are counts (integers ≥ 1) rather than rates or sizes. */
+const COUNTS = new Set<string>(["aiCores", "copyEnginesPerDirection", "maxQueues", "maxCounters"]);
+/** Figures that may be 0 (latencies). */
+const ZERO_OK = new Set<string>(["kernelLaunchNs", "copyLatencyNs"]);
+
+function unknownKeys(value: object, known: ReadonlySet<string>, what: string): void {
+  for (const key of Object.keys(value)) {
+    if (!known.has(key)) {
+      throw new NpuError(
+        "INVALID_PARAM",
+        `${what}: unknown option "${key}"; known options are ${[...known].join(", ")}`,
+      );
+    }
+  }
+}
+
+function figure(key: string, value: unknown): number {
+  const what = `config.${key}`;
+  if (typeof value !== "number") throw new NpuTypeError(`${what} must be a number, got ${describe(value)}`);
+  if (value === Number.POSITIVE_INFINITY && UNBOUNDED_OK.has(key)) return value;
+  const min = ZERO_OK.has(key) ? 0 : COUNTS.has(key) ? 1 : Number.MIN_VALUE;
+  const n = COUNTS.has(key) || ZERO_OK.has(key) ? check.integer(value, what, min) : check.number(value, what);
+  if (n < min) throw new NpuError("INVALID_PARAM", `${what} must be positive, got ${n}`);
+  return n;
+}
+
+/** Applies the preset and defaults to `config` and checks every field. */
+export function resolveConfig(config: SimulatedNpuConfig | undefined): {
+  resolved: ResolvedSimConfig;
+  kernels: Readonly<Record<string, KernelDefinition>>;
+  faults: readonly FaultSpec[];
+} {
+  const c = check.options(config, "simulatedNpu config") as Record<string, unknown>;
+  unknownKeys(c, KNOWN_KEYS, "simulatedNpu config");
+  const preset = (
+    c.preset === undefined ? "ascend910" : check.oneOf(c.preset, Object.keys(PRESETS), "config.preset")
+  ) as PresetName;
+  const figures: Record<string, unknown> = { ...PRESETS[preset] };
+  for (const key of FIGURE_KEYS) {
+    if (c[key] === undefined) continue;
+    figures[key] = key === "name" ? check.string(c[key], "config.name") : figure(key, c[key]);
+  }
+  const host = check.options(c.hostCosts as object | undefined, "config.hostCosts") as Record<
+    string,
+    unknown
+  >;
+  unknownKeys(host, new Set(HOST_KEYS), "config.hostCosts");
+  const hostCosts: Record<string, number> = { ...DEFAULT_HOST_COSTS };
+  for (const key of HOST_KEYS) {
+    if (host[key] !== undefined) hostCosts[key] = check.integer(host[key], `config.hostCosts.${key}`, 0);
+  }
+  const timeMode =
+    c.timeMode === undefined ? "virtual" : check.oneOf(c.timeMode, ["virtual", "paced"], "config.timeMode");
+  const paceScale = c.paceScale === undefined ? 1 : check.number(c.paceScale, "config.paceScale");
+  if (paceScale <= 0)
+    throw new NpuError("INVALID_PARAM", `config.paceScale must be positive, got ${paceScale}`);
+  const jitter = c.jitter === undefined ? 0 : check.number(c.jitter, "config.jitter");
+  if (jitter < 0) throw new NpuError("INVALID_PARAM", `config.jitter must not be negative, got ${jitter}`);
+  const computeKernels = c.computeKernels === undefined ? true : c.computeKernels;
+  if (typeof computeKernels !== "boolean") {
+    throw new NpuTypeError(`config.computeKernels must be a boolean, got ${describe(computeKernels)}`);
+  }
+  const kernels = check.options(c.kernels as object | undefined, "config.kernels") as Record<string, unknown>;
+  for (const [name, def] of Object.entries(kernels)) checkKernelDefinition(name, def);
+  if (c.faults !== undefined && !Array.isArray(c.faults)) {
+    throw new NpuTypeError(`config.faults must be an array, got ${describe(c.faults)}`);
+  }
+  const devices = c.devices === undefined ? 1 : check.integer(c.devices, "config.devices", 1, 64);
+  const faults = ((c.faults as unknown[] | undefined) ?? []).map((f, i) =>
+    checkFault(f, `config.faults[${i}]`, devices),
+  );
+  return {
+    resolved: {
+      devices,
+      figures: figures as unknown as DeviceFigures,
+      hostCosts: hostCosts as unknown as HostCosts,
+      seed: c.seed === undefined ? 1 : check.integer(c.seed, "config.seed"),
+      jitter,
+      timeMode,
+      paceScale,
+      computeKernels,
+    },
+    kernels: kernels as Record<string, KernelDefinition>,
+    faults,
+  };
+}
+
+/** Checks a kernel definition; returns it typed. */
+export function checkKernelDefinition(name: string, def: unknown): KernelDefinition {
+  if (name.length === 0) throw new NpuError("INVALID_PARAM", "a kernel name must not be empty");
+  const d = check.options(def as object | undefined, `kernel "${name}"`) as Record<string, unknown>;
+  unknownKeys(d, new Set(["compute", "cost"]), `kernel "${name}"`);
+  if (d.compute !== undefined) check.func(d.compute, `kernel "${name}".compute`);
+  if (d.cost !== undefined) check.func(d.cost, `kernel "${name}".cost`);
+  return d as KernelDefinition;
+}
+
+const FAULT_KINDS = ["kernel-fail", "kernel-hang", "allocation-fail", "device-lost"] as const;
+
+/** Checks a fault spec against the backend's device count. */
+export function checkFault(value: unknown, what: string, devices: number): FaultSpec {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new NpuTypeError(`${what} must be an object, got ${describe(value)}`);
+  }
+  const f = value as Record<string, unknown>;
+  const kind = check.oneOf(f.kind, FAULT_KINDS, `${what}.kind`);
+  const deviceIndex = (v: unknown) => check.integer(v, `${what}.device`, 0, devices - 1);
+  if (f.device !== undefined) deviceIndex(f.device);
+  if (kind === "device-lost") {
+    unknownKeys(f, new Set(["kind", "device", "atNs"]), what);
+    if (f.atNs !== undefined) check.integer(f.atNs, `${what}.atNs`, 0);
+    return f as unknown as FaultSpec;
+  }
+  if (kind === "allocation-fail") {
+    unknownKeys(f, new Set(["kind", "device", "nth"]), what);
+    if (f.nth !== undefined) check.integer(f.nth, `${what}.nth`, 1);
+    return f as unknown as FaultSpec;
+  }
+  unknownKeys(f, new Set(["kind", "device", "kernel", "nth", "probability"]), what);
+  if (f.kernel !== undefined && typeof f.kernel !== "string" && !(f.kernel instanceof RegExp)) {
+    throw new NpuTypeError(`${what}.kernel must be a string or a RegExp, got ${describe(f.kernel)}`);
+  }
+  if (f.nth !== undefined && f.probability !== undefined) {
+    throw new NpuError("INVALID_PARAM", `${what}: give either nth or probability, not both`);
+  }
+  if (f.nth !== undefined) check.integer(f.nth, `${what}.nth`, 1);
+  if (f.probability !== undefined) {
+    const p = check.number(f.probability, `${what}.probability`);
+    if (p < 0 || p > 1)
+      throw new NpuError("INVALID_PARAM", `${what}.probability must be in [0, 1], got ${p}`);
+  }
+  return f as unknown as FaultSpec;
+}

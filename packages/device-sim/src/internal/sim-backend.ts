@@ -1,0 +1,895 @@
+import {
+  type Clock,
+  type CompletionSink,
+  check,
+  DEVICE_OP_KINDS,
+  type DeviceCapabilities,
+  type DeviceOp,
+  type KernelOp,
+  type MemoryInfo,
+  type MemRef,
+  NpuError,
+  type OpFailure,
+  PriorityHeap,
+  type QueueOptions,
+  scheduleMacrotask,
+  type TimerId,
+  type WaitOp,
+} from "@npurt/core";
+import type { ResolvedSimConfig, SimulatedNpuConfig } from "../config.js";
+import type { FaultSpec } from "../faults.js";
+import { BUILTIN_KERNELS } from "../kernels/builtin-kernels.js";
+import type { KernelDefinition } from "../kernels/kernel-definition.js";
+import type { HostCosts } from "../presets.js";
+import type { SimulatedNpu } from "../simulated-npu.js";
+import { DeviceState, type Resource } from "./device-state.js";
+import { HbmAllocator } from "./hbm-allocator.js";
+import { PAGE_BYTES, PagedMemory } from "./paged-memory.js";
+import { mulberry32 } from "./prng.js";
+import { checkFault, checkKernelDefinition, resolveConfig } from "./resolve-config.js";
+import { BLOCKED, HUNG, IDLE, PENDING, QUEUE_EVENT, READY, RUNNING, SimQueue } from "./sim-queue.js";
+
+/** Each device's addresses live in their own 1 TiB window, so a base address names its device. */
+const DEVICE_WINDOW = 2 ** 40;
+/** A queue whose head the engine is examining; enqueue must not schedule it meanwhile. */
+const ADVANCING = 6;
+const TIMER_EVENT = 1;
+const ACTION_EVENT = 2;
+
+interface Timer {
+  readonly eventKind: typeof TIMER_EVENT;
+  readonly id: number;
+  readonly callback: () => void;
+  cancelled: boolean;
+}
+
+/** A rare engine event (abort, host signal, device loss); closures are fine off the hot path. */
+interface Action {
+  readonly eventKind: typeof ACTION_EVENT;
+  readonly run: (time: number) => void;
+}
+
+type EngineEvent = SimQueue | Timer | Action;
+
+interface Counter {
+  readonly id: number;
+  readonly device: DeviceState;
+  /** The value the devices see. */
+  value: number;
+  /** The highest value the host has signalled (visible to the devices from its event on). */
+  hostValue: number;
+  waiters: SimQueue[];
+}
+
+interface KernelFault {
+  readonly spec: FaultSpec & { kind: "kernel-fail" | "kernel-hang" };
+  seen: number;
+}
+
+interface AllocationFault {
+  readonly device: number | undefined;
+  readonly nth: number;
+  seen: number;
+}
+
+const HANG: OpFailure = { code: "TASK_TIMEOUT", message: "hung" };
+const EMPTY_PARAMS = Object.freeze({});
+const NO_FAILURE = undefined;
+
+function failureOf(error: unknown, fallback: string): OpFailure {
+  if (NpuError.isInstance(error)) return { code: error.code, message: error.message };
+  return { code: "KERNEL_FAILED", message: `${fallback}: ${String(error)}` };
+}
+
+function aborted(): OpFailure {
+  return { code: "STREAM_ABORT", message: "the queue was aborted before the op ran" };
+}
+
+function lost(device: number): OpFailure {
+  return { code: "DEVICE_LOST", message: `device ${device} was lost` };
+}
+
+/** The engine behind {@link simulatedNpu}. See that function for the model. */
+export class SimBackend implements SimulatedNpu {
+  readonly specificationVersion = "v1" as const;
+  readonly name = "device-sim";
+  readonly capabilities: DeviceCapabilities;
+  readonly clock: Clock;
+  readonly config: ResolvedSimConfig;
+
+  readonly #costs: HostCosts;
+  readonly #devices: DeviceState[];
+  readonly #queues = new Map<number, SimQueue>();
+  readonly #counters = new Map<number, Counter>();
+  readonly #events = new PriorityHeap<EngineEvent>(1024);
+  readonly #timers = new Map<number, Timer>();
+  readonly #dirty: Resource[] = [];
+  readonly #wake: SimQueue[] = [];
+  readonly #kernels = new Map<string, KernelDefinition>();
+  readonly #kernelNames: string[];
+  readonly #memory = new PagedMemory();
+  readonly #jitter: number;
+  readonly #jitterRng: () => number;
+  readonly #faultRng: () => number;
+  readonly #computeKernels: boolean;
+  readonly #paceScale: number;
+  #kernelFaults: KernelFault[] = [];
+  #allocationFaults: AllocationFault[] = [];
+  #sink: CompletionSink = { complete: () => false };
+  #connected = false;
+  /** Device (engine) time: the instant being processed. */
+  #now = 0;
+  /** Host time: what `clock.now()` returns. */
+  #host = 0;
+  #dirtyCount = 0;
+  #woken = false;
+  #timerFired = false;
+  #scheduled = false;
+  #running = false;
+  #closed = false;
+  #idle = true;
+  #paceVirtual = 0;
+  #paceWall = 0;
+  #paceTimer: ReturnType<typeof setTimeout> | undefined;
+  #nextQueue = 1;
+  #nextCounter = 1;
+  #nextTimer = 1;
+
+  constructor(config: SimulatedNpuConfig | undefined) {
+    const { resolved, kernels, faults } = resolveConfig(config);
+    this.config = resolved;
+    this.#costs = resolved.hostCosts;
+    this.#jitter = resolved.jitter;
+    this.#jitterRng = mulberry32(resolved.seed);
+    this.#faultRng = mulberry32(resolved.seed ^ 0x5bd1e995);
+    this.#computeKernels = resolved.computeKernels;
+    this.#paceScale = resolved.timeMode === "paced" ? resolved.paceScale : 0;
+    const f = resolved.figures;
+    this.#devices = Array.from(
+      { length: resolved.devices },
+      (_, i) => new DeviceState(i, f, new HbmAllocator((i + 1) * DEVICE_WINDOW, f.hbmBytes)),
+    );
+    for (const [name, def] of Object.entries(BUILTIN_KERNELS)) this.#kernels.set(name, def);
+    for (const [name, def] of Object.entries(kernels)) this.#kernels.set(name, def);
+    this.#kernelNames = [...this.#kernels.keys()];
+    this.capabilities = {
+      devices: this.#devices.map((d) => ({
+        index: d.index,
+        name: f.name,
+        computeUnits: f.aiCores,
+        memoryBytes: f.hbmBytes,
+        maxQueues: f.maxQueues,
+        maxCounters: f.maxCounters,
+        copyEngines: 3 * f.copyEnginesPerDirection,
+      })),
+      timeModel: "virtual",
+      priorities: { supported: true, greatest: 0, least: 7 },
+      ops: DEVICE_OP_KINDS,
+      copyDirections: ["h2d", "d2h", "d2d"],
+      timing: true,
+      concurrentQueues: true,
+      computesKernels: resolved.computeKernels,
+      kernels: this.#kernelNames,
+    };
+    this.clock = {
+      mode: "virtual",
+      now: () => this.#host,
+      setTimer: (delayNs, callback) => this.#setTimer(delayNs, callback),
+      clearTimer: (id) => this.#clearTimer(id),
+    };
+    for (const fault of faults) this.#install(fault);
+  }
+
+  // ---- simulator extras ---------------------------------------------------------------------
+
+  registerKernel(name: string, definition: KernelDefinition): void {
+    check.string(name, "kernel name");
+    const def = checkKernelDefinition(name, definition);
+    if (this.#connected) {
+      throw new NpuError(
+        "FEATURE_NOT_SUPPORTED",
+        `cannot register kernel "${name}": the simulator is already connected to a device; ` +
+          "register kernels before createDevice or pass them in config.kernels",
+      );
+    }
+    if (!this.#kernels.has(name)) this.#kernelNames.push(name);
+    this.#kernels.set(name, def);
+  }
+
+  injectFault(fault: FaultSpec): void {
+    this.#install(checkFault(fault, "fault", this.#devices.length));
+  }
+
+  hostBackedBytes(): number {
+    return this.#memory.backedPages * PAGE_BYTES;
+  }
+
+  #install(fault: FaultSpec): void {
+    switch (fault.kind) {
+      case "kernel-fail":
+      case "kernel-hang":
+        this.#kernelFaults.push({ spec: fault, seen: 0 });
+        return;
+      case "allocation-fail":
+        this.#allocationFaults.push({ device: fault.device, nth: fault.nth ?? 1, seen: 0 });
+        return;
+      case "device-lost": {
+        const device = this.#devices[fault.device ?? 0]!;
+        const at = fault.atNs ?? this.#host;
+        this.#action(Math.max(at, this.#now), (t) => this.#lose(device, t));
+        return;
+      }
+    }
+  }
+
+  // ---- DeviceBackend ------------------------------------------------------------------------
+
+  connect(sink: CompletionSink): void {
+    this.#sink = sink;
+    this.#connected = true;
+  }
+
+  createQueue(device: number, options: QueueOptions): number {
+    const dev = this.#device(device);
+    if (dev.lost) throw new NpuError("DEVICE_LOST", `device ${device} was lost; it takes no new queues`);
+    const limit = dev.figures.maxQueues;
+    if (dev.queues.size >= limit) {
+      throw new NpuError(
+        "NO_STREAM_RESOURCE",
+        `device ${device} has no free hardware queue: all ${limit} are in use`,
+        { details: { limit } },
+      );
+    }
+    this.#host += this.#costs.queueCreateNs;
+    const id = this.#nextQueue++;
+    const q = new SimQueue(id, dev, options.priority);
+    this.#queues.set(id, q);
+    dev.queues.add(q);
+    return id;
+  }
+
+  destroyQueue(queue: number): void {
+    const q = this.#queue(queue);
+    q.device.queues.delete(q);
+    this.#queues.delete(queue);
+  }
+
+  enqueue(queue: number, opId: number, op: DeviceOp): void {
+    const q = this.#queue(queue);
+    const kind = op.kind;
+    const costs = this.#costs;
+    this.#host += kind === "signal" ? costs.recordNs : kind === "wait" ? costs.waitNs : costs.launchNs;
+    const host = this.#host;
+    q.push(op, opId, host);
+    if (q.state === IDLE) {
+      const at = Math.max(host, this.#now);
+      q.state = PENDING;
+      q.at = at;
+      this.#events.push(q, at);
+      this.#schedule();
+    }
+  }
+
+  abortQueue(queue: number): void {
+    const q = this.#queue(queue);
+    const until = q.enqueued;
+    this.#action(Math.max(this.#host, this.#now), (t) => this.#abort(q, until, t));
+  }
+
+  allocate(device: number, bytes: number): number {
+    const dev = this.#device(device);
+    if (dev.lost) throw new NpuError("DEVICE_LOST", `device ${device} was lost; it cannot allocate`);
+    const faults = this.#allocationFaults;
+    for (let i = 0; i < faults.length; i++) {
+      const f = faults[i]!;
+      if (f.device !== undefined && f.device !== device) continue;
+      if (++f.seen !== f.nth) continue;
+      faults.splice(i, 1);
+      const free = dev.memory.freeBytes;
+      throw new NpuError(
+        "MEMORY_ALLOCATION",
+        `cannot allocate ${bytes} bytes on device ${device}: injected allocation failure (${free} bytes free)`,
+        { details: { requested: bytes, free, injected: true } },
+      );
+    }
+    return dev.memory.allocate(bytes, device);
+  }
+
+  release(base: number): void {
+    const dev = this.#deviceOf(base);
+    if (dev === undefined) throw new NpuError("MEMORY_FREE", `no live allocation at address ${base}`);
+    const footprint = dev.memory.release(base);
+    this.#memory.discard(base, footprint);
+  }
+
+  memoryInfo(device: number): MemoryInfo {
+    const m = this.#device(device).memory;
+    return {
+      allocations: m.allocations,
+      bytesInUse: m.bytesInUse,
+      peakBytes: m.peakBytes,
+      capacityBytes: m.capacity,
+      largestFreeBlock: m.largestFreeBlock,
+    };
+  }
+
+  createCounter(device: number): number {
+    const dev = this.#device(device);
+    const limit = dev.figures.maxCounters;
+    if (dev.counters >= limit) {
+      throw new NpuError(
+        "NO_EVENT_RESOURCE",
+        `device ${device} has no free counter (event): all ${limit} are in use`,
+        { details: { limit } },
+      );
+    }
+    dev.counters++;
+    const id = this.#nextCounter++;
+    this.#counters.set(id, { id, device: dev, value: 0, hostValue: 0, waiters: [] });
+    return id;
+  }
+
+  destroyCounter(counter: number): void {
+    const c = this.#counters.get(counter);
+    if (c === undefined) return;
+    c.device.counters--;
+    this.#counters.delete(counter);
+  }
+
+  counterValue(counter: number): number {
+    const c = this.#counters.get(counter);
+    if (c === undefined) return 0;
+    return Math.max(c.value, c.hostValue);
+  }
+
+  signalCounter(counter: number, value: number): void {
+    const c = this.#counters.get(counter);
+    if (c === undefined) return;
+    this.#host += this.#costs.callbackDispatchNs;
+    if (value > c.hostValue) c.hostValue = value;
+    this.#action(Math.max(this.#host, this.#now), () => this.#raise(c, value));
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#paceTimer !== undefined) clearTimeout(this.#paceTimer);
+    this.#events.clear();
+    this.#timers.clear();
+    this.#memory.clear();
+  }
+
+  // ---- engine -------------------------------------------------------------------------------
+
+  #schedule(): void {
+    if (this.#scheduled || this.#running || this.#closed) return;
+    this.#scheduled = true;
+    scheduleMacrotask(this.#run);
+  }
+
+  readonly #run = (): void => {
+    this.#scheduled = false;
+    if (this.#closed || this.#running) return;
+    this.#running = true;
+    try {
+      this.#loop();
+    } finally {
+      this.#running = false;
+    }
+  };
+
+  /**
+   * Processes events in (time, sequence) order. All events of one instant are processed, then
+   * free resources are handed to ready queues; if any completion woke the host (or a timer
+   * fired), the engine yields to the host before moving past that instant.
+   */
+  #loop(): void {
+    const events = this.#events;
+    while (events.size > 0) {
+      const t = events.peekPriority();
+      if (this.#paceScale > 0 && this.#holdForPace(t)) return;
+      this.#idle = false;
+      this.#now = t;
+      do {
+        do {
+          const item = events.pop()!;
+          if (item.eventKind === QUEUE_EVENT) {
+            const q = item as SimQueue;
+            if (q.at === t) {
+              if (q.state === RUNNING) this.#finish(q, t);
+              else if (q.state === PENDING) this.#advance(q, t);
+            }
+          } else if (item.eventKind === TIMER_EVENT) {
+            this.#fire(item as Timer, t);
+          } else {
+            (item as Action).run(t);
+          }
+          if (this.#wake.length > 0) this.#drainWakes(t);
+          if (this.#closed) return;
+        } while (events.size > 0 && events.peekPriority() === t);
+        if (this.#dirtyCount > 0) this.#dispatch(t);
+        if (this.#closed) return;
+      } while (events.size > 0 && events.peekPriority() === t);
+      if (this.#woken || this.#timerFired) {
+        if (this.#host < t) this.#host = t;
+        if (this.#woken) this.#host += this.#costs.syncWakeNs;
+        this.#woken = false;
+        this.#timerFired = false;
+        this.#scheduled = true;
+        scheduleMacrotask(this.#run);
+        return;
+      }
+    }
+    this.#idle = true;
+  }
+
+  /** Paced mode: whether to wait (on a wall timer) before processing instant `t`. */
+  #holdForPace(t: number): boolean {
+    const wall = performance.now();
+    if (this.#idle) {
+      this.#paceVirtual = this.#now;
+      this.#paceWall = wall;
+      this.#idle = false;
+    }
+    const allowed = this.#paceVirtual + ((wall - this.#paceWall) * 1e6) / this.#paceScale;
+    if (t <= allowed) return false;
+    this.#scheduled = true;
+    this.#paceTimer = setTimeout(this.#run, Math.ceil(((t - allowed) * this.#paceScale) / 1e6));
+    return true;
+  }
+
+  #markDirty(res: Resource): void {
+    if (res.dirty) return;
+    res.dirty = true;
+    this.#dirty[this.#dirtyCount++] = res;
+  }
+
+  #drainWakes(t: number): void {
+    const wake = this.#wake;
+    for (let i = 0; i < wake.length; i++) this.#advance(wake[i]!, t);
+    wake.splice(0);
+  }
+
+  /** Hands free units to ready queues, in (priority, readiness) order, at instant `t`. */
+  #dispatch(t: number): void {
+    const list = this.#dirty;
+    // The list may grow while we go: a lost device's queue advances into another resource.
+    for (let i = 0; i < this.#dirtyCount; i++) {
+      const res = list[i]!;
+      res.dirty = false;
+      const ready = res.ready;
+      while (ready.size > 0) {
+        const q = ready.peek()!;
+        if (q.staleReady > 0) {
+          ready.pop();
+          q.staleReady--;
+          continue;
+        }
+        const units = q.units;
+        if (units > res.free || q.device.lost) {
+          if (units <= res.total && !q.device.lost) break;
+          ready.pop();
+          q.state = ADVANCING;
+          this.#complete(
+            q,
+            q.device.lost
+              ? lost(q.device.index)
+              : {
+                  code: "INVALID_PARAM",
+                  message: `blockDim ${units} exceeds the ${res.total} AI cores of device ${q.device.index}`,
+                },
+            t,
+            t,
+          );
+          this.#advance(q, t);
+          continue;
+        }
+        ready.pop();
+        this.#start(q, res, t);
+      }
+    }
+    this.#dirtyCount = 0;
+  }
+
+  #start(q: SimQueue, res: Resource, t: number): void {
+    res.free -= q.units;
+    q.runResource = res;
+    q.runStart = t;
+    let d = q.duration;
+    if (this.#kernelFaults.length > 0 && res === q.device.compute) {
+      const fault = this.#kernelFault(q.op as KernelOp, q.device.index);
+      if (fault === HANG) {
+        q.state = HUNG;
+        return;
+      }
+      if (fault !== undefined) q.runFailure = fault;
+    }
+    if (this.#jitter > 0 && d > 0) d += Math.floor(d * this.#jitter * this.#jitterRng());
+    const end = t + d;
+    q.state = RUNNING;
+    q.at = end;
+    this.#events.push(q, end);
+  }
+
+  /** The modelled duration of the head op; a cost function that throws fails the op. */
+  #modelled(op: DeviceOp, q: SimQueue): number {
+    try {
+      return this.#duration(op, q);
+    } catch (error) {
+      q.runFailure = failureOf(error, "the kernel's cost function threw");
+      return 0;
+    }
+  }
+
+  #duration(op: DeviceOp, q: SimQueue): number {
+    const f = q.device.figures;
+    switch (op.kind) {
+      case "kernel":
+        return this.#roofline(op, q);
+      case "copy": {
+        const bytes = op.direction === "h2d" ? op.dst.bytes : op.src.bytes;
+        const bw =
+          op.direction === "h2d" ? f.h2dBandwidth : op.direction === "d2h" ? f.d2hBandwidth : f.d2dBandwidth;
+        return f.copyLatencyNs + Math.ceil((bytes / bw) * 1e9);
+      }
+      case "fill":
+        return f.copyLatencyNs + Math.ceil((op.dst.bytes / f.d2dBandwidth) * 1e9);
+      default:
+        return 0;
+    }
+  }
+
+  #roofline(op: KernelOp, q: SimQueue): number {
+    const f = q.device.figures;
+    let flops = op.cost?.flops;
+    let bytes = op.cost?.bytes;
+    const def = this.#kernels.get(op.name);
+    if ((flops === undefined || bytes === undefined) && def?.cost !== undefined) {
+      const stated = def.cost({
+        inputBytes: op.inputs.map((r) => r.bytes),
+        outputBytes: op.outputs.map((r) => r.bytes),
+        params: op.params ?? EMPTY_PARAMS,
+        blockDim: op.blockDim,
+      });
+      if (stated.durationNs !== undefined && flops === undefined && bytes === undefined) {
+        return Math.ceil(stated.durationNs);
+      }
+      flops ??= stated.flops;
+      bytes ??= stated.bytes;
+    }
+    if (bytes === undefined) {
+      bytes = 0;
+      for (const r of op.inputs) bytes += r.bytes;
+      for (const r of op.outputs) bytes += r.bytes;
+    }
+    const share = op.blockDim / f.aiCores;
+    const seconds = Math.max((flops ?? 0) / (f.peakFlops * share), bytes / (f.hbmBandwidth * share));
+    return f.kernelLaunchNs + Math.ceil(seconds * 1e9);
+  }
+
+  #kernelFault(op: KernelOp, device: number): OpFailure | undefined {
+    const faults = this.#kernelFaults;
+    for (let i = 0; i < faults.length; i++) {
+      const f = faults[i]!;
+      const s = f.spec;
+      if (s.device !== undefined && s.device !== device) continue;
+      const k = s.kernel;
+      if (k !== undefined && (typeof k === "string" ? k !== op.name : !k.test(op.name))) continue;
+      if (s.probability !== undefined) {
+        if (this.#faultRng() >= s.probability) continue;
+      } else {
+        if (++f.seen !== (s.nth ?? 1)) continue;
+        faults.splice(i, 1);
+      }
+      if (s.kind === "kernel-hang") return HANG;
+      return {
+        code: "KERNEL_FAILED",
+        message: `kernel "${op.name}" failed on device ${device} (injected AI Core exception)`,
+      };
+    }
+    return undefined;
+  }
+
+  /** The running head of `q` ends at `t`: free its units, apply its effect, report it. */
+  #finish(q: SimQueue, t: number): void {
+    const res = q.runResource!;
+    res.free += q.units;
+    if (res.ready.size > 0) this.#markDirty(res);
+    q.runResource = undefined;
+    q.state = ADVANCING;
+    let failure = q.runFailure;
+    q.runFailure = undefined;
+    if (failure === undefined) {
+      if (q.device.lost) failure = lost(q.device.index);
+      // Timing-only kernels have no effect (names were checked by createDevice).
+      else if (this.#computeKernels || res !== q.device.compute) failure = this.#effect(q.op!);
+    }
+    this.#complete(q, failure, q.runStart, t);
+    this.#advance(q, t);
+  }
+
+  /** Reports the head op of `q` and removes it. */
+  #complete(q: SimQueue, failure: OpFailure | undefined, start: number, end: number): void {
+    const opId = q.opId;
+    q.shift();
+    const woke =
+      failure === undefined
+        ? this.#sink.complete({ queue: q.id, opId, status: "ok", startNs: start, endNs: end })
+        : this.#sink.complete({
+            queue: q.id,
+            opId,
+            status: failure.code === "STREAM_ABORT" ? "aborted" : "error",
+            startNs: start,
+            endNs: end,
+            failure,
+          });
+    if (woke) this.#woken = true;
+  }
+
+  /**
+   * Looks at the head of `q` at instant `t`: aborted and lost ops complete at once, signals and
+   * satisfied waits run at once (they take no time), an op enqueued in the host's future waits
+   * for that time, and anything else joins its resource's ready queues.
+   */
+  #advance(q: SimQueue, t: number): void {
+    q.state = ADVANCING;
+    const dev = q.device;
+    while (q.size > 0) {
+      q.loadHead();
+      if (q.completed < q.abortBefore) {
+        this.#complete(q, aborted(), t, t);
+        continue;
+      }
+      const readyAt = q.readyAt;
+      if (readyAt > t) {
+        q.state = PENDING;
+        q.at = readyAt;
+        this.#events.push(q, readyAt);
+        return;
+      }
+      if (dev.lost) {
+        this.#complete(q, lost(dev.index), t, t);
+        continue;
+      }
+      const op = q.op!;
+      let res: Resource;
+      switch (op.kind) {
+        case "kernel": {
+          res = dev.compute;
+          q.units = op.blockDim;
+          const stated = op.cost?.durationNs;
+          q.duration = stated === undefined ? this.#modelled(op, q) : Math.ceil(stated);
+          break;
+        }
+        case "signal": {
+          const c = this.#counters.get(op.counter);
+          if (c !== undefined) this.#raise(c, op.value);
+          this.#complete(q, NO_FAILURE, t, t);
+          continue;
+        }
+        case "wait": {
+          const c = this.#counters.get(op.counter);
+          if (c === undefined || c.value >= op.value) {
+            this.#complete(q, NO_FAILURE, t, t);
+            continue;
+          }
+          q.state = BLOCKED;
+          q.blockedOn = c.id;
+          c.waiters.push(q);
+          return;
+        }
+        case "copy":
+          res = op.direction === "h2d" ? dev.h2d : op.direction === "d2h" ? dev.d2h : dev.d2d;
+          q.units = 1;
+          q.duration = this.#modelled(op, q);
+          break;
+        default:
+          res = dev.d2d;
+          q.units = 1;
+          q.duration = this.#modelled(op, q);
+      }
+      q.state = READY;
+      res.ready.push(q);
+      this.#markDirty(res);
+      return;
+    }
+    q.state = IDLE;
+    q.op = undefined;
+  }
+
+  /** Raises a counter as the devices see it; satisfied waiters resume at this instant. */
+  #raise(c: Counter, value: number): void {
+    if (value <= c.value) return;
+    c.value = value;
+    const waiters = c.waiters;
+    let keep = 0;
+    for (let i = 0; i < waiters.length; i++) {
+      const q = waiters[i]!;
+      // Entries of queues aborted or lost meanwhile are stale: drop them.
+      if (q.state !== BLOCKED || q.blockedOn !== c.id) continue;
+      if ((q.op as WaitOp).value <= value) {
+        q.state = ADVANCING;
+        this.#wake.push(q);
+      } else {
+        waiters[keep++] = q;
+      }
+    }
+    waiters.length = keep;
+  }
+
+  #abort(q: SimQueue, until: number, t: number): void {
+    if (until > q.abortBefore) q.abortBefore = until;
+    if (q.completed >= q.abortBefore) return;
+    switch (q.state) {
+      case HUNG:
+        this.#release(q);
+        this.#complete(q, aborted(), q.runStart, t);
+        this.#advance(q, t);
+        return;
+      case READY:
+        q.staleReady++;
+        this.#advance(q, t);
+        return;
+      case BLOCKED:
+      case PENDING:
+        this.#advance(q, t);
+        return;
+      default:
+        // RUNNING: the op cannot be stopped; it completes with its own result, and the ops
+        // behind it are aborted as they reach the head.
+        return;
+    }
+  }
+
+  #lose(dev: DeviceState, t: number): void {
+    if (dev.lost) return;
+    dev.lost = true;
+    for (const q of dev.queues) {
+      if (q.state === HUNG) {
+        this.#release(q);
+        this.#complete(q, lost(dev.index), q.runStart, t);
+        this.#advance(q, t);
+      } else if (q.state === BLOCKED) {
+        this.#advance(q, t);
+      }
+    }
+    for (const res of [dev.compute, dev.h2d, dev.d2h, dev.d2d]) {
+      if (res.ready.size > 0) this.#markDirty(res);
+    }
+  }
+
+  /** Frees the units a hung op holds. */
+  #release(q: SimQueue): void {
+    const res = q.runResource!;
+    res.free += q.units;
+    q.runResource = undefined;
+    if (res.ready.size > 0) this.#markDirty(res);
+  }
+
+  #action(at: number, run: (time: number) => void): void {
+    this.#events.push({ eventKind: ACTION_EVENT, run }, at);
+    this.#schedule();
+  }
+
+  // ---- timers -------------------------------------------------------------------------------
+
+  #setTimer(delayNs: number, callback: () => void): TimerId {
+    check.number(delayNs, "timer delay");
+    check.func(callback, "timer callback");
+    const id = this.#nextTimer++;
+    const timer: Timer = { eventKind: TIMER_EVENT, id, callback, cancelled: false };
+    this.#timers.set(id, timer);
+    const at = this.#host + Math.max(0, Math.ceil(delayNs));
+    this.#events.push(timer, Math.max(at, this.#now));
+    this.#schedule();
+    return id;
+  }
+
+  #clearTimer(id: TimerId): void {
+    const timer = this.#timers.get(id);
+    if (timer === undefined) return;
+    timer.cancelled = true;
+    this.#timers.delete(id);
+  }
+
+  #fire(timer: Timer, t: number): void {
+    if (timer.cancelled) return;
+    this.#timers.delete(timer.id);
+    if (this.#host < t) this.#host = t;
+    this.#timerFired = true;
+    try {
+      timer.callback();
+    } catch (error) {
+      // A timer callback's bug must neither stop the engine nor reach the event loop.
+      console.error("[npurt] device-sim: a timer callback threw", error);
+    }
+  }
+
+  // ---- memory effects -----------------------------------------------------------------------
+
+  /** Applies an op's effect on memory; returns its failure, if any. */
+  #effect(op: DeviceOp): OpFailure | undefined {
+    try {
+      switch (op.kind) {
+        case "kernel":
+          return this.#compute(op);
+        case "copy": {
+          const mem = this.#memory;
+          if (op.direction === "h2d") {
+            mem.write(this.#address(op.dst), op.src);
+          } else if (op.direction === "d2h") {
+            mem.readInto(this.#address(op.src), op.src.bytes, op.dst);
+          } else {
+            const data = mem.read(this.#address(op.src), op.src.bytes);
+            mem.write(this.#address(op.dst), data);
+          }
+          return undefined;
+        }
+        case "fill":
+          this.#memory.fill(this.#address(op.dst), op.dst.bytes, op.value);
+          return undefined;
+        default:
+          return undefined;
+      }
+    } catch (error) {
+      return failureOf(error, `kernel "${(op as KernelOp).name}" threw`);
+    }
+  }
+
+  #compute(op: KernelOp): OpFailure | undefined {
+    const def = this.#kernels.get(op.name);
+    if (def === undefined) {
+      return { code: "INVALID_PARAM", message: `unknown kernel "${op.name}"` };
+    }
+    if (!this.#computeKernels || def.compute === undefined) return undefined;
+    const mem = this.#memory;
+    const scatter: [number, Float32Array][] = [];
+    const view = (ref: MemRef, write: boolean): Float32Array => {
+      const address = this.#address(ref);
+      if (ref.bytes % 4 !== 0) {
+        throw new NpuError(
+          "INVALID_PARAM",
+          `kernel "${op.name}": a ${ref.bytes}-byte operand is not a whole number of float32 values`,
+        );
+      }
+      const direct = mem.directView(address, ref.bytes, write);
+      if (direct !== undefined) return direct;
+      const copy = new Float32Array(ref.bytes / 4);
+      mem.readInto(address, ref.bytes, new Uint8Array(copy.buffer));
+      if (write) scatter.push([address, copy]);
+      return copy;
+    };
+    const inputs = op.inputs.map((r) => view(r, false));
+    const outputs = op.outputs.map((r) => view(r, true));
+    def.compute({ inputs, outputs, params: op.params ?? EMPTY_PARAMS });
+    for (const [address, data] of scatter) mem.write(address, new Uint8Array(data.buffer));
+    return undefined;
+  }
+
+  /** The address of a range, after checking its allocation is still live. */
+  #address(ref: MemRef): number {
+    const dev = this.#deviceOf(ref.base);
+    if (dev === undefined || !dev.memory.has(ref.base)) {
+      throw new NpuError("INVALID_HANDLE", `memory at address ${ref.base} was released before the op ran`);
+    }
+    return ref.base + ref.offset;
+  }
+
+  // ---- lookups ------------------------------------------------------------------------------
+
+  #device(index: number): DeviceState {
+    const dev = this.#devices[index];
+    if (dev === undefined) throw new NpuError("INVALID_PARAM", `no device ${index}`);
+    return dev;
+  }
+
+  #deviceOf(address: number): DeviceState | undefined {
+    return this.#devices[Math.floor(address / DEVICE_WINDOW) - 1];
+  }
+
+  #queue(id: number): SimQueue {
+    const q = this.#queues.get(id);
+    if (q === undefined) throw new NpuError("INVALID_HANDLE", `device-sim: unknown queue ${id}`);
+    return q;
+  }
+}

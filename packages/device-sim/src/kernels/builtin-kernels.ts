@@ -1,0 +1,214 @@
+import { type KernelParams, NpuError } from "@npurt/core";
+import type { KernelContext, KernelCostInfo, KernelDefinition } from "./kernel-definition.js";
+
+function operands(ctx: KernelContext, inputs: number, name: string): Float32Array[] {
+  if (ctx.inputs.length < inputs || ctx.outputs.length < 1) {
+    throw new NpuError(
+      "INVALID_PARAM",
+      `kernel "${name}" needs ${inputs} input(s) and 1 output, got ${ctx.inputs.length} and ${ctx.outputs.length}`,
+    );
+  }
+  const out = ctx.outputs[0]!;
+  const list = ctx.inputs.slice(0, inputs);
+  for (const x of list) {
+    if (x.length < out.length) {
+      throw new NpuError(
+        "INVALID_PARAM",
+        `kernel "${name}": input has ${x.length} elements, output ${out.length}`,
+      );
+    }
+  }
+  return [...list, out];
+}
+
+function inputAndOutput(
+  inputs: readonly Float32Array[],
+  outputs: readonly Float32Array[],
+  name: string,
+): [Float32Array, Float32Array] {
+  const x = inputs[0];
+  const out = outputs[0];
+  if (x === undefined || out === undefined) {
+    throw new NpuError("INVALID_PARAM", `kernel "${name}" needs an input and an output`);
+  }
+  return [x, out];
+}
+
+function dim(params: KernelParams, key: string, name: string, fallback?: number): number {
+  const value = params[key] ?? fallback;
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 1) {
+    throw new NpuError(
+      "INVALID_PARAM",
+      `kernel "${name}" needs params.${key}, a positive integer; got ${String(params[key])}`,
+    );
+  }
+  return value;
+}
+
+/** Rows and columns of a row-major matrix over `elements` values (default: one row). */
+function shape(params: KernelParams, elements: number, name: string): [number, number] {
+  const cols = dim(params, "cols", name, elements);
+  const rows = dim(params, "rows", name, Math.max(1, Math.floor(elements / cols)));
+  if (rows * cols > elements) {
+    throw new NpuError(
+      "INVALID_PARAM",
+      `kernel "${name}": ${rows}×${cols} needs ${rows * cols} elements, the buffer has ${elements}`,
+    );
+  }
+  return [rows, cols];
+}
+
+function need(buffer: Float32Array, elements: number, what: string, name: string): void {
+  if (buffer.length < elements) {
+    throw new NpuError(
+      "INVALID_PARAM",
+      `kernel "${name}": ${what} needs ${elements} elements, the buffer has ${buffer.length}`,
+    );
+  }
+}
+
+const elementwiseCost =
+  (flopsPerElement: number, operandsCount: number) =>
+  ({ outputBytes }: KernelCostInfo) => ({
+    flops: (flopsPerElement * (outputBytes[0] ?? 0)) / 4,
+    bytes: operandsCount * (outputBytes[0] ?? 0),
+  });
+
+function binary(name: string, op: (a: number, b: number) => number): KernelDefinition {
+  return {
+    compute(ctx) {
+      const [a, b, out] = operands(ctx, 2, name) as [Float32Array, Float32Array, Float32Array];
+      for (let i = 0; i < out.length; i++) out[i] = op(a[i]!, b[i]!);
+    },
+    cost: elementwiseCost(1, 3),
+  };
+}
+
+function unary(name: string, flops: number, op: (x: number) => number): KernelDefinition {
+  return {
+    compute(ctx) {
+      const [x, out] = operands(ctx, 1, name) as [Float32Array, Float32Array];
+      for (let i = 0; i < out.length; i++) out[i] = op(x[i]!);
+    },
+    cost: elementwiseCost(flops, 2),
+  };
+}
+
+const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
+
+/**
+ * The kernels every simulated NPU knows, on float32 data (row-major). Parameters:
+ *
+ * - `noop`: no operands; takes time only.
+ * - `add`, `mul`: `out = a (+|×) b`, elementwise over the output's length.
+ * - `relu`: `out = max(0, x)`. `gelu`: the tanh approximation
+ *   `0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))`.
+ * - `matmul`: `params.m`, `k`, `n`; `out (m×n) = a (m×k) · b (k×n)`.
+ * - `softmax`: `params.rows`, `cols` (default one row); numerically stable, per row.
+ * - `layernorm`: `params.rows`, `cols`, `eps` (default 1e-5); inputs `x` and optional `gamma`,
+ *   `beta` (each `cols` long); per row `(x − mean) / √(var + eps) · gamma + beta`.
+ * - `reduce-sum`: `params.rows`, `cols`; `out[r] = Σ x[r, :]` (default: the sum of all).
+ * - `transpose`: `params.rows`, `cols`; `out (cols×rows) = xᵀ`.
+ */
+export const BUILTIN_KERNELS: Readonly<Record<string, KernelDefinition>> = {
+  noop: { cost: () => ({ flops: 0, bytes: 0 }) },
+  add: binary("add", (a, b) => a + b),
+  mul: binary("mul", (a, b) => a * b),
+  relu: unary("relu", 1, (x) => Math.max(0, x)),
+  gelu: unary("gelu", 8, (x) => 0.5 * x * (1 + Math.tanh(SQRT_2_OVER_PI * (x + 0.044715 * x * x * x)))),
+  matmul: {
+    compute({ inputs, outputs, params }) {
+      const m = dim(params, "m", "matmul");
+      const k = dim(params, "k", "matmul");
+      const n = dim(params, "n", "matmul");
+      const a = inputs[0];
+      const b = inputs[1];
+      const out = outputs[0];
+      if (a === undefined || b === undefined || out === undefined) {
+        throw new NpuError("INVALID_PARAM", 'kernel "matmul" needs inputs [a, b] and an output');
+      }
+      need(a, m * k, "a", "matmul");
+      need(b, k * n, "b", "matmul");
+      need(out, m * n, "out", "matmul");
+      const row = new Float64Array(n);
+      for (let i = 0; i < m; i++) {
+        row.fill(0);
+        for (let p = 0; p < k; p++) {
+          const aip = a[i * k + p]!;
+          const base = p * n;
+          for (let j = 0; j < n; j++) row[j]! += aip * b[base + j]!;
+        }
+        for (let j = 0; j < n; j++) out[i * n + j] = row[j]!;
+      }
+    },
+    cost: ({ params }) => {
+      const m = Number(params.m ?? 0);
+      const k = Number(params.k ?? 0);
+      const n = Number(params.n ?? 0);
+      return { flops: 2 * m * k * n, bytes: 4 * (m * k + k * n + m * n) };
+    },
+  },
+  softmax: {
+    compute(ctx) {
+      const [x, out] = operands(ctx, 1, "softmax") as [Float32Array, Float32Array];
+      const [rows, cols] = shape(ctx.params, out.length, "softmax");
+      for (let r = 0; r < rows; r++) {
+        const o = r * cols;
+        let max = Number.NEGATIVE_INFINITY;
+        for (let c = 0; c < cols; c++) if (x[o + c]! > max) max = x[o + c]!;
+        let sum = 0;
+        for (let c = 0; c < cols; c++) sum += Math.exp(x[o + c]! - max);
+        for (let c = 0; c < cols; c++) out[o + c] = Math.exp(x[o + c]! - max) / sum;
+      }
+    },
+    cost: elementwiseCost(5, 2),
+  },
+  layernorm: {
+    compute({ inputs, outputs, params }) {
+      const [x, out] = inputAndOutput(inputs, outputs, "layernorm");
+      const [rows, cols] = shape(params, out.length, "layernorm");
+      need(x, rows * cols, "x", "layernorm");
+      const gamma = inputs[1];
+      const beta = inputs[2];
+      if (gamma !== undefined) need(gamma, cols, "gamma", "layernorm");
+      if (beta !== undefined) need(beta, cols, "beta", "layernorm");
+      const eps = params.eps === undefined ? 1e-5 : Number(params.eps);
+      for (let r = 0; r < rows; r++) {
+        const o = r * cols;
+        let mean = 0;
+        for (let c = 0; c < cols; c++) mean += x[o + c]!;
+        mean /= cols;
+        let variance = 0;
+        for (let c = 0; c < cols; c++) variance += (x[o + c]! - mean) ** 2;
+        variance /= cols;
+        const inv = 1 / Math.sqrt(variance + eps);
+        for (let c = 0; c < cols; c++) {
+          out[o + c] = (x[o + c]! - mean) * inv * (gamma?.[c] ?? 1) + (beta?.[c] ?? 0);
+        }
+      }
+    },
+    cost: elementwiseCost(8, 2),
+  },
+  "reduce-sum": {
+    compute({ inputs, outputs, params }) {
+      const [x, out] = inputAndOutput(inputs, outputs, "reduce-sum");
+      const [rows, cols] = shape(params, x.length, "reduce-sum");
+      need(out, rows, "out", "reduce-sum");
+      for (let r = 0; r < rows; r++) {
+        let sum = 0;
+        for (let c = 0; c < cols; c++) sum += x[r * cols + c]!;
+        out[r] = sum;
+      }
+    },
+    cost: ({ inputBytes }) => ({ flops: (inputBytes[0] ?? 0) / 4, bytes: inputBytes[0] ?? 0 }),
+  },
+  transpose: {
+    compute({ inputs, outputs, params }) {
+      const [x, out] = inputAndOutput(inputs, outputs, "transpose");
+      const [rows, cols] = shape(params, x.length, "transpose");
+      need(out, rows * cols, "out", "transpose");
+      for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = x[r * cols + c]!;
+    },
+    cost: ({ inputBytes }) => ({ flops: 0, bytes: 2 * (inputBytes[0] ?? 0) }),
+  },
+};

@@ -1,0 +1,51 @@
+import type { KernelCost, KernelParams } from "@npurt/core";
+
+/**
+ * What a kernel's `compute` function gets: its buffers viewed as float32 (`inputs` and
+ * `outputs` in the order of the op's `inputs` and `outputs`) and the op's scalar parameters.
+ * Writing to an output writes device memory; the views are valid during the call only.
+ */
+export interface KernelContext {
+  readonly inputs: readonly Float32Array[];
+  readonly outputs: readonly Float32Array[];
+  readonly params: KernelParams;
+}
+
+/** What a kernel's `cost` function gets: the sizes of its operands, in bytes, and its launch. */
+export interface KernelCostInfo {
+  readonly inputBytes: readonly number[];
+  readonly outputBytes: readonly number[];
+  readonly params: KernelParams;
+  readonly blockDim: number;
+}
+
+/**
+ * A kernel of the simulator's library: how to compute it and what it costs. Register your own
+ * with the `kernels` option of {@link simulatedNpu} or {@link SimulatedNpu.registerKernel}.
+ *
+ * Errors: a `compute` that throws fails the op (status `'error'`): an `NpuError` keeps its
+ * code (use `INVALID_PARAM` for bad parameters), anything else becomes `KERNEL_FAILED`. Nothing
+ * a kernel throws reaches the event loop.
+ *
+ * @example A scaled copy, y = alpha · x
+ * ```ts
+ * const scale: KernelDefinition = {
+ *   compute: ({ inputs: [x], outputs: [y], params }) => {
+ *     const alpha = Number(params.alpha ?? 1);
+ *     for (let i = 0; i < y!.length; i++) y![i] = alpha * x![i]!;
+ *   },
+ *   cost: ({ outputBytes }) => ({ flops: outputBytes[0]! / 4, bytes: 2 * outputBytes[0]! }),
+ * };
+ * const npu = simulatedNpu({ preset: "tiny", kernels: { scale } });
+ * ```
+ */
+export interface KernelDefinition {
+  /** Computes the outputs; omitted for kernels that only take time. Skipped in timing-only mode. */
+  readonly compute?: (context: KernelContext) => void;
+  /**
+   * The work the kernel does (`flops`, `bytes`), which the roofline cost model turns into a
+   * duration, or its `durationNs` outright. Fields the launch states in its own `cost` win.
+   * Default: no flops, and the bytes of every operand.
+   */
+  readonly cost?: (info: KernelCostInfo) => KernelCost;
+}

@@ -1,0 +1,151 @@
+import { describe, expect, it } from "vitest";
+import { IDEAL, setup, timed } from "./harness.js";
+
+describe("priority arbitration and resources", () => {
+  it("among ready work, the more urgent queue goes first", async () => {
+    const s = setup({ ...IDEAL, aiCores: 1 });
+    const gate = s.device.createCounter();
+    const priorities = [3, 1, 0, 2];
+    const queues = priorities.map((p) => s.queue(p));
+    for (const q of queues) {
+      s.device.enqueue(q, { kind: "wait", counter: gate, value: 1 });
+      s.device.enqueue(q, timed(100));
+    }
+    s.device.signalCounter(gate, 1);
+    await s.device.idle();
+    const starts = queues.map((q) => s.done(q)[1]!.startNs);
+    // Priority 0 at 0 ns, then 1, 2, 3, one core each 100 ns.
+    expect(starts).toEqual([300, 100, 0, 200]);
+  });
+
+  it("never preempts running work, and never backfills past a head that does not fit", async () => {
+    // Each launch costs the host 100 ns, so low is ready at 100, high at 200, small at 300.
+    const s = setup({ ...IDEAL, aiCores: 4, hostCosts: { ...IDEAL.hostCosts, launchNs: 100 } });
+    const low = s.queue(7);
+    const high = s.queue(0);
+    const small = s.queue(0);
+    s.device.enqueue(low, timed(1_000, 3));
+    s.device.enqueue(high, timed(1_000, 2));
+    s.device.enqueue(small, timed(500, 1));
+    await s.device.idle();
+    expect(s.done(low)[0]).toMatchObject({ startNs: 100, endNs: 1_100 });
+    // high needs 2 cores but only 1 is free until low ends; small (same priority, ready later)
+    // waits behind it rather than taking the free core.
+    expect(s.done(high)[0]).toMatchObject({ startNs: 1_100, endNs: 2_100 });
+    expect(s.done(small)[0]).toMatchObject({ startNs: 1_100, endNs: 1_600 });
+  });
+
+  it("kernels share the AI cores: blockDim decides how many run at once", async () => {
+    const s = setup({ ...IDEAL, aiCores: 4 });
+    const queues = [s.queue(), s.queue(), s.queue()];
+    for (const q of queues) s.device.enqueue(q, timed(1_000, 2));
+    await s.device.idle();
+    expect(queues.map((q) => s.done(q)[0]!.startNs)).toEqual([0, 0, 1_000]);
+  });
+
+  it("copy engines run alongside compute; copies of one direction share their engines", async () => {
+    // tiny: 10 GB/s each way, one engine per direction; IDEAL: no fixed copy latency.
+    const s = setup(IDEAL);
+    const compute = s.queue();
+    const up1 = s.queue();
+    const up2 = s.queue();
+    const down = s.queue();
+    const a = s.device.allocate(50_000);
+    const b = s.device.allocate(50_000);
+    s.device.enqueue(compute, timed(10_000, 4));
+    s.device.enqueue(up1, { kind: "copy", src: new Uint8Array(50_000), dst: a });
+    s.device.enqueue(up2, { kind: "copy", src: new Uint8Array(50_000), dst: b });
+    s.device.enqueue(down, { kind: "copy", src: b, dst: new Uint8Array(50_000) });
+    await s.device.idle();
+    expect(s.done(compute)[0]).toMatchObject({ startNs: 0, endNs: 10_000 });
+    expect(s.done(up1)[0]).toMatchObject({ startNs: 0, endNs: 5_000 });
+    expect(s.done(up2)[0]).toMatchObject({ startNs: 5_000, endNs: 10_000 });
+    expect(s.done(down)[0]).toMatchObject({ startNs: 0, endNs: 5_000 });
+  });
+
+  it("derives durations from the roofline model when no duration is stated", async () => {
+    // tiny: 4 cores, 1 TFLOP/s, 100 GB/s; a kernel on 2 cores gets half of each roof.
+    const s = setup({ preset: "tiny", hostCosts: IDEAL.hostCosts!, kernelLaunchNs: 700, copyLatencyNs: 300 });
+    const q = s.queue();
+    const x = s.device.allocate(4_000);
+    const y = s.device.allocate(4_000);
+    s.device.enqueue(q, { kind: "kernel", name: "noop", blockDim: 2, cost: { flops: 1e6, bytes: 1e3 } });
+    s.device.enqueue(q, { kind: "kernel", name: "noop", blockDim: 4, cost: { flops: 1, bytes: 1e6 } });
+    // add: 1 flop and 12 bytes per element (1000 elements), on 1 core.
+    s.device.enqueue(q, { kind: "kernel", name: "add", inputs: [x, x], outputs: [y] });
+    s.device.enqueue(q, { kind: "copy", src: x, dst: y });
+    s.device.enqueue(q, { kind: "fill", dst: y, value: 1 });
+    await s.device.drain(q);
+    const d = s.done(q).map((c) => c.endNs - c.startNs);
+    expect(d[0]).toBe(700 + 2_000); // compute-bound: 1e6 / 0.5e12 s
+    expect(d[1]).toBe(700 + 10_000); // memory-bound: 1e6 / 100e9 s
+    expect(d[2]).toBe(700 + 480); // 12e3 bytes / 25e9 B/s
+    expect(d[3]).toBe(300 + 80); // 4e3 / 50e9 (d2d)
+    expect(d[4]).toBe(300 + 80);
+  });
+
+  it("fails a kernel asking for more cores than the device has when called below createDevice", async () => {
+    const { simulatedNpu } = await import("../src/index.js");
+    const npu = simulatedNpu(IDEAL);
+    const seen: unknown[] = [];
+    npu.connect({
+      complete: (c) => {
+        seen.push(c);
+        return false;
+      },
+    });
+    const q = npu.createQueue(0, { priority: 0 });
+    npu.enqueue(q, 1, {
+      kind: "kernel",
+      name: "noop",
+      blockDim: 5,
+      inputs: [],
+      outputs: [],
+      params: undefined,
+      cost: undefined,
+    });
+    npu.enqueue(q, 2, {
+      kind: "kernel",
+      name: "noop",
+      blockDim: 1,
+      inputs: [],
+      outputs: [],
+      params: undefined,
+      cost: undefined,
+    });
+    await new Promise((r) => setTimeout(r, 5));
+    expect(seen).toMatchObject([
+      { opId: 1, status: "error", failure: { code: "INVALID_PARAM" } },
+      { opId: 2, status: "ok" },
+    ]);
+  });
+});
+
+describe("abort", () => {
+  it("a running kernel finishes with its own result; the ops behind it, ready or queued, are aborted", async () => {
+    const s = setup({ ...IDEAL, aiCores: 1 });
+    const busy = s.queue(0);
+    const q = s.queue(7);
+    s.device.enqueue(busy, timed(1_000));
+    s.device.enqueue(q, timed(500)); // ready, waiting for the core
+    s.device.enqueue(q, timed(500));
+    const running = s.queue(0);
+    s.device.enqueue(running, timed(2_000, 1));
+    await new Promise<void>((resolve) => s.device.clock.setTimer(1_500, resolve));
+    // Now: busy is done, `running` holds the core (priority 0), q's head is ready behind it.
+    s.device.abortQueue(q);
+    s.device.abortQueue(running);
+    s.device.enqueue(running, timed(100));
+    await s.device.idle();
+    expect(s.done(q).map((c) => c.status)).toEqual(["aborted", "aborted"]);
+    expect(s.done(q).map((c) => c.endNs)).toEqual([1_500, 1_500]);
+    expect(s.done(running).map((c) => [c.status, c.startNs, c.endNs])).toEqual([
+      ["ok", 1_000, 3_000],
+      ["ok", 3_000, 3_100],
+    ]);
+    // The aborted queue takes new work normally; its stale ready entry is skipped.
+    s.device.enqueue(q, timed(10));
+    await s.device.drain(q);
+    expect(s.done(q)[2]).toMatchObject({ status: "ok", startNs: 3_100 });
+  });
+});

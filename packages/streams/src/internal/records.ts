@@ -1,0 +1,126 @@
+import type { CounterHandle, NpuError, QueueHandle, RingQueue } from "@npurt/core";
+import type { CallbackContext } from "../callback-context.js";
+import type { Stream } from "../stream.js";
+import type { StreamEvent } from "../stream-event.js";
+import type { FailureMode } from "../stream-options.js";
+import type { StreamState } from "../stream-state.js";
+
+/** Someone waiting for a stream to drain: a stream or device synchronize, a destroy. */
+export interface DrainWaiter {
+  /** The stream's op count to reach. */
+  readonly target: number;
+  /** Called once, with the error to report or `undefined`. */
+  readonly done: (error: NpuError | undefined) => void;
+}
+
+/** A wait for the next record of an event, issued before that record exists. */
+export interface FutureWait {
+  readonly stream: StreamRecord;
+  /** Stream id when the wait was issued (the record may be reused later). */
+  readonly streamId: number;
+  /** Position of the wait op in its stream. */
+  readonly seq: number;
+  readonly event: EventRecord;
+  readonly value: number;
+  /** The stream whose record satisfies the wait, once recorded. */
+  producer: StreamRecord | undefined;
+  producerId: number;
+  /** Position of that record in the producer stream. */
+  producerSeq: number;
+  done: boolean;
+}
+
+/** A host callback launched on a stream. */
+export interface CallbackRecord {
+  readonly id: number;
+  readonly fn: (ctx: CallbackContext) => unknown;
+  readonly blocking: boolean;
+  readonly label: string | undefined;
+  readonly stream: StreamRecord;
+  readonly streamId: number;
+  releaseValue: number;
+  phase: "launched" | "queued" | "running" | "done";
+  /** Event records the callback waits for through its context, while it does. */
+  waits: { readonly event: EventRecord; readonly value: number }[] | undefined;
+}
+
+/** An op of a stream the engine must act on when it completes (ordinary ops have none). */
+export interface SpecialOp {
+  /** Position of the op in its stream. */
+  readonly seq: number;
+  readonly kind: "record" | "wait" | "callback" | "release";
+  readonly event: EventRecord | undefined;
+  readonly value: number;
+  readonly future: FutureWait | undefined;
+  readonly callback: CallbackRecord | undefined;
+}
+
+/**
+ * Everything the engine knows about one stream. Pooled with its hardware queue when the stream
+ * is destroyed, so a new stream can reuse it; kept small, since a million idle streams must fit.
+ */
+export class StreamRecord {
+  handle: Stream | undefined = undefined;
+  id = 0;
+  readonly device: number;
+  readonly backendPriority: number;
+  priority = 0;
+  failureMode: FailureMode = "continue";
+  state: StreamState = "CREATING";
+  queue: QueueHandle | undefined = undefined;
+  /** Ops enqueued and completed, over the record's whole life (seqs are positions in this count). */
+  enqueued = 0;
+  completed = 0;
+  /** Ops up to this count were discarded by an abort; the stream is ABORTED until they report. */
+  abortTarget = 0;
+  specials: RingQueue<SpecialOp> | undefined = undefined;
+  waiters: DrainWaiter[] | undefined = undefined;
+  /** The first failure since the last synchronize (continue-on-failure). */
+  pendingError: NpuError | undefined = undefined;
+  callbackCounter: CounterHandle | undefined = undefined;
+  callbackSeq = 0;
+  callbacksPending = 0;
+  futureWaits: FutureWait[] | undefined = undefined;
+  /** Set while destroyed and draining: called once it is released. */
+  onReleased: (() => void) | undefined = undefined;
+
+  constructor(device: number, backendPriority: number) {
+    this.device = device;
+    this.backendPriority = backendPriority;
+  }
+}
+
+/** Everything the engine knows about one event. */
+export class EventRecord {
+  handle: StreamEvent | undefined = undefined;
+  readonly id: number;
+  readonly device: number;
+  readonly timing: boolean;
+  counter: CounterHandle | undefined = undefined;
+  /** The value of the latest record (records signal 1, 2, 3, ... on the counter). */
+  recordCount = 0;
+  /** `recordCount` at creation or the last reset: records up to it are forgotten. */
+  resetBase = 0;
+  /** The highest record value whose signal completed. */
+  completedValue = 0;
+  /** Device time the latest record completed, when it has. */
+  timestampNs: number | undefined = undefined;
+  /** The stream of the latest record. */
+  lastStream: StreamRecord | undefined = undefined;
+  lastStreamId = 0;
+  pendingRecords = 0;
+  /** Signal and wait ops on the counter not completed yet: the counter lives until they are. */
+  pendingOps = 0;
+  destroyed = false;
+  freed = false;
+  waiters: { target: number; done: (error: NpuError | undefined) => void }[] | undefined = undefined;
+  futureWaiters: FutureWait[] | undefined = undefined;
+  /** The latest record that was discarded (by an abort or a force destroy), for deadlock reports. */
+  discarded: { value: number; streamId: number; destroyed: boolean } | undefined = undefined;
+
+  constructor(id: number, device: number, timing: boolean) {
+    this.id = id;
+    this.device = device;
+    this.timing = timing;
+  }
+}

@@ -1,0 +1,54 @@
+import { type Clock, check, NpuError } from "@npurt/core";
+import type { SynchronizeOptions } from "../stream-options.js";
+
+/** Called once with the error to report, or `undefined` on success. */
+export type Done = (error: NpuError | undefined) => void;
+
+/**
+ * One promise for every host-side wait of the runtime (stream, device and event synchronize).
+ * `register` is handed the settle function and either settles at once (returning `undefined`)
+ * or returns how to withdraw the wait: a function that returns whether it was still pending.
+ * The timeout runs on the device's clock, so in virtual time it fires at the same simulated
+ * instant on every run. Whatever throws while registering becomes the rejection.
+ */
+export function timedWait(
+  clock: Clock,
+  options: SynchronizeOptions | undefined,
+  register: (done: Done) => (() => boolean) | undefined,
+  timeoutError: (timeoutMs: number) => NpuError,
+): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const timeoutMs = timeoutOf(options);
+    let timer: number | undefined;
+    let settled = false;
+    const done: Done = (error) => {
+      if (settled) return;
+      settled = true;
+      if (timer !== undefined) clock.clearTimer(timer);
+      if (error === undefined) resolve();
+      else reject(error);
+    };
+    const withdraw = register(done);
+    if (settled || withdraw === undefined || timeoutMs === undefined) return;
+    timer = clock.setTimer(timeoutMs * 1e6, () => {
+      timer = undefined;
+      if (!settled && withdraw()) done(timeoutError(timeoutMs));
+    });
+  });
+}
+
+function timeoutOf(options: SynchronizeOptions | undefined): number | undefined {
+  const opts = check.options(options, "synchronize options");
+  if (opts.timeoutMs === undefined || opts.timeoutMs === Number.POSITIVE_INFINITY) return undefined;
+  const ms = check.number(opts.timeoutMs, "timeoutMs");
+  if (ms < 0) throw new NpuError("INVALID_PARAM", `timeoutMs must not be negative, got ${ms}`);
+  return ms;
+}
+
+/** Removes `item` from `list` when present; returns whether it was. */
+export function removeFrom<T>(list: T[] | undefined, item: T): boolean {
+  const i = list === undefined ? -1 : list.indexOf(item);
+  if (i < 0) return false;
+  list!.splice(i, 1);
+  return true;
+}

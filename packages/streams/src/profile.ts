@@ -1,0 +1,87 @@
+import { check, describe, NpuTypeError } from "@npurt/core";
+
+/** Which real runtime's behaviour to copy where CANN and CUDA differ. */
+export type RuntimeProfile = "cann" | "cuda";
+
+/**
+ * The behaviours where CANN and CUDA differ (see `reference/runtime-semantics.md`), each its own
+ * option. A profile fills in all of them; an explicit option overrides the profile's choice.
+ */
+export interface ProfileBehaviours {
+  /**
+   * Whether `destroy()` of a stream with pending work waits for it to drain. CANN's
+   * `aclrtDestroyStream` does (`true`); CUDA's `cudaStreamDestroy` returns at once and lets the
+   * work finish (`false`). Either way the handle is invalid from the call on.
+   */
+  readonly destroyWaitsForWork: boolean;
+  /**
+   * How an event that was never recorded (or was reset) behaves. `'empty'`: it stands for an
+   * empty set of work, so a wait on it is a no-op and `query()` says complete (CUDA; CANN's
+   * `aclrtCreateEventExWithFlag` events). `'error'`: waiting on it is `INVALID_PARAM` ("record it
+   * first") and `query()` says not ready (CANN's `aclrtCreateEventWithFlag` events, which this
+   * package models for the `'cann'` profile).
+   */
+  readonly unrecordedEvent: "empty" | "error";
+  /**
+   * The priority numbers users pass. `'cann'`: [0, 7], 0 the most urgent and the default (as
+   * `aclrtCreateStream`). `'cuda'`: [-(levels - 1), 0], 0 the least urgent and the default (as
+   * `cudaDeviceGetStreamPriorityRange`), where levels is the backend's number of priorities.
+   */
+  readonly priorityScale: "cann" | "cuda";
+  /** What an out-of-range priority does: clamped to the nearest end (both runtimes today) or `INVALID_PARAM` (CANN 8.5 on some products). */
+  readonly priorityOutOfRange: "clamp" | "error";
+  /**
+   * Whether a device failure is sticky. `false` (CANN): a failed op's error is reported once, by
+   * the next synchronize of its stream, and the stream keeps working (unless a stream of the
+   * device is stop-on-failure). `true` (CUDA): the failure poisons the device: its queued work is
+   * discarded and every later launch and synchronize on it fails with the same error.
+   */
+  readonly stickyErrors: boolean;
+}
+
+/** The behaviours of each profile. */
+export const PROFILES: Readonly<Record<RuntimeProfile, ProfileBehaviours>> = {
+  cann: {
+    destroyWaitsForWork: true,
+    unrecordedEvent: "error",
+    priorityScale: "cann",
+    priorityOutOfRange: "clamp",
+    stickyErrors: false,
+  },
+  cuda: {
+    destroyWaitsForWork: false,
+    unrecordedEvent: "empty",
+    priorityScale: "cuda",
+    priorityOutOfRange: "clamp",
+    stickyErrors: true,
+  },
+};
+
+/** Resolves a profile name and explicit overrides into the full set of behaviours. @internal */
+export function resolveBehaviours(
+  profile: unknown,
+  overrides: Partial<Record<keyof ProfileBehaviours, unknown>>,
+): ProfileBehaviours {
+  const base = PROFILES[check.oneOf(profile ?? "cann", ["cann", "cuda"] as const, "profile")];
+  const bool = (v: unknown, what: string, d: boolean): boolean => {
+    if (v === undefined) return d;
+    if (typeof v !== "boolean") throw new NpuTypeError(`${what} must be a boolean, got ${describe(v)}`);
+    return v;
+  };
+  return {
+    destroyWaitsForWork: bool(overrides.destroyWaitsForWork, "destroyWaitsForWork", base.destroyWaitsForWork),
+    unrecordedEvent:
+      overrides.unrecordedEvent === undefined
+        ? base.unrecordedEvent
+        : check.oneOf(overrides.unrecordedEvent, ["empty", "error"] as const, "unrecordedEvent"),
+    priorityScale:
+      overrides.priorityScale === undefined
+        ? base.priorityScale
+        : check.oneOf(overrides.priorityScale, ["cann", "cuda"] as const, "priorityScale"),
+    priorityOutOfRange:
+      overrides.priorityOutOfRange === undefined
+        ? base.priorityOutOfRange
+        : check.oneOf(overrides.priorityOutOfRange, ["clamp", "error"] as const, "priorityOutOfRange"),
+    stickyErrors: bool(overrides.stickyErrors, "stickyErrors", base.stickyErrors),
+  };
+}

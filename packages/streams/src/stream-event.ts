@@ -1,0 +1,101 @@
+import { Handle } from "@npurt/core";
+import type { Engine } from "./internal/engine.js";
+import type { EventRecord } from "./internal/records.js";
+import type { SynchronizeOptions } from "./stream-options.js";
+
+/**
+ * An event: a point in a stream's work that other streams and the host can wait for (CANN
+ * `aclrtEvent`, CUDA `cudaEvent_t`). It lives on a timeline counter of the device: each record
+ * signals the next value, and a wait waits for the value current when the wait is issued.
+ *
+ * Created by {@link StreamManager.createEvent}; recorded with {@link Stream.record} and waited on
+ * with {@link Stream.waitEvent}.
+ *
+ * @example
+ * ```ts
+ * const start = manager.createEvent();
+ * const end = manager.createEvent();
+ * s.record(start); s.launch({ name: "k" }); s.record(end);
+ * await end.synchronize();
+ * start.elapsedTime(end); // milliseconds on the device clock
+ * ```
+ */
+export class StreamEvent extends Handle {
+  readonly #engine: Engine;
+  readonly #rec: EventRecord;
+
+  /** @internal Events are created by {@link StreamManager.createEvent}. */
+  constructor(owner: object, slot: number, generation: number, engine: Engine, rec: EventRecord) {
+    super(owner, slot, generation);
+    this.#engine = engine;
+    this.#rec = rec;
+  }
+
+  /** Always `"event"`. */
+  get kind(): "event" {
+    return "event";
+  }
+
+  #live(): EventRecord {
+    const rec = this.#rec;
+    return rec.handle === this ? rec : this.#engine.eventOf(this);
+  }
+
+  /** The event's id, unique within its manager. */
+  get id(): number {
+    return this.#live().id;
+  }
+
+  /** Whether records carry timestamps. */
+  get timing(): boolean {
+    return this.#live().timing;
+  }
+
+  /**
+   * `'complete'` when the latest record's work has finished. Before the first record (or after a
+   * reset) it follows the profile: complete for `'empty'` events (CUDA), not ready for `'error'`
+   * events (CANN). A record discarded by an abort never completes.
+   */
+  query(): "complete" | "not-ready" {
+    return this.#engine.eventQuery(this.#live());
+  }
+
+  /**
+   * Resolves when the latest record (as of this call) has completed; at once when never
+   * recorded. Rejects with `EVENT_SYNC_TIMEOUT` after `timeoutMs` of the device clock, or with
+   * `STREAM_ABORT` (or a stopped device's error) when the record was discarded.
+   */
+  synchronize(options?: SynchronizeOptions): Promise<void> {
+    try {
+      return this.#engine.eventSynchronize(this.#live(), options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /**
+   * Milliseconds of device time from this event's latest record to `end`'s (negative when `end`
+   * came first). Throws `EVENT_TIMESTAMP_INVALID` when either event has timing off (or the
+   * backend does not time ops), `EVENT_NOT_RECORDED` when either was never recorded, and
+   * `EVENT_NOT_COMPLETE` when either record has not completed.
+   */
+  elapsedTime(end: StreamEvent): number {
+    return this.#engine.elapsedTime(this.#live(), this.#engine.eventOf(end));
+  }
+
+  /**
+   * Returns the event to its never-recorded state (CANN `aclrtResetEvent`). Waits already issued
+   * keep the record they captured.
+   */
+  reset(): void {
+    this.#engine.eventReset(this.#live());
+  }
+
+  /**
+   * Destroys the event. Allowed before its records complete: the counter behind it is freed
+   * once every issued record and wait has completed. Destroying twice is `INVALID_HANDLE`.
+   */
+  destroy(): void {
+    this.#engine.destroyEvent(this);
+  }
+}

@@ -1,0 +1,165 @@
+import { check, type Device, type DeviceBuffer, type HostExecutor, NpuTypeError } from "@npurt/core";
+import { Engine } from "./internal/engine.js";
+import { type ProfileBehaviours, type RuntimeProfile, resolveBehaviours } from "./profile.js";
+import type { DeadlockReport, LeakReport, ResourceStats, StreamPoolStats } from "./reports.js";
+import type { Stream } from "./stream.js";
+import type { StreamEvent } from "./stream-event.js";
+import type { CreateEventOptions, CreateStreamOptions, SynchronizeOptions } from "./stream-options.js";
+
+/** Options of the stream pool. */
+export interface StreamPoolOptions {
+  /** Streams (with their hardware queues) to create up front on device 0 at the default priority; default 0. */
+  readonly prewarm?: number;
+  /** The most released streams kept for reuse; default 1024. 0 turns pooling off. */
+  readonly bound?: number;
+}
+
+/** Options of {@link StreamManager}. Every behaviour option overrides the profile's choice. */
+export interface StreamManagerOptions extends Partial<ProfileBehaviours> {
+  /** Which runtime's semantics to follow where CANN and CUDA differ; default `'cann'`. */
+  readonly profile?: RuntimeProfile;
+  /** What runs host callbacks; default a new {@link FifoHostExecutor}. */
+  readonly executor?: HostExecutor;
+  /** The stream pool. */
+  readonly pool?: StreamPoolOptions;
+}
+
+/**
+ * Creates and tracks the streams and events of one {@link Device}: a pool of released streams
+ * for reuse, the device's stream limit, device choice, device-wide synchronize, and the leak and
+ * deadlock checks. Streams acquire their hardware queue on first use, as CANN's plain streams
+ * do, so idle streams are cheap.
+ *
+ * @example
+ * ```ts
+ * import { createDevice } from "@npurt/core";
+ * import { MockDeviceBackend } from "@npurt/core/testing";
+ * import { StreamManager } from "@npurt/streams";
+ *
+ * const manager = new StreamManager(createDevice(new MockDeviceBackend()), { profile: "cann" });
+ * const s = manager.create();
+ * s.launch({ name: "noop" });
+ * await s.synchronize();
+ * await s.destroy();
+ * console.log(manager.close()); // leak report: nothing left
+ * ```
+ */
+export class StreamManager {
+  readonly #engine: Engine;
+  /** The device the manager runs on. */
+  readonly device: Device;
+  /** The behaviours in force (the profile's, with any overrides). */
+  readonly behaviours: ProfileBehaviours;
+
+  constructor(device: Device, options?: StreamManagerOptions) {
+    if (typeof device !== "object" || device === null || typeof device.createQueue !== "function") {
+      throw new NpuTypeError("device must be a Device from createDevice()");
+    }
+    const opts = check.options(options, "StreamManager options");
+    const pool = check.options(opts.pool, "pool options");
+    const bound = pool.bound === undefined ? 1024 : check.integer(pool.bound, "pool.bound", 0);
+    const prewarm = pool.prewarm === undefined ? 0 : check.integer(pool.prewarm, "pool.prewarm", 0);
+    const executor = opts.executor;
+    if (executor !== undefined) check.func(executor?.submit, "executor.submit");
+    this.device = device;
+    this.behaviours = resolveBehaviours(opts.profile, opts);
+    this.#engine = new Engine(device, { behaviours: this.behaviours, executor, poolBound: bound });
+    if (prewarm > 0) this.#engine.prewarm(prewarm, 0, this.#engine.priorityRange.default);
+  }
+
+  /** The profile's priority numbers: `greatest` (most urgent), `least`, and the `default`. */
+  get priorityRange(): { readonly greatest: number; readonly least: number; readonly default: number } {
+    return this.#engine.priorityRange;
+  }
+
+  /** The executor host callbacks run on. */
+  get executor(): HostExecutor {
+    return this.#engine.executor;
+  }
+
+  /**
+   * Creates a stream, reusing a pooled one (same device and priority) when there is one.
+   * Throws `NO_STREAM_RESOURCE` when the device's stream limit (its `maxQueues`) is reached and
+   * no pooled stream can make room.
+   */
+  create(options?: CreateStreamOptions): Stream {
+    return this.#engine.createStream(options);
+  }
+
+  /** Destroys `stream` (see {@link Stream.destroy}). */
+  destroy(stream: Stream, options?: { readonly force?: boolean }): Promise<void> {
+    return this.#engine.destroyStream(stream, options);
+  }
+
+  /**
+   * Adds `count` streams with hardware queues to the pool (within the pool bound and the device's
+   * stream limit); returns how many were added.
+   */
+  prewarm(count: number, options?: { readonly device?: number; readonly priority?: number }): number {
+    const n = check.integer(count, "count", 0);
+    const opts = check.options(options, "prewarm options");
+    return this.#engine.prewarm(n, opts.device ?? 0, opts.priority ?? this.#engine.priorityRange.default);
+  }
+
+  /** Creates an event (see {@link StreamEvent}). */
+  createEvent(options?: CreateEventOptions): StreamEvent {
+    return this.#engine.createEvent(options);
+  }
+
+  /**
+   * Resolves when every stream of the device (all devices when `device` is omitted) has finished
+   * what was submitted so far (CANN `aclrtSynchronizeDevice`). Rejects with the first stream
+   * failure, a stopped device's error, or `STREAM_SYNC_TIMEOUT`.
+   */
+  synchronize(options?: SynchronizeOptions & { readonly device?: number }): Promise<void> {
+    try {
+      return this.#engine.synchronizeDevice(options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** Lets a device that stopped on a failure (or a sticky error) take work again. */
+  resetDevice(device = 0): void {
+    this.#engine.resetDevice(device);
+  }
+
+  /** Allocates device memory, counted in {@link StreamManager.resourceStats} and the leak report. */
+  allocate(bytes: number, options?: { readonly device?: number; readonly tag?: string }): DeviceBuffer {
+    return this.#engine.allocate(bytes, options);
+  }
+
+  /** Releases memory from {@link StreamManager.allocate}. */
+  release(buffer: DeviceBuffer): void {
+    this.#engine.release(buffer);
+  }
+
+  /** Pool and population figures. */
+  stats(): StreamPoolStats {
+    return this.#engine.stats();
+  }
+
+  /** Counts per resource type (created, succeeded, released), as CANN logs them at finalize. */
+  resourceStats(): ResourceStats {
+    return this.#engine.resourceStats();
+  }
+
+  /** Streams blocked forever and why (see {@link DeadlockReport}). */
+  findDeadlocks(): DeadlockReport[] {
+    return this.#engine.findDeadlocks();
+  }
+
+  /**
+   * Closes the manager and reports what was left alive (streams and events with their ids,
+   * allocations). Left-over streams are force-destroyed and events destroyed; pooled queues are
+   * freed. Later calls that create or submit throw `DEVICE_CLOSED`. The device stays open.
+   */
+  close(): LeakReport {
+    return this.#engine.close();
+  }
+}
+
+/** Creates a {@link StreamManager} (the same as `new StreamManager(device, options)`). */
+export function createStreamManager(device: Device, options?: StreamManagerOptions): StreamManager {
+  return new StreamManager(device, options);
+}

@@ -1,0 +1,69 @@
+/**
+ * What a stream does when one of its ops fails (CANN's `aclrtSetStreamFailureMode`).
+ * `'continue'` (the default): later ops still run and the error is reported by the next
+ * synchronize. `'stop'`: the device stops: queued work on every stream of the device is
+ * discarded, new work is refused, and synchronize reports the stored error. As in CANN, one
+ * stop-on-failure stream makes every stream of its device stop on failure.
+ */
+export type FailureMode = "continue" | "stop";
+
+/** Options of {@link StreamManager.create}. */
+export interface CreateStreamOptions {
+  /**
+   * The priority in the profile's numbers (see {@link StreamManager.priorityRange}); out of range
+   * is clamped or refused per the `priorityOutOfRange` behaviour. Default: the profile's default.
+   */
+  readonly priority?: number;
+  /** Default `'continue'`. */
+  readonly failureMode?: FailureMode;
+  /** A device index, or `'least-loaded'`: the device with the fewest pending ops (then fewest streams). Default 0. */
+  readonly device?: number | "least-loaded";
+}
+
+/** Options of {@link Stream.synchronize}, {@link StreamManager.synchronize} and {@link StreamEvent.synchronize}. */
+export interface SynchronizeOptions {
+  /**
+   * Give up after this many milliseconds of the device's clock (virtual time on a simulated
+   * device, so the timeout fires at the same simulated instant on every run). Default: wait forever.
+   */
+  readonly timeoutMs?: number;
+}
+
+/** Options of {@link Stream.launchHostCallback}. */
+export interface HostCallbackOptions {
+  /**
+   * Whether later work on the stream waits for the callback to finish (CANN `ACL_CALLBACK_BLOCK`,
+   * CUDA `cudaLaunchHostFunc`); default `true`. A non-blocking callback runs when the stream
+   * reaches it but does not hold the stream; synchronize still waits for it.
+   */
+  readonly blocking?: boolean;
+  /** For instrumentation and error messages. */
+  readonly label?: string;
+}
+
+/** Options of {@link Stream.destroy}. */
+export interface DestroyStreamOptions {
+  /**
+   * Discard pending work instead of letting it finish (CANN `aclrtDestroyStreamForce`): queued
+   * ops complete as aborted and host callbacks not started never run. Default `false`.
+   */
+  readonly force?: boolean;
+}
+
+/** Options of {@link Stream.waitEvent}. */
+export interface WaitEventOptions {
+  /**
+   * Wait for the event's next record instead of its latest one: the wait holds the stream until
+   * some stream records the event again. Adds an edge to the dependency graph, which is checked
+   * for cycles (`CYCLE_DEPENDENCY`) when a record would close one.
+   */
+  readonly future?: boolean;
+}
+
+/** Options of {@link StreamManager.createEvent}. */
+export interface CreateEventOptions {
+  /** Whether records carry timestamps for {@link StreamEvent.elapsedTime}; default `true`. */
+  readonly timing?: boolean;
+  /** Device index of the event's counter; default 0. */
+  readonly device?: number;
+}

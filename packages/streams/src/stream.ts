@@ -1,0 +1,185 @@
+import { type CopySpec, type FillSpec, Handle, type KernelSpec } from "@npurt/core";
+import type { CallbackContext } from "./callback-context.js";
+import type { Engine } from "./internal/engine.js";
+import type { StreamRecord } from "./internal/records.js";
+import type { StreamEvent } from "./stream-event.js";
+import type {
+  DestroyStreamOptions,
+  FailureMode,
+  HostCallbackOptions,
+  SynchronizeOptions,
+  WaitEventOptions,
+} from "./stream-options.js";
+import type { StreamState } from "./stream-state.js";
+
+/** A kernel launch on a stream: core's {@link KernelSpec}, `kind` optional. */
+export type StreamKernelSpec = Omit<KernelSpec, "kind"> & { readonly kind?: "kernel" };
+/** A copy on a stream: core's {@link CopySpec}, `kind` optional. */
+export type StreamCopySpec = Omit<CopySpec, "kind"> & { readonly kind?: "copy" };
+/** A fill on a stream: core's {@link FillSpec}, `kind` optional. */
+export type StreamFillSpec = Omit<FillSpec, "kind"> & { readonly kind?: "fill" };
+
+/**
+ * A stream: an ordered queue of device work (CANN `aclrtStream`, CUDA `cudaStream_t`). Ops run
+ * one after another in submission order; ops of different streams are unordered unless events
+ * order them. Every method is asynchronous in the runtime's sense: it returns once the op is
+ * queued, and failures of the op surface at the next {@link Stream.synchronize}.
+ *
+ * A stream is a handle issued by {@link StreamManager.create}. Once destroyed, every use is
+ * `INVALID_HANDLE`, also after the manager's pool has given its queue to a new stream.
+ *
+ * @example
+ * ```ts
+ * await using s = manager.create({ priority: 0 });
+ * s.launch({ name: "matmul", inputs: [a, b], outputs: [c] });
+ * s.record(done);
+ * await s.synchronize({ timeoutMs: 100 });
+ * ```
+ */
+export class Stream extends Handle {
+  readonly #engine: Engine;
+  readonly #rec: StreamRecord;
+
+  /** @internal Streams are created by {@link StreamManager.create}. */
+  constructor(owner: object, slot: number, generation: number, engine: Engine, rec: StreamRecord) {
+    super(owner, slot, generation);
+    this.#engine = engine;
+    this.#rec = rec;
+  }
+
+  /** Always `"stream"`. */
+  get kind(): "stream" {
+    return "stream";
+  }
+
+  /** The live record, or the coded error (`INVALID_HANDLE` once destroyed, pool reuse or not). */
+  #live(): StreamRecord {
+    const rec = this.#rec;
+    return rec.handle === this ? rec : this.#engine.streamOf(this);
+  }
+
+  /** The stream's id, unique within its manager (instrumentation and reports use it). */
+  get id(): number {
+    return this.#live().id;
+  }
+
+  /** The device index the stream runs on. */
+  get device(): number {
+    return this.#live().device;
+  }
+
+  /** The priority in the profile's numbers, after clamping. */
+  get priority(): number {
+    return this.#live().priority;
+  }
+
+  /** What the stream does when an op fails. */
+  get failureMode(): FailureMode {
+    return this.#live().failureMode;
+  }
+
+  /** The current state; `DESTROYED` once destroyed (the only property readable then). */
+  get state(): StreamState {
+    const rec = this.#rec;
+    return rec.handle === this ? rec.state : "DESTROYED";
+  }
+
+  /** Queues a kernel launch (its inputs and outputs declared, as core checks them). */
+  launch(kernel: StreamKernelSpec): void {
+    const rec = this.#live();
+    this.#engine.submit(rec, this.#engine.opSpec(kernel, "kernel"), "Stream.launch");
+  }
+
+  /** Queues a copy (direction from the operands: host view or device buffer on each side). */
+  copy(spec: StreamCopySpec): void {
+    const rec = this.#live();
+    this.#engine.submit(rec, this.#engine.opSpec(spec, "copy"), "Stream.copy");
+  }
+
+  /** Queues a fill of device memory with a byte value. */
+  fill(spec: StreamFillSpec): void {
+    const rec = this.#live();
+    this.#engine.submit(rec, this.#engine.opSpec(spec, "fill"), "Stream.fill");
+  }
+
+  /**
+   * Records `event` here: it completes when the work queued so far on this stream has. A later
+   * record of the same event replaces this one for later waits and queries, but waits issued
+   * before it keep the record they captured. Throws `CYCLE_DEPENDENCY` when the record would
+   * satisfy a future wait that (through other streams) waits for this stream's earlier work.
+   */
+  record(event: StreamEvent): void {
+    this.#engine.record(this.#live(), event);
+  }
+
+  /**
+   * Makes later work on this stream wait for `event`'s latest record, as captured now (a later
+   * re-record does not change this wait). An event never recorded follows the profile's
+   * `unrecordedEvent` behaviour. With `{ future: true }`, waits for the event's next record instead.
+   */
+  waitEvent(event: StreamEvent, options?: WaitEventOptions): void {
+    this.#engine.waitEvent(this.#live(), event, options);
+  }
+
+  /**
+   * Queues a host callback: `fn` runs on the manager's `HostExecutor` when the stream
+   * reaches this point. A blocking callback (the default) holds later work on the stream until
+   * it returns (or its promise settles); a non-blocking one does not. Inside the callback,
+   * runtime calls that synchronize or launch work are refused with `NOT_PERMITTED_IN_CALLBACK`
+   * (for an async callback: up to its first `await`). If `fn` throws or rejects, the error
+   * (`CALLBACK_FAILED`) follows the stream's failure mode and reaches its next synchronize.
+   * `fn` gets a {@link CallbackContext}, whose `waitFor` is the one tracked way for a callback to
+   * wait for device work.
+   */
+  launchHostCallback(fn: (ctx: CallbackContext) => unknown, options?: HostCallbackOptions): void {
+    this.#engine.launchCallback(this.#live(), fn, options);
+  }
+
+  /**
+   * `'complete'` when everything submitted (host callbacks included) has finished, else
+   * `'not-ready'` (CANN `aclrtStreamQuery`). Throws the stored error of a stopped device.
+   */
+  query(): "complete" | "not-ready" {
+    return this.#engine.query(this.#live());
+  }
+
+  /**
+   * Resolves when everything submitted so far has finished. Rejects with the first failure since
+   * the last synchronize (continue-on-failure), the stored error (a stopped device),
+   * `STREAM_ABORT` when {@link Stream.abort} discards the work, or `STREAM_SYNC_TIMEOUT` after
+   * `timeoutMs` of the device clock.
+   */
+  synchronize(options?: SynchronizeOptions): Promise<void> {
+    try {
+      return this.#engine.synchronizeStream(this.#live(), options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /**
+   * Discards the queued work (CANN `aclrtStreamAbort`): the ops complete as aborted, callbacks not
+   * started never run, and pending synchronizes reject with `STREAM_ABORT`. The stream is
+   * `ABORTED` (refusing work) until the discarded ops are reported, then usable again. Streams
+   * waiting on events this stream would have recorded stay blocked: see
+   * {@link StreamManager.findDeadlocks}.
+   */
+  abort(): void {
+    this.#engine.abort(this.#live());
+  }
+
+  /**
+   * Destroys the stream; the handle is invalid from this call on. With pending work, the
+   * `'cann'` profile's promise resolves once it has drained, the `'cuda'` profile's at once (the
+   * work still finishes). `{ force: true }` discards the pending work instead. Destroying twice
+   * is `INVALID_HANDLE`.
+   */
+  destroy(options?: DestroyStreamOptions): Promise<void> {
+    return this.#engine.destroyStream(this, options);
+  }
+
+  /** Destroys the stream unless already destroyed (for `await using`). */
+  async [Symbol.asyncDispose](): Promise<void> {
+    if (this.#rec.handle === this) await this.destroy();
+  }
+}
