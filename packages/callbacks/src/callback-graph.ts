@@ -9,7 +9,7 @@ import type {
   NodeId,
 } from "./graph-report.js";
 import { type FrozenGraph, GraphRun, type NodeMeta, POISONED, statusName } from "./internal/graph-run.js";
-import { adaptiveOption, concurrencyOption, timeoutOption } from "./internal/options.js";
+import { adaptiveOption, concurrencyOption, sliceOption, timeoutOption } from "./internal/options.js";
 import type { NodeContext } from "./node-context.js";
 import type { ResourceManager } from "./resource-manager.js";
 
@@ -151,7 +151,7 @@ export class CallbackGraph {
     this.#cycleCheck =
       o.cycleCheck === undefined ? "add" : check.oneOf(o.cycleCheck, ["add", "run"], "cycleCheck");
     this.#resources = o.resources;
-    this.#sliceMs = check.number(o.sliceMs ?? 10, "sliceMs");
+    this.#sliceMs = sliceOption(o.sliceMs);
   }
 
   /** Number of nodes. */

@@ -13,7 +13,7 @@ import {
 import type { AdaptivePriorities } from "./adaptive-priorities.js";
 import { isThenable, Pump } from "./internal/async.js";
 import { LevelQueue } from "./internal/level-queue.js";
-import { adaptiveOption, concurrencyOption, timeoutOption } from "./internal/options.js";
+import { adaptiveOption, concurrencyOption, sliceOption, timeoutOption } from "./internal/options.js";
 
 /** Options of a {@link CallbackScheduler}. */
 export interface CallbackSchedulerOptions {
@@ -95,7 +95,7 @@ const OK_UNDEFINED: HostTaskOutcome = Object.freeze({ ok: true, value: undefined
  * ```ts
  * const scheduler = new CallbackScheduler({ batchSize: 16, concurrency: 4 });
  * const value = await scheduler.run(() => decode(frame), { priority: 0, label: "decode" });
- * const streams = new StreamManager(device, { hostExecutor: scheduler });
+ * const streams = new StreamManager(device, { executor: scheduler }); // @npurt/streams
  * ```
  */
 export class CallbackScheduler implements HostExecutor {
@@ -139,7 +139,7 @@ export class CallbackScheduler implements HostExecutor {
       throw new NpuTypeError("signal must be an AbortSignal");
     }
     this.#signal = o.signal;
-    this.#pump = new Pump({ turn: () => this.#drain() }, check.number(o.sliceMs ?? 10, "sliceMs"));
+    this.#pump = new Pump({ turn: () => this.#drain() }, sliceOption(o.sliceMs));
     this.#signal?.addEventListener("abort", () => this.#pump.wake(), { once: true });
   }
 

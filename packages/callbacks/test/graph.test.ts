@@ -320,6 +320,7 @@ describe("CallbackGraph: bad input", () => {
     expect(() => new CallbackGraph({ cycleCheck: "never" as "run" })).toThrow(/cycleCheck/);
     expect(() => new CallbackGraph({ adaptive: {} as never })).toThrow(NpuTypeError);
     expect(() => new CallbackGraph({ timeoutMs: -5 })).toThrow(/timeoutMs/);
+    expect(() => new CallbackGraph({ sliceMs: -1 })).toThrow(/sliceMs must not be negative/);
     expect(new CallbackGraph({ concurrency: Number.POSITIVE_INFINITY }).size).toBe(0);
   });
 

@@ -1,7 +1,7 @@
 // The scheduler as core's HostExecutor port: the contract every executor must keep, and the
-// way a stream runtime drives it (a blocking host callback between two device ops, built from
-// core's primitives: the queue waits on a counter that the host signals when the callback is
-// done). The same scenario through @npurt/streams is left for when that package exists.
+// way a stream runtime drives it, built from core's primitives alone (a blocking host callback
+// between two device ops: the queue waits on a counter that the host signals when the callback
+// is done). streams-integration.test.ts runs the same through @npurt/streams.
 import {
   createDevice,
   type HostExecutor,

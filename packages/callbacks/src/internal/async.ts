@@ -32,22 +32,37 @@ let macroScheduled = false;
 // (the occasional macrotask) would deoptimise the loop and every drain loop inlined into it.
 function flushMicro(): void {
   microScheduled = false;
-  // Only the pumps due now: one that asks for another turn while we run waits for the next hop.
-  for (let count = microDue.size; count > 0; count--) {
-    const pump = microDue.shift()!;
-    pump.scheduled = false;
-    pump.target.turn();
+  try {
+    // Only the pumps due now: one that asks for another turn while we run waits for the next hop.
+    for (let count = microDue.size; count > 0; count--) {
+      const pump = microDue.shift()!;
+      pump.scheduled = false;
+      pump.target.turn();
+    }
+  } finally {
+    // Turns catch every user error; if a bug throws anyway, the other pumps still get their turn.
+    if (microDue.size > 0 && !microScheduled) {
+      microScheduled = true;
+      resolved.then(flushMicro);
+    }
   }
 }
 
 function flushMacro(): void {
   macroScheduled = false;
   const now = performance.now();
-  for (let count = macroDue.size; count > 0; count--) {
-    const pump = macroDue.shift()!;
-    pump.scheduled = false;
-    pump.sliceStart = now;
-    pump.target.turn();
+  try {
+    for (let count = macroDue.size; count > 0; count--) {
+      const pump = macroDue.shift()!;
+      pump.scheduled = false;
+      pump.sliceStart = now;
+      pump.target.turn();
+    }
+  } finally {
+    if (macroDue.size > 0 && !macroScheduled) {
+      macroScheduled = true;
+      scheduleMacrotask(flushMacro);
+    }
   }
 }
 

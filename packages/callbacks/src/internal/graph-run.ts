@@ -713,7 +713,7 @@ function messageOf(value: unknown): string {
 // V8 keeps the hidden class (map) of a class's instances only while some instance lives: when
 // a full collection finds none, the map dies, every optimised function that saw it is thrown
 // away, and the next run starts cold (measured: a 1e5-node run took 10× longer after a full
-// GC). One idle, never-started run keeps the maps of GraphRun and Pump alive.
+// GC). Idle, never-used instances keep the maps of the per-run classes alive.
 const NO_NODES = new Int32Array(0);
 /** Idle instances that keep hot classes' hidden classes alive; never used otherwise. */
 export const mapAnchors: readonly unknown[] = [
@@ -742,4 +742,5 @@ export const mapAnchors: readonly unknown[] = [
       sliceMs: 10,
     },
   ),
+  new LevelQueue<number>(),
 ];

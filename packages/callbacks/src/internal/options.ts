@@ -25,3 +25,11 @@ export function adaptiveOption(value: unknown, byDefault: boolean): AdaptivePrio
   }
   return value;
 }
+
+/** A time slice in milliseconds: finite and not negative. Default 10. */
+export function sliceOption(value: unknown): number {
+  if (value === undefined) return 10;
+  const n = check.number(value, "sliceMs");
+  if (n < 0) throw new NpuError("INVALID_PARAM", `sliceMs must not be negative, got ${n}`);
+  return n;
+}
