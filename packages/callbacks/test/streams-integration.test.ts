@@ -1,21 +1,11 @@
 // CallbackScheduler as the HostExecutor behind @npurt/streams' host callbacks (a devDependency:
-// src/ never imports streams; the user wires the two together through core's port).
+// src/ never imports streams; the user wires the two together through core's port). Vitest
+// fails the run on any unhandled rejection, so these tests also show that none escapes.
 import { createDevice, NpuError } from "@npurt/core";
 import { MockDeviceBackend } from "@npurt/core/testing";
 import { StreamManager } from "@npurt/streams";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { CallbackScheduler } from "../src/index.js";
-
-let unhandled: unknown[] = [];
-const onUnhandled = (reason: unknown) => unhandled.push(reason);
-beforeEach(() => {
-  unhandled = [];
-  process.on("unhandledRejection", onUnhandled);
-});
-afterEach(() => {
-  process.off("unhandledRejection", onUnhandled);
-  expect(unhandled).toEqual([]);
-});
 
 function setup(scheduler: CallbackScheduler) {
   const device = createDevice(new MockDeviceBackend());
