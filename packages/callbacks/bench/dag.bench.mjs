@@ -60,14 +60,17 @@ figure({
   value: oursRate,
   baseline: { name: "hand-written Kahn (objects + array FIFO)", value: kahnRate },
   ratio: oursRate / kahnRate,
-  goal: "≥ 0.7× (stretch: Taskflow 1 thread 3.6 M/s)",
+  goal: "≥ 0.7× at n=1e6 (stretch: Taskflow 1 thread 3.6 M/s)",
 });
+// Taskflow (C++) cannot run here; its single-thread figure on this machine kind, same DAG and
+// size, is the published anchor (performance-anchors §3b): a reference, not a same-run peer.
+const taskflow = n === 1_000_000 ? 3.52e6 : 5.57e6;
 figure({
   name: `dag FIFO run vs Taskflow 1 thread (anchor, not re-measured), ${label}`,
   unit: "nodes/s",
   value: oursRate,
-  baseline: { name: "Taskflow v4.1.0 1 thread, anchors §3b (n=1e6)", value: 3.52e6 },
-  ratio: oursRate / 3.52e6,
+  baseline: { name: `Taskflow v4.1.0 1 thread, anchors §3b (${label})`, value: taskflow },
+  ratio: oursRate / taskflow,
 });
 figure({
   name: `dag build (addNode + addEdge), ${label}`,
