@@ -76,6 +76,12 @@ export const ERROR_CODES = {
   },
   CYCLE_DEPENDENCY: { description: "Adding the dependency would create a cycle.", cann: null, cuda: null },
   DEADLOCK: { description: "Work is blocked forever.", cann: null, cuda: null },
+  ILLEGAL_STATE: {
+    description:
+      "The object is not in a state that allows the call (e.g. a graph that is running or finished).",
+    cann: null,
+    cuda: 401,
+  },
   ABORTED: {
     description: "The operation was cancelled (AbortSignal or an abort policy).",
     cann: null,

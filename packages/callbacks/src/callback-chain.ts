@@ -1,0 +1,208 @@
+import { check, NpuError, NpuTypeError } from "@npurt/core";
+import {
+  CallbackGraph,
+  type CallbackGraphOptions,
+  type GraphRunOptions,
+  type NodeOptions,
+} from "./callback-graph.js";
+import type { ErrorPolicy } from "./error-policy.js";
+import type { CallbackGraphError } from "./graph-report.js";
+import { isThenable } from "./internal/async.js";
+import type { NodeContext } from "./node-context.js";
+
+/** One step of a chain: receives the previous step's result (the chain's input for the first). */
+export type ChainStep<I, O> = (input: I, context: NodeContext) => O | PromiseLike<O>;
+
+/** Options of one chain step (a subset of a graph node's). */
+export interface ChainStepOptions {
+  /** Names the step in errors and keys adaptive priority. */
+  readonly label?: string;
+  /** Ready-queue priority against other work of the same run. */
+  readonly priority?: number;
+  /** Expected duration in ms, for adaptive priority. */
+  readonly expectedDurationMs?: number;
+  /** Fails the step with `CALLBACK_TIMEOUT` after this many ms. */
+  readonly timeoutMs?: number;
+  /**
+   * What a failure of this step does. Default: the chain's policy, `"abort"` unless the run
+   * says otherwise. Under `"continue"` the next step receives the last successful value (the
+   * seed's `safe_callback_wrapper` returning its input); under `"skip"` the remaining steps are
+   * skipped.
+   */
+  readonly errorPolicy?: ErrorPolicy;
+  /** Resource keys held from the start of the run until this step is done. */
+  readonly resources?: readonly string[];
+}
+
+/** What a chain's completion callback receives. */
+export type ChainOutcome<T> =
+  | { readonly ok: true; readonly value: T }
+  | { readonly ok: false; readonly error: CallbackGraphError | NpuError };
+
+/** Options of {@link CallbackChain.run}: the graph options plus a signal. */
+export interface ChainRunOptions extends GraphRunOptions, Omit<CallbackGraphOptions, "cycleCheck"> {}
+
+interface StepDef {
+  readonly fn: ChainStep<unknown, unknown>;
+  readonly options: ChainStepOptions | undefined;
+}
+
+type CompletionCallback = (outcome: ChainOutcome<unknown>) => void;
+
+// Module-private access to chains' steps, for combineChains (set in the class's static block).
+let stepsOf: (chain: CallbackChain<unknown, unknown>) => readonly StepDef[];
+let fromSteps: (steps: readonly StepDef[]) => CallbackChain<unknown, unknown>;
+
+/**
+ * A linear callback chain built fluently, the seed article's `AsyncInferenceEngine`: each step
+ * runs after the previous one and receives its result; a final completion callback sees the
+ * outcome. Chains are immutable templates: every `step` returns a new chain, and each `run`
+ * executes a fresh {@link CallbackGraph}, so one chain serves many requests at once. Combine
+ * chains with {@link combineChains}.
+ *
+ * @example
+ * ```ts
+ * const infer = CallbackChain.start<Float32Array>()
+ *   .step((x) => normalise(x), { label: "normalise" })
+ *   .step(async (x) => model.forward(x), { label: "forward", timeoutMs: 50 })
+ *   .onComplete((outcome) => metrics.record(outcome.ok));
+ * const logits = await infer.run(input);
+ * ```
+ *
+ * @typeParam I - the input of the first step.
+ * @typeParam O - the result of the last step.
+ */
+export class CallbackChain<I, O> {
+  readonly #steps: readonly StepDef[];
+  readonly #onComplete: CompletionCallback | undefined;
+
+  private constructor(steps: readonly StepDef[], onComplete: CompletionCallback | undefined) {
+    this.#steps = steps;
+    this.#onComplete = onComplete;
+  }
+
+  /** An empty chain whose first step will receive an input of type `I`. */
+  static start<I = void>(): CallbackChain<I, I> {
+    return new CallbackChain<I, I>([], undefined);
+  }
+
+  static {
+    stepsOf = (chain) => chain.#steps;
+    fromSteps = (steps) => new CallbackChain(steps, undefined);
+  }
+
+  /** Number of steps. */
+  get length(): number {
+    return this.#steps.length;
+  }
+
+  /**
+   * A new chain with `fn` appended: it runs after the current last step with its result.
+   *
+   * @throws NpuTypeError when `fn` is not a function.
+   */
+  step<N>(fn: ChainStep<O, N>, options?: ChainStepOptions): CallbackChain<I, Awaited<N>> {
+    check.func(fn, "chain step");
+    if (options !== undefined) check.options(options, "step options");
+    const def: StepDef = { fn: fn as ChainStep<unknown, unknown>, options };
+    return new CallbackChain<I, Awaited<N>>([...this.#steps, def], this.#onComplete);
+  }
+
+  /**
+   * A new chain with `callback` as its completion callback (the seed's
+   * `set_completion_callback`), called once per run with the outcome, success or failure.
+   */
+  onComplete(callback: (outcome: ChainOutcome<O>) => void): CallbackChain<I, O> {
+    check.func(callback, "completion callback");
+    return new CallbackChain<I, O>(this.#steps, callback as CompletionCallback);
+  }
+
+  /**
+   * Runs the chain on `input`; resolves with the last step's result (or `input` for an empty
+   * chain). Rejects with the run's {@link CallbackGraphError} when a step failed (its report
+   * lists every failure and step status), after the completion callback has seen it.
+   */
+  async run(input: I, options: ChainRunOptions = {}): Promise<O> {
+    const o = check.options(options, "chain run options");
+    const { signal, ...graphOptions } = o;
+    const graph = new CallbackGraph({ errorPolicy: "abort", ...graphOptions });
+    const state = { value: input as unknown };
+    let previous: number | undefined;
+    for (const { fn, options: stepOptions } of this.#steps) {
+      const run = (context: NodeContext): unknown => {
+        const result = fn(state.value, context);
+        if (isThenable(result)) {
+          return Promise.resolve(result).then((value) => {
+            state.value = value;
+            return value;
+          });
+        }
+        state.value = result;
+        return result;
+      };
+      const nodeOptions: NodeOptions = {
+        ...stepOptions,
+        ...(previous === undefined ? {} : { dependsOn: [previous] }),
+      };
+      previous = graph.addNode(run, nodeOptions);
+    }
+    let outcome: ChainOutcome<O>;
+    try {
+      await graph.run(signal === undefined ? {} : { signal });
+      outcome = { ok: true, value: state.value as O };
+    } catch (error) {
+      outcome = { ok: false, error: error as CallbackGraphError };
+    }
+    if (this.#onComplete !== undefined) {
+      try {
+        this.#onComplete(outcome as ChainOutcome<unknown>);
+      } catch (error) {
+        throw new NpuError("CALLBACK_FAILED", "the chain's completion callback threw", {
+          cause: error,
+          details: { chainOutcome: outcome },
+        });
+      }
+    }
+    if (!outcome.ok) throw outcome.error;
+    return outcome.value;
+  }
+}
+
+/**
+ * One chain made of several, run back to back (the seed's `combine_chains` of feature
+ * extraction, inference and post-processing): each part's first step receives the previous
+ * part's result. The parts' completion callbacks are not carried over (a part's end is not
+ * the combined chain's end); set one on the result.
+ *
+ * @example
+ * ```ts
+ * const pipeline = combineChains(features, inference, postprocess);
+ * const ranking = await pipeline.run(request);
+ * ```
+ */
+export function combineChains<A, B, C>(
+  first: CallbackChain<A, B>,
+  second: CallbackChain<B, C>,
+): CallbackChain<A, C>;
+export function combineChains<A, B, C, D>(
+  first: CallbackChain<A, B>,
+  second: CallbackChain<B, C>,
+  third: CallbackChain<C, D>,
+): CallbackChain<A, D>;
+export function combineChains<A, B, C, D, E>(
+  first: CallbackChain<A, B>,
+  second: CallbackChain<B, C>,
+  third: CallbackChain<C, D>,
+  fourth: CallbackChain<D, E>,
+): CallbackChain<A, E>;
+export function combineChains(...chains: CallbackChain<unknown, unknown>[]): CallbackChain<unknown, unknown>;
+export function combineChains(...chains: CallbackChain<unknown, unknown>[]): CallbackChain<unknown, unknown> {
+  const steps: StepDef[] = [];
+  for (const [i, chain] of chains.entries()) {
+    if (!(chain instanceof CallbackChain)) {
+      throw new NpuTypeError(`combineChains: argument ${i} is not a CallbackChain`);
+    }
+    steps.push(...stepsOf(chain));
+  }
+  return fromSteps(steps);
+}

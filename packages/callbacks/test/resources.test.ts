@@ -1,0 +1,203 @@
+import { Instrumentation, type InstrumentationEvent, NpuError, NpuTypeError } from "@npurt/core";
+import { describe, expect, it } from "vitest";
+import { CallbackGraph, type CallbackGraphError, ResourceManager } from "../src/index.js";
+import { deferred, flushMicrotasks } from "./helpers.js";
+
+function tracked() {
+  const log: string[] = [];
+  const manager = new ResourceManager();
+  let made = 0;
+  manager.define("buffer", {
+    create: () => {
+      log.push("create");
+      return { id: ++made };
+    },
+    dispose: (value: { id: number }) => log.push(`dispose ${value.id}`),
+  });
+  return { manager, log };
+}
+
+describe("ResourceManager", () => {
+  it("creates on the first acquire, counts references, disposes on the last release", () => {
+    const { manager, log } = tracked();
+    const a = manager.acquire<{ id: number }>("buffer", "a");
+    const b = manager.acquire<{ id: number }>("buffer", "b");
+    expect(a).toBe(b);
+    expect(manager.refCount("buffer")).toBe(2);
+    expect(manager.get("buffer")).toBe(a);
+    manager.release("buffer", "a");
+    expect(log).toEqual(["create"]);
+    manager.release("buffer", "b");
+    expect(log).toEqual(["create", "dispose 1"]);
+    expect(manager.leaks()).toEqual([]);
+    expect(() => manager.get("buffer")).toThrow(expect.objectContaining({ code: "ILLEGAL_STATE" }));
+  });
+
+  it("lists what is still held, with its holders, as leaks", () => {
+    const { manager } = tracked();
+    manager.acquire("buffer", "decode");
+    manager.acquire("buffer", "decode");
+    manager.acquire("buffer", "render");
+    expect(manager.leaks()).toEqual([
+      { key: "buffer", refCount: 3, holders: ["decode", "decode", "render"] },
+    ]);
+  });
+
+  it("refuses releases by non-holders, unknown keys, bad definitions, and redefining a held key", () => {
+    const { manager } = tracked();
+    expect(() => manager.release("buffer", "nobody")).toThrow(/does not hold/);
+    expect(() => manager.acquire("nothing", "x")).toThrow(expect.objectContaining({ code: "INVALID_PARAM" }));
+    expect(() => manager.define("x", { create: 1 } as never)).toThrow(NpuTypeError);
+    expect(() => manager.define("x", { create: () => 1, dispose: "no" } as never)).toThrow(NpuTypeError);
+    expect(() => manager.acquire("buffer", 5 as unknown as string)).toThrow(NpuTypeError);
+    manager.acquire("buffer", "h");
+    expect(() => manager.define("buffer", { create: () => 0 })).toThrow(
+      expect.objectContaining({ code: "ILLEGAL_STATE" }),
+    );
+    manager.release("buffer", "h");
+    manager.define("buffer", { create: () => 0 });
+    expect(manager.has("buffer")).toBe(true);
+  });
+
+  it("rethrows a failing dispose but counts the resource as released", () => {
+    const manager = new ResourceManager();
+    manager.define("r", {
+      create: () => 1,
+      dispose: () => {
+        throw new Error("dispose failed");
+      },
+    });
+    manager.acquire("r", "h");
+    expect(() => manager.release("r", "h")).toThrow("dispose failed");
+    expect(manager.leaks()).toEqual([]);
+  });
+
+  it("emits resource events when someone listens", () => {
+    const bus = new Instrumentation();
+    const events: InstrumentationEvent[] = [];
+    bus.subscribe((e) => events.push(e));
+    const manager = new ResourceManager({ instrumentation: bus });
+    manager.define("r", { create: () => 1 });
+    manager.acquire("r", "h");
+    manager.release("r", "h");
+    expect(events.map((e) => [e.type, "holders" in e ? e.holders : -1])).toEqual([
+      ["resource.acquired", 1],
+      ["resource.released", 0],
+    ]);
+  });
+});
+
+describe("resources in a callback graph", () => {
+  it("a shared resource lives until the last declaring node is done, then is disposed", async () => {
+    const { manager, log } = tracked();
+    const graph = new CallbackGraph({ resources: manager });
+    const a = graph.addNode(
+      (ctx) => {
+        log.push(`a uses ${ctx.resource<{ id: number }>("buffer").id}`);
+      },
+      { label: "a", resources: ["buffer"] },
+    );
+    graph.addNode(
+      (ctx) => {
+        log.push(`b uses ${ctx.resource<{ id: number }>("buffer").id}`);
+      },
+      { label: "b", resources: ["buffer"], dependsOn: [a] },
+    );
+    const report = await graph.run();
+    expect(log).toEqual(["create", "a uses 1", "b uses 1", "dispose 1"]);
+    expect(report.leaks).toEqual([]);
+  });
+
+  it("releases the resources of failed, skipped and cancelled nodes too", async () => {
+    const { manager, log } = tracked();
+    const graph = new CallbackGraph({ resources: manager });
+    const bad = graph.addNode(
+      () => {
+        throw new Error("x");
+      },
+      { resources: ["buffer"] },
+    );
+    graph.addNode(() => {}, { resources: ["buffer"], dependsOn: [bad] });
+    const error = (await graph.run().catch((e: unknown) => e)) as CallbackGraphError;
+    expect(error.report.counts).toMatchObject({ failed: 1, skipped: 1 });
+    expect(log).toEqual(["create", "dispose 1"]);
+    expect(manager.leaks()).toEqual([]);
+
+    const aborted = new CallbackGraph({ resources: manager });
+    aborted.addNode(() => {}, { resources: ["buffer"] });
+    await aborted.run({ signal: AbortSignal.abort() }).catch(() => {});
+    expect(manager.leaks()).toEqual([]);
+  });
+
+  it("reports a leak: a callback that acquires and never releases", async () => {
+    const { manager } = tracked();
+    const graph = new CallbackGraph({ resources: manager });
+    graph.addNode(() => {
+      manager.acquire("buffer", "forgetful callback");
+    });
+    const report = await graph.run();
+    expect(report.leaks).toEqual([{ key: "buffer", refCount: 1, holders: ["forgetful callback"] }]);
+  });
+
+  it("a cancelled callback that is still running keeps its resource until it settles", async () => {
+    const { manager } = tracked();
+    const graph = new CallbackGraph({ resources: manager });
+    const gate = deferred();
+    graph.addNode(() => gate.promise, { label: "slow", resources: ["buffer"] });
+    const controller = new AbortController();
+    const run = graph.run({ signal: controller.signal }).then(
+      () => undefined as never,
+      (e: unknown) => e as CallbackGraphError,
+    );
+    await flushMicrotasks();
+    controller.abort();
+    const error = await run;
+    expect(error.report.leaks).toEqual([{ key: "buffer", refCount: 1, holders: ["slow"] }]);
+    gate.resolve(undefined);
+    await flushMicrotasks();
+    expect(manager.leaks()).toEqual([]);
+  });
+
+  it("a resource that cannot be created aborts the run before anything starts", async () => {
+    const manager = new ResourceManager();
+    manager.define("ok", { create: () => 1 });
+    manager.define("oom", {
+      create: () => {
+        throw new NpuError("MEMORY_ALLOCATION", "out of memory");
+      },
+    });
+    const graph = new CallbackGraph({ resources: manager });
+    let ran = false;
+    graph.addNode(() => {
+      ran = true;
+    });
+    graph.addNode(() => {}, { label: "needs memory", resources: ["ok", "oom"] });
+    const error = (await graph.run().catch((e: unknown) => e)) as CallbackGraphError;
+    expect(error.failures[0]).toMatchObject({ label: "needs memory" });
+    expect(NpuError.isInstance(error.failures[0]!.error.cause, "MEMORY_ALLOCATION")).toBe(true);
+    expect(ran).toBe(false);
+    expect(manager.leaks()).toEqual([]);
+  });
+
+  it("a failing dispose is reported as a failure of the node", async () => {
+    const manager = new ResourceManager();
+    manager.define("r", {
+      create: () => 1,
+      dispose: () => {
+        throw new Error("dispose failed");
+      },
+    });
+    const graph = new CallbackGraph({ resources: manager });
+    graph.addNode(() => {}, { label: "user", resources: ["r"] });
+    const error = (await graph.run().catch((e: unknown) => e)) as CallbackGraphError;
+    expect(error.failures[0]!.error.message).toContain('releasing resource "r" of user failed');
+  });
+
+  it("refuses access to an undeclared resource", async () => {
+    const { manager } = tracked();
+    const graph = new CallbackGraph({ resources: manager, errorPolicy: "continue" });
+    graph.addNode((ctx) => ctx.resource("buffer"), { label: "sneaky" });
+    const error = (await graph.run().catch((e: unknown) => e)) as CallbackGraphError;
+    expect(error.failures[0]!.error.message).toContain('did not declare resource "buffer"');
+  });
+});

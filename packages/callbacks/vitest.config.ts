@@ -1,0 +1,3 @@
+import { npurtProject } from "../../vitest.shared";
+
+export default npurtProject("callbacks");
