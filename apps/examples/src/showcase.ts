@@ -1,6 +1,7 @@
 // The npurt showcase: runs each example on the simulated NPU and prints what it saw.
 // `pnpm start` from the repository root builds the packages and runs this file.
 import { diagnostics } from "./examples/diagnostics.js";
+import { inferenceEngine } from "./examples/inference-engine.js";
 import { streamLifecycle } from "./examples/stream-lifecycle.js";
 import { SEED_TABLE, syncVsAsync } from "./examples/sync-vs-async.js";
 import { ms, table } from "./format.js";
@@ -39,7 +40,12 @@ async function main(): Promise<void> {
   );
   say("  (virtual time: identical on every run; the seed's figures came from real hardware)");
 
-  section("3. Diagnosis: deadlock, deterministic timeout, dependency cycle, leaks");
+  section("3. Async inference engine: a callback chain per request, device stages on streams");
+  const results = await inferenceEngine(8, (l) => say(`  ${l}`));
+  const ok = results.filter((r) => r.matchesReference).length;
+  say(`  ${ok}/${results.length} results equal a CPU computation of the same model`);
+
+  section("4. Diagnosis: deadlock, deterministic timeout, dependency cycle, leaks");
   await diagnostics((l) => say(`  ${l}`));
   say();
 }

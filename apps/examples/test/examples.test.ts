@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { diagnostics } from "../src/examples/diagnostics.js";
+import { inferenceEngine } from "../src/examples/inference-engine.js";
 import { streamLifecycle } from "../src/examples/stream-lifecycle.js";
 import { syncVsAsync } from "../src/examples/sync-vs-async.js";
 
@@ -34,5 +35,18 @@ describe("examples (smoke tests)", () => {
     expect(r.timeoutCode).toBe("STREAM_SYNC_TIMEOUT");
     expect(r.cycleCode).toBe("CYCLE_DEPENDENCY");
     expect(r.leakedStreams).toBeGreaterThan(0);
+  });
+
+  it("inference engine: every concurrent request completes and matches the CPU reference", async () => {
+    const lines: string[] = [];
+    const results = await inferenceEngine(6, (l) => lines.push(l));
+    expect(results.map((r) => r.request)).toEqual([0, 1, 2, 3, 4, 5]);
+    for (const r of results) {
+      expect(r.matchesReference).toBe(true);
+      expect(r.latencyNs).toBeGreaterThan(0);
+    }
+    expect(lines).toHaveLength(6);
+    // Deterministic: the same requests give the same labels and latencies.
+    expect(await inferenceEngine(6)).toEqual(results);
   });
 });
