@@ -65,7 +65,11 @@ export interface CallbackGraphOptions {
   readonly cycleCheck?: "add" | "run";
   /** Where nodes' declared `resources` come from. */
   readonly resources?: ResourceManager;
-  /** Continuous draining after which a turn yields to the event loop, in ms. Default 10. */
+  /**
+   * Continuous draining after which a turn yields to the event loop, in ms of `clock` (default
+   * 10). On a virtual clock the yield points depend only on the program, which keeps a simulated
+   * device's timeline identical from run to run.
+   */
   readonly sliceMs?: number;
 }
 

@@ -35,7 +35,11 @@ export interface CallbackSchedulerOptions {
    * ones finish first).
    */
   readonly signal?: AbortSignal;
-  /** Continuous draining after which a turn yields to the event loop, in ms. Default 10. */
+  /**
+   * Continuous draining after which a turn yields to the event loop, in ms of `clock` (default
+   * 10). On a virtual clock the yield points depend only on the program, which keeps a simulated
+   * device's timeline identical from run to run.
+   */
   readonly sliceMs?: number;
   /** Receives `callback.*` events (and `error` events) when someone listens. */
   readonly instrumentation?: Instrumentation;
@@ -139,7 +143,7 @@ export class CallbackScheduler implements HostExecutor {
       throw new NpuTypeError("signal must be an AbortSignal");
     }
     this.#signal = o.signal;
-    this.#pump = new Pump({ turn: () => this.#drain() }, sliceOption(o.sliceMs));
+    this.#pump = new Pump({ turn: () => this.#drain() }, sliceOption(o.sliceMs), this.#clock);
     this.#signal?.addEventListener("abort", () => this.#pump.wake(), { once: true });
   }
 

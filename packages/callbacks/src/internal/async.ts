@@ -1,4 +1,4 @@
-import { RingQueue, scheduleMacrotask } from "@npurt/core";
+import { type Clock, RingQueue, scheduleMacrotask } from "@npurt/core";
 
 /** Whether `value` is a promise or another thenable (what an async callback returns). */
 export function isThenable(value: unknown): value is PromiseLike<unknown> {
@@ -75,22 +75,29 @@ function flushMacro(): void {
 export class Pump {
   /** Whether a turn is pending (managed by the flush loop). */
   scheduled = false;
-  /** When the current slice of continuous work began (`performance.now()`). */
+  /** When the current slice of continuous work began, in ns of the pump's clock. */
   sliceStart: number;
   readonly target: TurnTarget;
-  readonly #sliceMs: number;
+  readonly #sliceNs: number;
+  readonly #clock: Clock;
 
-  constructor(target: TurnTarget, sliceMs: number) {
+  /**
+   * @param clock - slices are measured on it: with a virtual clock (a simulated device's), the
+   * points where the pump yields to the event loop depend only on the program, so a simulated
+   * timeline stays the same from run to run; on wall time they keep timers and I/O responsive.
+   */
+  constructor(target: TurnTarget, sliceMs: number, clock: Clock) {
     this.target = target;
-    this.#sliceMs = sliceMs;
-    this.sliceStart = performance.now();
+    this.#sliceNs = sliceMs * 1e6;
+    this.#clock = clock;
+    this.sliceStart = clock.now();
   }
 
   /** Schedules one turn, unless one is pending. */
   request(): void {
     if (this.scheduled) return;
     this.scheduled = true;
-    if (performance.now() - this.sliceStart >= this.#sliceMs) {
+    if (this.#clock.now() - this.sliceStart >= this.#sliceNs) {
       macroDue.push(this);
       if (!macroScheduled) {
         macroScheduled = true;
@@ -107,7 +114,7 @@ export class Pump {
 
   /** Starts a new time slice and schedules a turn: for work arriving after the pump went idle. */
   wake(): void {
-    if (!this.scheduled) this.sliceStart = performance.now();
+    if (!this.scheduled) this.sliceStart = this.#clock.now();
     this.request();
   }
 }

@@ -134,7 +134,7 @@ export class GraphRun implements TurnTarget {
     this.#heap = prioritised ? new LevelQueue<number>() : null;
     this.#slowAll = config.timeoutMs !== undefined;
     this.#slowAny = this.#slowAll || graph.nodesWithOptions > 0;
-    this.#pump = new Pump(this, config.sliceMs);
+    this.#pump = new Pump(this, config.sliceMs, config.clock);
     this.promise = new Promise<GraphRunReport>((resolve, reject) => {
       this.#resolve = resolve;
       this.#reject = reject;
