@@ -75,11 +75,12 @@ function flushMacro(): void {
 export class Pump {
   /** Whether a turn is pending (managed by the flush loop). */
   scheduled = false;
-  /** When the current slice of continuous work began, in ns of the pump's clock. */
+  /** When the current slice of continuous work began, in ms of the pump's clock. */
   sliceStart: number;
   readonly target: TurnTarget;
-  readonly #sliceNs: number;
-  readonly #clock: Clock;
+  readonly #sliceMs: number;
+  /** The clock when it is virtual; wall clocks read `performance.now()` directly (a hot path). */
+  readonly #virtual: Clock | undefined;
 
   /**
    * @param clock - slices are measured on it: with a virtual clock (a simulated device's), the
@@ -88,16 +89,21 @@ export class Pump {
    */
   constructor(target: TurnTarget, sliceMs: number, clock: Clock) {
     this.target = target;
-    this.#sliceNs = sliceMs * 1e6;
-    this.#clock = clock;
-    this.sliceStart = clock.now();
+    this.#sliceMs = sliceMs;
+    this.#virtual = clock.mode === "virtual" ? clock : undefined;
+    this.sliceStart = this.#nowMs();
+  }
+
+  #nowMs(): number {
+    const virtual = this.#virtual;
+    return virtual === undefined ? performance.now() : virtual.now() / 1e6;
   }
 
   /** Schedules one turn, unless one is pending. */
   request(): void {
     if (this.scheduled) return;
     this.scheduled = true;
-    if (this.#clock.now() - this.sliceStart >= this.#sliceNs) {
+    if (this.#nowMs() - this.sliceStart >= this.#sliceMs) {
       macroDue.push(this);
       if (!macroScheduled) {
         macroScheduled = true;
@@ -114,7 +120,7 @@ export class Pump {
 
   /** Starts a new time slice and schedules a turn: for work arriving after the pump went idle. */
   wake(): void {
-    if (!this.scheduled) this.sliceStart = this.#clock.now();
+    if (!this.scheduled) this.sliceStart = this.#nowMs();
     this.request();
   }
 }
