@@ -1,11 +1,4 @@
-import { defineConfig } from "tsup";
+import { npurtBuild } from "../../tsup.shared";
 
-export default defineConfig({
-  entry: ["src/index.ts", "src/testing/index.ts"],
-  format: ["esm"],
-  dts: true,
-  sourcemap: true,
-  clean: true,
-  target: "node20",
-  external: ["vitest"],
-});
+// vitest stays external: it is an optional peer, needed only by the conformance suite.
+export default npurtBuild(["src/index.ts", "src/testing/index.ts"], { external: ["vitest"] });

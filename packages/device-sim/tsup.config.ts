@@ -1,11 +1,3 @@
-import { defineConfig } from "tsup";
+import { npurtBuild } from "../../tsup.shared";
 
-export default defineConfig({
-  entry: ["src/index.ts"],
-  format: ["esm"],
-  dts: true,
-  sourcemap: true,
-  clean: true,
-  target: "node20",
-  external: ["@npurt/core"],
-});
+export default npurtBuild(["src/index.ts"]);
