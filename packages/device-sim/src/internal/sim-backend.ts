@@ -460,11 +460,6 @@ export class SimBackend implements SimulatedNpu {
       const ready = res.ready;
       while (ready.size > 0) {
         const q = ready.peek()!;
-        if (q.staleReady > 0) {
-          ready.pop();
-          q.staleReady--;
-          continue;
-        }
         const units = q.units;
         if (units > res.free || q.device.lost) {
           if (units <= res.total && !q.device.lost) break;
@@ -493,7 +488,6 @@ export class SimBackend implements SimulatedNpu {
 
   #start(q: SimQueue, res: Resource, t: number): void {
     res.free -= q.units;
-    q.runResource = res;
     q.runStart = t;
     let d = q.duration;
     if (this.#kernelFaults.length > 0 && res === q.device.compute) {
@@ -592,10 +586,10 @@ export class SimBackend implements SimulatedNpu {
 
   /** The running head of `q` ends at `t`: free its units, apply its effect, report it. */
   #finish(q: SimQueue, t: number): void {
-    const res = q.runResource!;
+    const res = q.resource!;
     res.free += q.units;
     if (res.ready.size > 0) this.#markDirty(res);
-    q.runResource = undefined;
+    q.resource = undefined;
     q.state = ADVANCING;
     let failure = q.runFailure;
     q.runFailure = undefined;
@@ -689,6 +683,7 @@ export class SimBackend implements SimulatedNpu {
           q.duration = this.#modelled(op, q);
       }
       q.state = READY;
+      q.resource = res;
       res.ready.push(q);
       this.#markDirty(res);
       return;
@@ -727,7 +722,8 @@ export class SimBackend implements SimulatedNpu {
         this.#advance(q, t);
         return;
       case READY:
-        q.staleReady++;
+        q.resource!.ready.remove(q);
+        q.resource = undefined;
         this.#advance(q, t);
         return;
       case BLOCKED:
@@ -760,9 +756,9 @@ export class SimBackend implements SimulatedNpu {
 
   /** Frees the units a hung op holds. */
   #release(q: SimQueue): void {
-    const res = q.runResource!;
+    const res = q.resource!;
     res.free += q.units;
-    q.runResource = undefined;
+    q.resource = undefined;
     if (res.ready.size > 0) this.#markDirty(res);
   }
 
