@@ -123,4 +123,21 @@ describe("host time", () => {
     expect(first.timedOut).toBe(true);
     expect(await race()).toEqual(first);
   });
+
+  it("a cleared timer does not move device time: later work starts at the host's time", async () => {
+    const s = setup(IDEAL);
+    const q = s.queue();
+    // A synchronize with a 10 ms timeout that the kernel beats.
+    const timeout = s.device.clock.setTimer(10_000_000, () => {});
+    s.device.enqueue(q, timed(1_000));
+    await s.device.drain(q);
+    s.device.clock.clearTimer(timeout);
+    // The host yields to the event loop (I/O, another library) before submitting more; the
+    // engine runs meanwhile and must not jump to the cleared timer's instant.
+    await new Promise((resolve) => setImmediate(resolve));
+    s.device.enqueue(q, timed(1_000));
+    await s.device.drain(q);
+    expect(s.done(q).map((c) => c.startNs)).toEqual([0, 1_000]);
+    expect(s.device.clock.now()).toBe(2_000);
+  });
 });

@@ -386,6 +386,13 @@ export class SimBackend implements SimulatedNpu {
   #loop(): void {
     const events = this.#events;
     while (events.size > 0) {
+      const top = events.peek()!;
+      if (top.eventKind === TIMER_EVENT && (top as Timer).cancelled) {
+        // A cleared timer (a timeout that did not fire) must not move device time to its instant:
+        // work the host submits later would start there instead of at the host's time.
+        events.pop();
+        continue;
+      }
       const t = events.peekPriority();
       if (this.#paceScale > 0 && this.#holdForPace(t)) return;
       this.#idle = false;
