@@ -84,7 +84,7 @@ describe("priority arbitration and resources", () => {
     expect(d[4]).toBe(300 + 80);
   });
 
-  it("fails a kernel asking for more cores than the device has when called below createDevice", async () => {
+  it("below createDevice: a kernel asking for more cores than the device has fails; a bad priority is refused", async () => {
     const { simulatedNpu } = await import("../src/index.js");
     const npu = simulatedNpu(IDEAL);
     const seen: unknown[] = [];
@@ -118,6 +118,9 @@ describe("priority arbitration and resources", () => {
       { opId: 1, status: "error", failure: { code: "INVALID_PARAM" } },
       { opId: 2, status: "ok" },
     ]);
+    // A priority outside the manifest's range is refused at once, not when the engine runs.
+    expect(() => npu.createQueue(0, { priority: 9 })).toThrow(/priority/);
+    expect(() => npu.createQueue(0, { priority: -1 })).toThrow(/priority/);
   });
 });
 

@@ -231,6 +231,9 @@ export class SimBackend implements SimulatedNpu {
 
   createQueue(device: number, options: QueueOptions): number {
     const dev = this.#device(device);
+    // The ready queues index their levels by priority: outside the manifest's 0..7 the engine
+    // would crash later, in a macrotask, far from the call.
+    const priority = check.integer(options.priority, "priority", 0, 7);
     if (dev.lost) throw new NpuError("DEVICE_LOST", `device ${device} was lost; it takes no new queues`);
     const limit = dev.figures.maxQueues;
     if (dev.queues.size >= limit) {
@@ -242,7 +245,7 @@ export class SimBackend implements SimulatedNpu {
     }
     this.#host += this.#costs.queueCreateNs;
     const id = this.#nextQueue++;
-    const q = new SimQueue(id, dev, options.priority);
+    const q = new SimQueue(id, dev, priority);
     this.#queues.set(id, q);
     dev.queues.add(q);
     return id;
