@@ -1,11 +1,6 @@
 import { describe, expect, it, vi } from "vitest";
 import { DEFAULT_HOST_COSTS } from "../src/index.js";
-import { IDEAL, setup, timed } from "./harness.js";
-
-/** Resolves after `ns` of the device's virtual clock. */
-function sleep(clock: { setTimer(ns: number, cb: () => void): number }, ns: number): Promise<void> {
-  return new Promise((resolve) => clock.setTimer(ns, resolve));
-}
+import { IDEAL, setup, sleep, timed } from "./harness.js";
 
 describe("host time", () => {
   it("API calls advance the host's virtual time by their costs", () => {

@@ -53,7 +53,11 @@ function dim(params: KernelParams, key: string, name: string): number {
 function shape(params: KernelParams, elements: number, name: string): [number, number] {
   const cols = params.cols === undefined ? elements : dim(params, "cols", name);
   const rows =
-    params.rows === undefined ? (cols === 0 ? 1 : Math.max(1, Math.floor(elements / cols))) : dim(params, "rows", name);
+    params.rows === undefined
+      ? cols === 0
+        ? 1
+        : Math.max(1, Math.floor(elements / cols))
+      : dim(params, "rows", name);
   if (rows * cols > elements) {
     throw new NpuError(
       "INVALID_PARAM",
