@@ -274,6 +274,29 @@ describe("kernel registry", () => {
     expect(s.log[1]!.failure?.message).toMatch(/no cost model/);
   });
 
+  it("a cost function returning a negative, NaN or missing cost fails its op (INVALID_PARAM)", async () => {
+    const s = setup({
+      ...IDEAL,
+      kernels: {
+        negative: { cost: () => ({ durationNs: -5_000 }) },
+        nan: { cost: () => ({ flops: Number.NaN }) },
+        text: { cost: () => ({ bytes: "10" as never }) },
+        nothing: { cost: () => undefined as never },
+      },
+    });
+    const q = s.queue();
+    s.device.enqueue(q, { kind: "kernel", name: "noop", cost: { durationNs: 10_000 } });
+    for (const name of ["negative", "nan", "text", "nothing"]) s.device.enqueue(q, { kind: "kernel", name });
+    s.device.enqueue(q, { kind: "kernel", name: "noop", cost: { durationNs: 10 } });
+    await s.device.drain(q);
+    expect(s.log.map((c) => [c.status, c.failure?.code, c.startNs, c.endNs])).toEqual([
+      ["ok", undefined, 0, 10_000],
+      ...new Array(4).fill(["error", "INVALID_PARAM", 10_000, 10_000]),
+      ["ok", undefined, 10_000, 10_010],
+    ]);
+    expect(s.log[1]!.failure?.message).toMatch(/"negative".*durationNs: number -5000/);
+  });
+
   it("exposes the built-in library", () => {
     expect(Object.keys(BUILTIN_KERNELS).sort()).toEqual(
       [

@@ -26,7 +26,7 @@ import { DeviceState, type Resource } from "./device-state.js";
 import { HbmAllocator } from "./hbm-allocator.js";
 import { PAGE_BYTES, PagedMemory } from "./paged-memory.js";
 import { mulberry32 } from "./prng.js";
-import { checkFault, checkKernelDefinition, resolveConfig } from "./resolve-config.js";
+import { checkFault, checkKernelDefinition, checkStatedCost, resolveConfig } from "./resolve-config.js";
 import { BLOCKED, HUNG, IDLE, PENDING, QUEUE_EVENT, READY, RUNNING, SimQueue } from "./sim-queue.js";
 
 /** Each device's addresses live in their own 1 TiB window, so a base address names its device. */
@@ -549,12 +549,15 @@ export class SimBackend implements SimulatedNpu {
     let bytes = op.cost?.bytes;
     const def = this.#kernels.get(op.name);
     if ((flops === undefined || bytes === undefined) && def?.cost !== undefined) {
-      const stated = def.cost({
-        inputBytes: op.inputs.map((r) => r.bytes),
-        outputBytes: op.outputs.map((r) => r.bytes),
-        params: op.params ?? EMPTY_PARAMS,
-        blockDim: op.blockDim,
-      });
+      const stated = checkStatedCost(
+        op.name,
+        def.cost({
+          inputBytes: op.inputs.map((r) => r.bytes),
+          outputBytes: op.outputs.map((r) => r.bytes),
+          params: op.params ?? EMPTY_PARAMS,
+          blockDim: op.blockDim,
+        }),
+      );
       if (stated.durationNs !== undefined && flops === undefined && bytes === undefined) {
         return Math.ceil(stated.durationNs);
       }
