@@ -34,8 +34,8 @@ export interface DeviceFigures {
 
 /**
  * Host-side costs of API calls, in nanoseconds of the host's virtual time. Defaults follow the
- * published figures in npurt's performance anchors (§6; CUDA figures, since no CANN ones are
- * published): a launch enqueue ≈ 3 µs (velox PR #6096, ocannl issue #488: 2.6–2.8 µs), an event
+ * published figures in npurt's performance anchors (§6) and runtime semantics (§4) (CUDA and HIP
+ * figures, since no CANN ones are published): a launch enqueue ≈ 3 µs (velox PR #6096, ocannl issue #488: 2.6–2.8 µs), an event
  * record ≈ 1.5 µs (NVTX issue #3: ≈ 2.5 µs with timing; 1.1 µs in cuda_event_benchmark issue #1),
  * a stream synchronize wake-up ≈ 2.3 µs (rmm issue #448: `cudaStreamSynchronize` min 2,253 ns),
  * `hipLaunchHostFunc` ≈ 6 µs host side (kokkos PR #8020), stream create ≈ 2 µs (blaspp PR #38).
@@ -98,7 +98,7 @@ const GiB = 2 ** 30;
  *   achievable DMA rate. Device-to-device copies read and write HBM: half its bandwidth.
  * - 2048 hardware queues including the default stream (CANN runtime API reference, stream
  *   management, Atlas training series) and 65,535 sync events (same, event management).
- * - Launch-to-start ≈ 5–7 µs of which ≈ 3 µs is host side (performance anchors §4): 2 µs of
+ * - Launch-to-start ≈ 5–7 µs of which ≈ 3 µs is host side (runtime semantics §4): 2 µs of
  *   device-side kernel overhead.
  */
 export const ASCEND_910: DeviceFigures = {

@@ -1,15 +1,6 @@
 import type { CounterHandle, DeviceBuffer, OpCompletion, QueueHandle } from "@npurt/core";
 import { describe, expect, it } from "vitest";
-import { setup } from "./harness.js";
-
-/** A small LCG for the program generator (independent of the simulator's own generator). */
-function rng(seed: number): (n: number) => number {
-  let x = seed >>> 0;
-  return (n) => {
-    x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
-    return x % n;
-  };
-}
+import { rng, setup } from "./harness.js";
 
 /**
  * Runs a random program: kernels (timed and computing), copies, fills, signals and waits across

@@ -81,3 +81,17 @@ export function codeOf(fn: () => unknown): string | undefined {
   }
   return undefined;
 }
+
+/** A small LCG for random test programs (independent of the simulator's own generator). */
+export function rng(seed: number): (n: number) => number {
+  let x = seed >>> 0;
+  return (n) => {
+    x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
+    return x % n;
+  };
+}
+
+/** Resolves after `ns` of the device's virtual clock. */
+export function sleep(clock: { setTimer(ns: number, cb: () => void): unknown }, ns: number): Promise<void> {
+  return new Promise((resolve) => clock.setTimer(ns, resolve));
+}

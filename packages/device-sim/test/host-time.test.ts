@@ -1,11 +1,6 @@
 import { describe, expect, it, vi } from "vitest";
 import { DEFAULT_HOST_COSTS } from "../src/index.js";
-import { IDEAL, setup, timed } from "./harness.js";
-
-/** Resolves after `ns` of the device's virtual clock. */
-function sleep(clock: { setTimer(ns: number, cb: () => void): number }, ns: number): Promise<void> {
-  return new Promise((resolve) => clock.setTimer(ns, resolve));
-}
+import { IDEAL, setup, sleep, timed } from "./harness.js";
 
 describe("host time", () => {
   it("API calls advance the host's virtual time by their costs", () => {
@@ -122,5 +117,22 @@ describe("host time", () => {
     const first = await race();
     expect(first.timedOut).toBe(true);
     expect(await race()).toEqual(first);
+  });
+
+  it("a cleared timer does not move device time: later work starts at the host's time", async () => {
+    const s = setup(IDEAL);
+    const q = s.queue();
+    // A synchronize with a 10 ms timeout that the kernel beats.
+    const timeout = s.device.clock.setTimer(10_000_000, () => {});
+    s.device.enqueue(q, timed(1_000));
+    await s.device.drain(q);
+    s.device.clock.clearTimer(timeout);
+    // The host yields to the event loop (I/O, another library) before submitting more; the
+    // engine runs meanwhile and must not jump to the cleared timer's instant.
+    await new Promise((resolve) => setImmediate(resolve));
+    s.device.enqueue(q, timed(1_000));
+    await s.device.drain(q);
+    expect(s.done(q).map((c) => c.startNs)).toEqual([0, 1_000]);
+    expect(s.device.clock.now()).toBe(2_000);
   });
 });

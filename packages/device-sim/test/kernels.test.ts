@@ -159,6 +159,45 @@ describe("built-in kernels match plain reference implementations", () => {
   });
 });
 
+describe("kernel edge cases", () => {
+  it("softmax stays finite for large inputs; layernorm's eps keeps a constant row finite", async () => {
+    const big = await run("softmax", [f32([1000, 1001, 1002, 88, 89, 90])], 6, { rows: 2, cols: 3 });
+    const e = [Math.exp(-2), Math.exp(-1), 1];
+    const sum = e[0]! + e[1]! + 1;
+    for (let i = 0; i < 6; i++) expect(big[i]).toBeCloseTo(e[i % 3]! / sum, 6);
+    const flat = await run("layernorm", [f32([3, 3, 3, 3])], 4, { eps: 1e-5 });
+    expect(Array.from(flat)).toEqual([0, 0, 0, 0]);
+  });
+
+  it("empty operands are empty rows: nothing to write, and a sum of nothing is 0", async () => {
+    const s = setup({ preset: "tiny" });
+    const q = s.queue();
+    const x = s.device.allocate(16);
+    const sum = s.upload(q, [7]);
+    const empty = { buffer: x, offset: 0, bytes: 0 };
+    for (const name of ["add", "relu", "softmax", "layernorm", "transpose"]) {
+      s.device.enqueue(q, { kind: "kernel", name, inputs: [empty, empty], outputs: [empty] });
+    }
+    s.device.enqueue(q, { kind: "kernel", name: "reduce-sum", inputs: [empty], outputs: [sum] });
+    const back = s.download(q, sum);
+    await s.device.drain(q);
+    expect(s.log.map((c) => c.failure?.message)).toEqual(new Array(8).fill(undefined));
+    expect(Array.from(back)).toEqual([0]);
+  });
+
+  it("refuses a layernorm eps that is negative, not finite or not a number", async () => {
+    const s = setup({ preset: "tiny" });
+    const q = s.queue();
+    const x = s.device.allocate(16);
+    for (const eps of [-1, Number.NaN, Number.POSITIVE_INFINITY, "small"]) {
+      s.device.enqueue(q, { kind: "kernel", name: "layernorm", inputs: [x], outputs: [x], params: { eps } });
+    }
+    await s.device.drain(q);
+    expect(s.log.map((c) => c.failure?.code)).toEqual(new Array(4).fill("INVALID_PARAM"));
+    expect(s.log[0]!.failure?.message).toMatch(/params\.eps/);
+  });
+});
+
 describe("kernel registry", () => {
   const scale: KernelDefinition = {
     compute: ({ inputs: [x], outputs: [y], params }) => {
@@ -233,6 +272,29 @@ describe("kernel registry", () => {
     ]);
     expect(s.log[0]!.failure?.message).toMatch(/kaboom/);
     expect(s.log[1]!.failure?.message).toMatch(/no cost model/);
+  });
+
+  it("a cost function returning a negative, NaN or missing cost fails its op (INVALID_PARAM)", async () => {
+    const s = setup({
+      ...IDEAL,
+      kernels: {
+        negative: { cost: () => ({ durationNs: -5_000 }) },
+        nan: { cost: () => ({ flops: Number.NaN }) },
+        text: { cost: () => ({ bytes: "10" as never }) },
+        nothing: { cost: () => undefined as never },
+      },
+    });
+    const q = s.queue();
+    s.device.enqueue(q, { kind: "kernel", name: "noop", cost: { durationNs: 10_000 } });
+    for (const name of ["negative", "nan", "text", "nothing"]) s.device.enqueue(q, { kind: "kernel", name });
+    s.device.enqueue(q, { kind: "kernel", name: "noop", cost: { durationNs: 10 } });
+    await s.device.drain(q);
+    expect(s.log.map((c) => [c.status, c.failure?.code, c.startNs, c.endNs])).toEqual([
+      ["ok", undefined, 0, 10_000],
+      ...new Array(4).fill(["error", "INVALID_PARAM", 10_000, 10_000]),
+      ["ok", undefined, 10_000, 10_010],
+    ]);
+    expect(s.log[1]!.failure?.message).toMatch(/"negative".*durationNs: number -5000/);
   });
 
   it("exposes the built-in library", () => {

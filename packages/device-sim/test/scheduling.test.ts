@@ -84,7 +84,7 @@ describe("priority arbitration and resources", () => {
     expect(d[4]).toBe(300 + 80);
   });
 
-  it("fails a kernel asking for more cores than the device has when called below createDevice", async () => {
+  it("below createDevice: a kernel asking for more cores than the device has fails; a bad priority is refused", async () => {
     const { simulatedNpu } = await import("../src/index.js");
     const npu = simulatedNpu(IDEAL);
     const seen: unknown[] = [];
@@ -118,6 +118,9 @@ describe("priority arbitration and resources", () => {
       { opId: 1, status: "error", failure: { code: "INVALID_PARAM" } },
       { opId: 2, status: "ok" },
     ]);
+    // A priority outside the manifest's range is refused at once, not when the engine runs.
+    expect(() => npu.createQueue(0, { priority: 9 })).toThrow(/priority/);
+    expect(() => npu.createQueue(0, { priority: -1 })).toThrow(/priority/);
   });
 });
 
@@ -143,9 +146,32 @@ describe("abort", () => {
       ["ok", 1_000, 3_000],
       ["ok", 3_000, 3_100],
     ]);
-    // The aborted queue takes new work normally; its stale ready entry is skipped.
+    // The aborted queue takes new work normally.
     s.device.enqueue(q, timed(10));
     await s.device.drain(q);
     expect(s.done(q)[2]).toMatchObject({ status: "ok", startNs: 3_100 });
+  });
+
+  it("after aborting a ready kernel, the queue's next op waits for its own resource only", async () => {
+    const s = setup({ ...IDEAL, aiCores: 1 });
+    const busy = s.queue(0);
+    const q = s.queue(7);
+    s.device.enqueue(busy, timed(10_000));
+    s.device.enqueue(q, timed(500)); // ready, waiting for the only core
+    await new Promise<void>((resolve) => s.device.clock.setTimer(1_000, resolve));
+    s.device.abortQueue(q);
+    const buf = s.device.allocate(16);
+    s.device.enqueue(q, { kind: "copy", src: new Float32Array([1, 2, 3, 4]), dst: buf });
+    s.device.enqueue(q, timed(100));
+    const out = s.download(q, buf);
+    await s.device.idle();
+    expect(s.done(q).map((c) => [c.status, c.startNs, c.endNs])).toEqual([
+      ["aborted", 1_000, 1_000],
+      // The copy runs on the h2d engine at once, not on the core once `busy` frees it.
+      ["ok", 1_000, 1_002],
+      ["ok", 10_000, 10_100],
+      ["ok", 10_100, 10_102],
+    ]);
+    expect(Array.from(out)).toEqual([1, 2, 3, 4]);
   });
 });

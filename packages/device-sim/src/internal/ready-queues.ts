@@ -39,4 +39,24 @@ export class ReadyQueues {
     if (fifo.size === 0) this.#nonEmpty &= ~(1 << level);
     this.#size--;
   }
+
+  /**
+   * Takes `q` out wherever it stands (its queue was aborted while waiting). O(n) in its level,
+   * which only aborts pay: a stale entry left behind instead could be mistaken for the queue's
+   * next op when that op waits for another resource.
+   */
+  remove(q: SimQueue): void {
+    const level = q.priority;
+    const fifo = this.#levels[level]!;
+    const n = fifo.size;
+    let found = false;
+    for (let i = 0; i < n; i++) {
+      const item = fifo.shift()!;
+      if (item === q && !found) found = true;
+      else fifo.push(item);
+    }
+    if (!found) return;
+    this.#size--;
+    if (fifo.size === 0) this.#nonEmpty &= ~(1 << level);
+  }
 }

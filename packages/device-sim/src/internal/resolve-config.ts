@@ -1,4 +1,4 @@
-import { check, describe, NpuError, NpuTypeError } from "@npurt/core";
+import { check, describe, type KernelCost, NpuError, NpuTypeError } from "@npurt/core";
 import type { ResolvedSimConfig, SimulatedNpuConfig } from "../config.js";
 import type { FaultSpec } from "../faults.js";
 import type { KernelDefinition } from "../kernels/kernel-definition.js";
@@ -123,6 +123,31 @@ export function checkKernelDefinition(name: string, def: unknown): KernelDefinit
   if (d.compute !== undefined) check.func(d.compute, `kernel "${name}".compute`);
   if (d.cost !== undefined) check.func(d.cost, `kernel "${name}".cost`);
   return d as KernelDefinition;
+}
+
+/**
+ * Checks what a kernel's cost function returned: each stated field must be a finite number
+ * >= 0. A NaN duration would never complete (its queue would hang) and a negative one would
+ * end before it started, moving device time backwards.
+ */
+export function checkStatedCost(name: string, value: unknown): KernelCost {
+  if (typeof value !== "object" || value === null) {
+    throw new NpuError(
+      "INVALID_PARAM",
+      `kernel "${name}": its cost function returned ${describe(value)}, not { flops?, bytes?, durationNs? }`,
+    );
+  }
+  const c = value as Record<string, unknown>;
+  for (const key of ["flops", "bytes", "durationNs"] as const) {
+    const v = c[key];
+    if (v !== undefined && !(typeof v === "number" && Number.isFinite(v) && v >= 0)) {
+      throw new NpuError(
+        "INVALID_PARAM",
+        `kernel "${name}": its cost function returned ${key}: ${describe(v)}; it must be a finite number >= 0`,
+      );
+    }
+  }
+  return c as KernelCost;
 }
 
 const FAULT_KINDS = ["kernel-fail", "kernel-hang", "allocation-fail", "device-lost"] as const;

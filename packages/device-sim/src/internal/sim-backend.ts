@@ -26,7 +26,7 @@ import { DeviceState, type Resource } from "./device-state.js";
 import { HbmAllocator } from "./hbm-allocator.js";
 import { PAGE_BYTES, PagedMemory } from "./paged-memory.js";
 import { mulberry32 } from "./prng.js";
-import { checkFault, checkKernelDefinition, resolveConfig } from "./resolve-config.js";
+import { checkFault, checkKernelDefinition, checkStatedCost, resolveConfig } from "./resolve-config.js";
 import { BLOCKED, HUNG, IDLE, PENDING, QUEUE_EVENT, READY, RUNNING, SimQueue } from "./sim-queue.js";
 
 /** Each device's addresses live in their own 1 TiB window, so a base address names its device. */
@@ -231,6 +231,9 @@ export class SimBackend implements SimulatedNpu {
 
   createQueue(device: number, options: QueueOptions): number {
     const dev = this.#device(device);
+    // The ready queues index their levels by priority: outside the manifest's 0..7 the engine
+    // would crash later, in a macrotask, far from the call.
+    const priority = check.integer(options.priority, "priority", 0, 7);
     if (dev.lost) throw new NpuError("DEVICE_LOST", `device ${device} was lost; it takes no new queues`);
     const limit = dev.figures.maxQueues;
     if (dev.queues.size >= limit) {
@@ -242,7 +245,7 @@ export class SimBackend implements SimulatedNpu {
     }
     this.#host += this.#costs.queueCreateNs;
     const id = this.#nextQueue++;
-    const q = new SimQueue(id, dev, options.priority);
+    const q = new SimQueue(id, dev, priority);
     this.#queues.set(id, q);
     dev.queues.add(q);
     return id;
@@ -386,6 +389,13 @@ export class SimBackend implements SimulatedNpu {
   #loop(): void {
     const events = this.#events;
     while (events.size > 0) {
+      const top = events.peek()!;
+      if (top.eventKind === TIMER_EVENT && (top as Timer).cancelled) {
+        // A cleared timer (a timeout that did not fire) must not move device time to its instant:
+        // work the host submits later would start there instead of at the host's time.
+        events.pop();
+        continue;
+      }
       const t = events.peekPriority();
       if (this.#paceScale > 0 && this.#holdForPace(t)) return;
       this.#idle = false;
@@ -460,11 +470,6 @@ export class SimBackend implements SimulatedNpu {
       const ready = res.ready;
       while (ready.size > 0) {
         const q = ready.peek()!;
-        if (q.staleReady > 0) {
-          ready.pop();
-          q.staleReady--;
-          continue;
-        }
         const units = q.units;
         if (units > res.free || q.device.lost) {
           if (units <= res.total && !q.device.lost) break;
@@ -493,7 +498,6 @@ export class SimBackend implements SimulatedNpu {
 
   #start(q: SimQueue, res: Resource, t: number): void {
     res.free -= q.units;
-    q.runResource = res;
     q.runStart = t;
     let d = q.duration;
     if (this.#kernelFaults.length > 0 && res === q.device.compute) {
@@ -545,12 +549,15 @@ export class SimBackend implements SimulatedNpu {
     let bytes = op.cost?.bytes;
     const def = this.#kernels.get(op.name);
     if ((flops === undefined || bytes === undefined) && def?.cost !== undefined) {
-      const stated = def.cost({
-        inputBytes: op.inputs.map((r) => r.bytes),
-        outputBytes: op.outputs.map((r) => r.bytes),
-        params: op.params ?? EMPTY_PARAMS,
-        blockDim: op.blockDim,
-      });
+      const stated = checkStatedCost(
+        op.name,
+        def.cost({
+          inputBytes: op.inputs.map((r) => r.bytes),
+          outputBytes: op.outputs.map((r) => r.bytes),
+          params: op.params ?? EMPTY_PARAMS,
+          blockDim: op.blockDim,
+        }),
+      );
       if (stated.durationNs !== undefined && flops === undefined && bytes === undefined) {
         return Math.ceil(stated.durationNs);
       }
@@ -592,10 +599,10 @@ export class SimBackend implements SimulatedNpu {
 
   /** The running head of `q` ends at `t`: free its units, apply its effect, report it. */
   #finish(q: SimQueue, t: number): void {
-    const res = q.runResource!;
+    const res = q.resource!;
     res.free += q.units;
     if (res.ready.size > 0) this.#markDirty(res);
-    q.runResource = undefined;
+    q.resource = undefined;
     q.state = ADVANCING;
     let failure = q.runFailure;
     q.runFailure = undefined;
@@ -689,6 +696,7 @@ export class SimBackend implements SimulatedNpu {
           q.duration = this.#modelled(op, q);
       }
       q.state = READY;
+      q.resource = res;
       res.ready.push(q);
       this.#markDirty(res);
       return;
@@ -727,7 +735,8 @@ export class SimBackend implements SimulatedNpu {
         this.#advance(q, t);
         return;
       case READY:
-        q.staleReady++;
+        q.resource!.ready.remove(q);
+        q.resource = undefined;
         this.#advance(q, t);
         return;
       case BLOCKED:
@@ -760,9 +769,9 @@ export class SimBackend implements SimulatedNpu {
 
   /** Frees the units a hung op holds. */
   #release(q: SimQueue): void {
-    const res = q.runResource!;
+    const res = q.resource!;
     res.free += q.units;
-    q.runResource = undefined;
+    q.resource = undefined;
     if (res.ready.size > 0) this.#markDirty(res);
   }
 

@@ -30,8 +30,6 @@ export class SimQueue {
   state = IDLE;
   /** Time of this queue's live event (PENDING: ready time, RUNNING: end time). */
   at = 0;
-  /** Ready-queue entries invalidated by an abort; they come out before any live entry. */
-  staleReady = 0;
   /** Ops with an ordinal below this are aborted when they reach the head. */
   abortBefore = 0;
   /** Ordinal of the head op (ops completed so far). */
@@ -39,7 +37,8 @@ export class SimQueue {
   /** The counter a BLOCKED head waits on. */
   blockedOn = 0;
   runStart = 0;
-  runResource: Resource | undefined = undefined;
+  /** The resource the head waits for (READY) or holds (RUNNING, HUNG). */
+  resource: Resource | undefined = undefined;
   runFailure: OpFailure | undefined = undefined;
   /**
    * The head op and what the engine needs of it, read once by {@link SimQueue.loadHead} when it

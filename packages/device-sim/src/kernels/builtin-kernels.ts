@@ -34,8 +34,8 @@ function inputAndOutput(
   return [x, out];
 }
 
-function dim(params: KernelParams, key: string, name: string, fallback?: number): number {
-  const value = params[key] ?? fallback;
+function dim(params: KernelParams, key: string, name: string): number {
+  const value = params[key];
   if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 1) {
     throw new NpuError(
       "INVALID_PARAM",
@@ -45,10 +45,19 @@ function dim(params: KernelParams, key: string, name: string, fallback?: number)
   return value;
 }
 
-/** Rows and columns of a row-major matrix over `elements` values (default: one row). */
+/**
+ * Rows and columns of a row-major matrix over `elements` values (default: one row). Stated
+ * dimensions must be positive; the defaults may be 0 columns, so an empty operand is an empty
+ * row (softmax, transpose, … write nothing; reduce-sum writes 0) rather than an error.
+ */
 function shape(params: KernelParams, elements: number, name: string): [number, number] {
-  const cols = dim(params, "cols", name, elements);
-  const rows = dim(params, "rows", name, Math.max(1, Math.floor(elements / cols)));
+  const cols = params.cols === undefined ? elements : dim(params, "cols", name);
+  const rows =
+    params.rows === undefined
+      ? cols === 0
+        ? 1
+        : Math.max(1, Math.floor(elements / cols))
+      : dim(params, "rows", name);
   if (rows * cols > elements) {
     throw new NpuError(
       "INVALID_PARAM",
@@ -105,7 +114,7 @@ const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
  *   `0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))`.
  * - `matmul`: `params.m`, `k`, `n`; `out (m×n) = a (m×k) · b (k×n)`.
  * - `softmax`: `params.rows`, `cols` (default one row); numerically stable, per row.
- * - `layernorm`: `params.rows`, `cols`, `eps` (default 1e-5); inputs `x` and optional `gamma`,
+ * - `layernorm`: `params.rows`, `cols`, `eps` (finite, ≥ 0; default 1e-5); inputs `x` and optional `gamma`,
  *   `beta` (each `cols` long); per row `(x − mean) / √(var + eps) · gamma + beta`.
  * - `reduce-sum`: `params.rows`, `cols`; `out[r] = Σ x[r, :]` (default: the sum of all).
  * - `transpose`: `params.rows`, `cols`; `out (cols×rows) = xᵀ`.
@@ -172,7 +181,13 @@ export const BUILTIN_KERNELS: Readonly<Record<string, KernelDefinition>> = {
       const beta = inputs[2];
       if (gamma !== undefined) need(gamma, cols, "gamma", "layernorm");
       if (beta !== undefined) need(beta, cols, "beta", "layernorm");
-      const eps = params.eps === undefined ? 1e-5 : Number(params.eps);
+      const eps = params.eps ?? 1e-5;
+      if (typeof eps !== "number" || !(eps >= 0) || !Number.isFinite(eps)) {
+        throw new NpuError(
+          "INVALID_PARAM",
+          `kernel "layernorm" needs params.eps, a finite number >= 0; got ${String(params.eps)}`,
+        );
+      }
       for (let r = 0; r < rows; r++) {
         const o = r * cols;
         let mean = 0;

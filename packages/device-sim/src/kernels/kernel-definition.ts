@@ -24,8 +24,9 @@ export interface KernelCostInfo {
  * with the `kernels` option of {@link simulatedNpu} or {@link SimulatedNpu.registerKernel}.
  *
  * Errors: a `compute` that throws fails the op (status `'error'`): an `NpuError` keeps its
- * code (use `INVALID_PARAM` for bad parameters), anything else becomes `KERNEL_FAILED`. Nothing
- * a kernel throws reaches the event loop.
+ * code (use `INVALID_PARAM` for bad parameters), anything else becomes `KERNEL_FAILED`; so does
+ * a `cost` that throws. A `cost` result whose fields are not finite numbers >= 0 fails the op
+ * with `INVALID_PARAM`. Nothing a kernel throws reaches the event loop.
  *
  * @example A scaled copy, y = alpha · x
  * ```ts
