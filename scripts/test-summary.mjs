@@ -16,6 +16,7 @@ const skipped = (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
 const line = `${r.numPassedTests ?? 0} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ""}`;
 console.log(lineOnly ? line : `tests: ${line}`);
 if (lineOnly) process.exit(0);
-for (const f of brokenFiles) console.error(`test file failed outside any test: ${f.name}\n  ${f.message ?? ""}`);
+for (const f of brokenFiles)
+  console.error(`test file failed outside any test: ${f.name}\n  ${f.message ?? ""}`);
 if (r.numTotalTests === 0) console.error("no tests were executed");
 process.exit(failed > 0 || r.numTotalTests === 0 || r.success === false ? 1 : 0);
