@@ -96,7 +96,11 @@ describe("completions a backend reports out of contract", () => {
   function capture(): { device: ReturnType<typeof createDevice>; sink: () => CompletionSink } {
     let sink: CompletionSink | undefined;
     // Keep the real mock engine but never let it report: the test plays the backend.
-    const b = overriding(new MockDeviceBackend(), { connect: (s: CompletionSink) => void (sink = s) });
+    const b = overriding(new MockDeviceBackend(), {
+      connect: (s: CompletionSink) => {
+        sink = s;
+      },
+    });
     return { device: createDevice(b), sink: () => sink! };
   }
 

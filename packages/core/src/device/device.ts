@@ -233,7 +233,8 @@ export class Device {
     if (op.kind === "signal" || op.kind === "wait") {
       const counter = this.#counters.get((spec as { counter: unknown }).counter, "counter");
       counter.users++;
-      (state.counterOps ??= new RingQueue()).push({ opId, counter });
+      if (state.counterOps === undefined) state.counterOps = new RingQueue();
+      state.counterOps.push({ opId, counter });
     }
     const bus = this.instrumentation;
     if (bus.active) {
