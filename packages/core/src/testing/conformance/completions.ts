@@ -1,11 +1,18 @@
-import { describe, expect, it } from "vitest";
+import { expect } from "vitest";
 import type { OpCompletion } from "../../backend/device-backend.js";
-import { type ConformanceOptions, makeHarness, noopKernel } from "./context.js";
+import {
+  type ConformanceOptions,
+  makeHarness,
+  noopKernel,
+  type SuiteApi,
+  settle,
+  VITEST,
+} from "./context.js";
 
 /** Completion reports: exactly once, timestamps, asynchrony, re-entrancy. */
-export function completionTests(options: ConformanceOptions): void {
-  describe("completions", () => {
-    it("reports each op exactly once, with startNs <= endNs", async () => {
+export function completionTests(options: ConformanceOptions, api: SuiteApi = VITEST): void {
+  api.describe("completions", () => {
+    api.it("reports each op exactly once, with startNs <= endNs", async () => {
       const h = await makeHarness(options);
       const queues = [h.queue(), h.queue(), h.queue()];
       const ids = new Set<number>();
@@ -18,10 +25,13 @@ export function completionTests(options: ConformanceOptions): void {
         expect(c.status).toBe("ok");
         expect(c.startNs).toBeLessThanOrEqual(c.endNs);
       }
+      // The device drops a second report of an op (and one out of queue order) and says so.
+      await settle();
+      expect(h.violations()).toEqual([]);
       h.device.close();
     });
 
-    it("never completes an op inside the enqueue call", async () => {
+    api.it("never completes an op inside the enqueue call", async () => {
       const h = await makeHarness(options);
       const q = h.queue();
       h.device.enqueue(q, noopKernel(0));
@@ -31,7 +41,7 @@ export function completionTests(options: ConformanceOptions): void {
       h.device.close();
     });
 
-    it("accepts new work from inside a completion (re-entrancy)", async () => {
+    api.it("accepts new work from inside a completion (re-entrancy)", async () => {
       const h = await makeHarness(options);
       const seen: OpCompletion[] = [];
       let q = undefined as unknown as ReturnType<typeof h.device.createQueue>;
@@ -52,7 +62,7 @@ export function completionTests(options: ConformanceOptions): void {
       h.device.close();
     });
 
-    it("reports device time that never runs backwards within a queue", async () => {
+    api.it("reports device time that never runs backwards within a queue", async () => {
       const h = await makeHarness(options);
       // Stated durations are honoured only where time is modelled.
       if (!h.device.capabilities.timing || h.device.capabilities.timeModel !== "virtual") return;
