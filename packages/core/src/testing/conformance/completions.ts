@@ -1,5 +1,6 @@
 import { expect } from "vitest";
 import type { OpCompletion } from "../../backend/device-backend.js";
+import type { QueueHandle } from "../../device/device-handles.js";
 import {
   type ConformanceOptions,
   makeHarness,
@@ -60,6 +61,49 @@ export function completionTests(options: ConformanceOptions, api: SuiteApi = VIT
       while (h.device.pending(q) > 0) await h.device.drain(q);
       expect(seen).toHaveLength(6);
       h.device.close();
+    });
+
+    api.it("accepts abort, destroy and close from inside a completion", async () => {
+      const h = await makeHarness(options);
+      const gate = h.device.createCounter();
+      const statuses: string[] = [];
+      let aborting: QueueHandle | undefined;
+      aborting = h.device.createQueue({
+        onComplete: (c) => {
+          statuses.push(c.status);
+          if (statuses.length === 1) h.device.abortQueue(aborting!);
+        },
+      });
+      // The wait keeps the last kernel queued when the first completion aborts the queue.
+      h.device.enqueue(aborting, noopKernel());
+      h.device.enqueue(aborting, { kind: "wait", counter: gate, value: 1 });
+      h.device.enqueue(aborting, noopKernel());
+      let destroying: QueueHandle | undefined;
+      destroying = h.device.createQueue({ onComplete: () => h.device.destroyQueue(destroying!) });
+      h.device.enqueue(destroying, noopKernel());
+      // A drain issued before the listener destroys the queue still resolves.
+      const destroyed = h.device.drain(destroying);
+      await h.device.drain(aborting);
+      await destroyed;
+      expect(statuses).toEqual(["ok", "aborted", "aborted"]);
+      expect(h.device.isLive(destroying)).toBe(false);
+
+      const closing: OpCompletion[] = [];
+      const last = h.device.createQueue({
+        onComplete: (c) => {
+          closing.push(c);
+          h.device.close();
+        },
+      });
+      h.device.enqueue(last, noopKernel());
+      h.device.enqueue(last, noopKernel());
+      await settle();
+      // The second op is the device's own DEVICE_CLOSED report; the backend reported nothing more.
+      expect(closing.map((c) => [c.status, c.failure?.code])).toEqual([
+        ["ok", undefined],
+        ["aborted", "DEVICE_CLOSED"],
+      ]);
+      expect(h.violations()).toEqual([]);
     });
 
     api.it("reports device time that never runs backwards within a queue", async () => {

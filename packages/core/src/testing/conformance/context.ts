@@ -4,7 +4,11 @@ import { createDevice, type Device } from "../../device/device.js";
 import type { QueueHandle } from "../../device/device-handles.js";
 import type { OpSpec } from "../../device/op-spec.js";
 
-/** Options of {@link describeDeviceBackendConformance}. */
+/**
+ * Options of {@link describeDeviceBackendConformance}. The suite launches kernels named `noop`
+ * (no operands, a stated `cost.durationNs`): a backend whose manifest lists its kernels must
+ * know that name.
+ */
 export interface ConformanceOptions {
   /** Shown in the suite's title. */
   readonly name: string;
