@@ -134,3 +134,21 @@ describe("completions a backend reports out of contract", () => {
     spy.mockRestore();
   });
 });
+
+describe("createDevice checks the lists of the capability manifest", () => {
+  it("refuses missing or unknown op kinds, copy directions and kernel names", () => {
+    const mock = new MockDeviceBackend();
+    const withCaps = (caps: object) =>
+      overriding(new MockDeviceBackend(), { capabilities: { ...mock.capabilities, ...caps } });
+    expect(() => createDevice(withCaps({ ops: undefined }))).toThrow(TypeError);
+    expect(() => createDevice(withCaps({ ops: ["kernel", "teleport"] }))).toThrow(
+      expect.objectContaining({ code: "INVALID_PARAM" }),
+    );
+    expect(() => createDevice(withCaps({ copyDirections: "h2d" }))).toThrow(TypeError);
+    expect(() => createDevice(withCaps({ kernels: "noop" }))).toThrow(TypeError);
+    expect(() => createDevice(withCaps({ kernels: [1] }))).toThrow(TypeError);
+    expect(createDevice(withCaps({ kernels: ["noop"], copyDirections: [] })).capabilities.kernels).toEqual([
+      "noop",
+    ]);
+  });
+});

@@ -769,4 +769,17 @@ function validateCapabilities(caps: DeviceCapabilities): void {
     throw new NpuTypeError("capabilities.priorities must be an object");
   check.integer(p.greatest, "priorities.greatest");
   check.integer(p.least, "priorities.least", p.greatest);
+  // Read on every enqueue: a malformed list would surface later as a bare TypeError.
+  checkList(caps.ops, "capabilities.ops", DEVICE_OP_KINDS);
+  checkList(caps.copyDirections, "capabilities.copyDirections", ["h2d", "d2h", "d2d"]);
+  if (caps.kernels !== undefined) {
+    if (!Array.isArray(caps.kernels))
+      throw new NpuTypeError("capabilities.kernels must be an array or undefined");
+    caps.kernels.forEach((k, i) => check.string(k, `capabilities.kernels[${i}]`));
+  }
+}
+
+function checkList(list: unknown, what: string, allowed: readonly string[]): void {
+  if (!Array.isArray(list)) throw new NpuTypeError(`${what} must be an array, got ${describe(list)}`);
+  list.forEach((v, i) => check.oneOf(v, allowed, `${what}[${i}]`));
 }
