@@ -775,11 +775,11 @@ function validateCapabilities(caps: DeviceCapabilities): void {
   if (caps.kernels !== undefined) {
     if (!Array.isArray(caps.kernels))
       throw new NpuTypeError("capabilities.kernels must be an array or undefined");
-    caps.kernels.forEach((k, i) => check.string(k, `capabilities.kernels[${i}]`));
+    for (const [i, k] of caps.kernels.entries()) check.string(k, `capabilities.kernels[${i}]`);
   }
 }
 
 function checkList(list: unknown, what: string, allowed: readonly string[]): void {
   if (!Array.isArray(list)) throw new NpuTypeError(`${what} must be an array, got ${describe(list)}`);
-  list.forEach((v, i) => check.oneOf(v, allowed, `${what}[${i}]`));
+  for (const [i, v] of list.entries()) check.oneOf(v, allowed, `${what}[${i}]`);
 }
