@@ -7,8 +7,10 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
 
-const root = new URL("..", import.meta.url).pathname;
+// fileURLToPath, not URL.pathname: the latter keeps %20 and friends in paths with spaces.
+const root = fileURLToPath(new URL("..", import.meta.url));
 const args = process.argv.slice(2);
 const only = args.includes("--only") ? args[args.indexOf("--only") + 1] : undefined;
 const passThrough = args.includes("--quick") ? ["--quick"] : [];
@@ -46,7 +48,8 @@ for (const file of files) {
     maxBuffer: 64 * 1024 * 1024,
     stdio: ["ignore", "pipe", "inherit"],
   });
-  for (const line of run.stdout.split("\n")) {
+  // A process that could not start (or was killed) has no stdout; count it as failed.
+  for (const line of (run.stdout ?? "").split("\n")) {
     if (line.startsWith("BENCH_RESULT ")) {
       const r = JSON.parse(line.slice("BENCH_RESULT ".length));
       results.push({ file: rel, ...r });
@@ -54,8 +57,12 @@ for (const file of files) {
   }
   if (run.status !== 0) {
     failed++;
-    console.error(`!!! ${rel} exited with ${run.status}`);
+    console.error(`!!! ${rel} exited with ${run.status ?? run.signal ?? run.error?.message}`);
   }
+}
+if (ran.size === 0) {
+  console.error(`no benchmark file matched${only ? ` --only ${only}` : ""}`);
+  process.exit(1);
 }
 
 const fmt = (v) => (typeof v === "number" ? v.toLocaleString("en-US", { maximumFractionDigits: 3 }) : "");

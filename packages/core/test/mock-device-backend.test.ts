@@ -93,3 +93,27 @@ describe("MockDeviceBackend", () => {
     expect(seen).toHaveLength(0);
   });
 });
+
+describe("MockDeviceBackend timeline", () => {
+  it("a timer due while an op runs fires on time and does not delay the op", async () => {
+    const { device, queue, seen } = setup();
+    let firedAt = -1;
+    device.clock.setTimer(500, () => {
+      firedAt = device.clock.now();
+    });
+    device.enqueue(queue, { kind: "kernel", name: "k", cost: { durationNs: 1_000 } });
+    await device.drain(queue);
+    expect(firedAt).toBe(500);
+    expect(seen[0]).toMatchObject({ startNs: 0, endNs: 1_000 });
+  });
+
+  it("aborting a queue whose op is running across a timer reports that op as aborted", async () => {
+    const { device, queue, seen } = setup();
+    device.clock.setTimer(500, () => device.abortQueue(queue));
+    device.enqueue(queue, { kind: "kernel", name: "k", cost: { durationNs: 1_000 } });
+    device.enqueue(queue, { kind: "kernel", name: "k2" });
+    await device.drain(queue);
+    expect(seen.map((c) => c.status)).toEqual(["aborted", "aborted"]);
+    expect(seen[0]!.endNs).toBe(500);
+  });
+});

@@ -76,8 +76,17 @@ export interface OpCompletion {
 export interface CompletionSink {
   /**
    * Reports one op's completion. Called exactly once per enqueued op, in queue order for the ops
-   * of one queue. The sink may call back into the backend synchronously (enqueue, abort, signal,
-   * destroy); backends must allow that.
+   * of one queue; reports of different queues may interleave in any order. Never called inside
+   * {@link DeviceBackend.enqueue} or {@link DeviceBackend.abortQueue}.
+   *
+   * Re-entrancy: the sink may call back into the backend synchronously — `enqueue`,
+   * `abortQueue`, `signalCounter`, `destroyQueue`, `destroyCounter`, `allocate`, `release`, even
+   * `close`. Backends must allow every one of them and keep their own state consistent across
+   * the call: an op enqueued from the sink runs after the queue's earlier ops like any other, an
+   * abort from the sink follows {@link DeviceBackend.abortQueue}, and after a `close` from the
+   * sink the backend reports nothing more (not even the rest of a batch it was delivering).
+   * A report the device did not expect (a second one, or one out of queue order) is dropped and
+   * published as an `error` instrumentation event (on the console when nobody listens).
    *
    * @returns `true` when the completion woke host code (resolved something the host awaits). A
    * virtual-time backend must then yield to the host (see {@link scheduleMacrotask}) before it
@@ -130,25 +139,35 @@ export interface DeviceBackend {
   /** The clock of the backend's devices; timeouts are measured on it. */
   readonly clock: Clock;
 
-  /** Gives the backend its completion sink. Called once, before any other method. */
+  /**
+   * Gives the backend its completion sink. Called once, before any other method: one backend
+   * serves one device (`createDevice` refuses a backend it already wrapped).
+   */
   connect(sink: CompletionSink): void;
 
   /** Creates a hardware queue on `device`. Throws `NO_STREAM_RESOURCE` past the device's limit. */
   createQueue(device: number, options: QueueOptions): number;
-  /** Destroys a queue. Only called when every op enqueued on it has completed. */
+  /** Destroys a queue. Only called when every op enqueued on it has been reported complete. */
   destroyQueue(queue: number): void;
   /**
    * Appends an op to a queue. Ops of one queue execute one after another in enqueue order
-   * (FIFO); ops of different queues are unordered unless a counter wait orders them. Must not
-   * complete the op synchronously inside this call.
+   * (FIFO); ops of different queues are unordered unless a counter wait orders them, and a queue
+   * held by a wait must not hold other queues. Must not report the op inside this call. May throw
+   * an {@link NpuError} to refuse the op; a refused op is not counted and is never reported.
+   *
+   * The memory an op names was live when it was enqueued, but it may be released before the op
+   * runs (`release` does not wait for the queue, as with `aclrtFree`): the backend must then
+   * report the op as failed (`INVALID_HANDLE`) or run it on whatever now lives there, never crash.
    */
   enqueue(queue: number, opId: number, op: DeviceOp): void;
   /**
    * Discards the queue's work: queued ops complete with status `'aborted'` and code
    * `STREAM_ABORT`; a running op is stopped and completes the same way (or, if it cannot be
    * stopped, with its own result). Every op still completes exactly once, in queue order, and
-   * the completions are reported after this call returns, not inside it. Ops enqueued after
-   * the abort run normally.
+   * the completions are reported after this call returns, not inside it. A discarded op that had
+   * not started has no effect: an aborted `signal` does not raise its counter. Other
+   * queues are not affected. Ops enqueued after the abort run normally, after the aborted ones
+   * are reported. Aborting a queue with nothing pending does nothing.
    */
   abortQueue(queue: number): void;
 
@@ -161,13 +180,20 @@ export interface DeviceBackend {
 
   /** Creates a timeline counter on `device`, starting at 0. */
   createCounter(device: number): number;
-  /** Destroys a counter. Ops that wait on it must have completed. */
+  /**
+   * Destroys a counter. Only called when no pending op signals or waits on it (`Device` holds
+   * the counter until they have been reported, as CUDA and CANN let an event be destroyed early).
+   */
   destroyCounter(counter: number): void;
   /** The counter's value as signalled so far. */
   counterValue(counter: number): number;
   /** Raises a counter from the host (at the host's current time), waking queues that wait on it. */
   signalCounter(counter: number, value: number): void;
 
-  /** Releases everything. After it, no completion is reported. */
+  /**
+   * Releases everything. Called once, possibly with ops pending and possibly from inside
+   * {@link CompletionSink.complete}. After it the backend reports no completion; `Device` itself
+   * reports every op still pending as `'aborted'` with `DEVICE_CLOSED`.
+   */
   close(): void;
 }

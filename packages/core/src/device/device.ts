@@ -56,12 +56,23 @@ interface QueueState {
   readonly listener: QueueCompletionListener | undefined;
   enqueued: number;
   completed: number;
+  /**
+   * Ids of the ops not completed yet, oldest first: a backend must report them in this order,
+   * and `close()` reports them itself, since the backend no longer will.
+   */
+  readonly pendingIds: RingQueue<number>;
+  /** The signal and wait ops among them, oldest first, with the counter each one holds. */
+  counterOps: RingQueue<{ readonly opId: number; readonly counter: CounterState }> | undefined;
   /** Drain waiters: resolve when `completed` reaches `target`. */
   waiters: RingQueue<{ target: number; resolve: () => void; reject: (e: unknown) => void }> | undefined;
 }
 
 interface CounterState {
   readonly backendId: number;
+  /** Pending signal and wait ops on the counter. */
+  users: number;
+  /** The handle was destroyed; the backend's counter goes once `users` drops to 0. */
+  destroyed: boolean;
 }
 
 interface BufferState {
@@ -149,6 +160,8 @@ export class Device {
       listener,
       enqueued: 0,
       completed: 0,
+      pendingIds: new RingQueue(),
+      counterOps: undefined,
       waiters: undefined,
     };
     const handle = this.#queues.issue(state, (o, s, g) => new QueueHandle(o, s, g, device, priority));
@@ -212,6 +225,17 @@ export class Device {
     const state = this.#queues.get(queue, "queue");
     const op = this.#toBackendOp(spec, queue.device);
     const opId = this.#nextOpId++;
+    // Count the op only once the backend took it: a backend that throws here must not leave a
+    // phantom pending op that drain() would wait for forever (nor an op.enqueued event for it).
+    this.backend.enqueue(state.backendId, opId, op);
+    state.enqueued++;
+    state.pendingIds.push(opId);
+    if (op.kind === "signal" || op.kind === "wait") {
+      const counter = this.#counters.get((spec as { counter: unknown }).counter, "counter");
+      counter.users++;
+      if (state.counterOps === undefined) state.counterOps = new RingQueue();
+      state.counterOps.push({ opId, counter });
+    }
     const bus = this.instrumentation;
     if (bus.active) {
       const name = opName(op);
@@ -227,10 +251,6 @@ export class Device {
         ...memoryAccesses(op),
       });
     }
-    // Count the op only once the backend took it: a backend that throws here must not leave a
-    // phantom pending op that drain() would wait for forever.
-    this.backend.enqueue(state.backendId, opId, op);
-    state.enqueued++;
     return opId;
   }
 
@@ -335,13 +355,21 @@ export class Device {
     const opts = check.options(options, "createCounter options");
     const device = this.#deviceIndex(opts.device ?? 0);
     const backendId = this.backend.createCounter(device);
-    return this.#counters.issue({ backendId }, (o, s, g) => new CounterHandle(o, s, g, device));
+    return this.#counters.issue(
+      { backendId, users: 0, destroyed: false },
+      (o, s, g) => new CounterHandle(o, s, g, device),
+    );
   }
 
-  /** Destroys a counter. */
+  /**
+   * Destroys a counter. The handle is refused from now on; as with `cudaEventDestroy` and
+   * `aclrtDestroyEvent`, ops already enqueued that signal or wait on it still run, and the
+   * backend's counter is released once they have completed.
+   */
   destroyCounter(counter: CounterHandle): void {
     const state = this.#counters.remove(counter, "counter");
-    this.backend.destroyCounter(state.backendId);
+    state.destroyed = true;
+    if (state.users === 0) this.backend.destroyCounter(state.backendId);
   }
 
   /** A counter's current value. */
@@ -360,16 +388,36 @@ export class Device {
 
   /**
    * Closes the device: the backend is closed, pending `drain()` promises reject with
-   * `DEVICE_CLOSED`, and every later call that would start work throws it. Idempotent.
+   * `DEVICE_CLOSED`, and every later call that would start work throws it. Ops that had not
+   * completed are reported to their queue's listener (in queue order) as `'aborted'` with code
+   * `DEVICE_CLOSED`, so code waiting on a completion is never left hanging. Idempotent.
    */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
     this.backend.close();
-    for (const state of this.#queuesById.values()) {
+    const states = [...this.#queuesById.values()];
+    for (const state of states) {
       const waiters = state.waiters;
-      if (waiters === undefined) continue;
-      for (const w of waiters.drain()) w.reject(closedError());
+      if (waiters !== undefined) for (const w of waiters.drain()) w.reject(closedError());
+    }
+    const now = this.clock.now();
+    const failure = {
+      code: "DEVICE_CLOSED",
+      message: "the device was closed before the op completed",
+    } as const;
+    for (const state of states) {
+      while (state.pendingIds.size > 0) {
+        const opId = state.pendingIds.peek()!;
+        this.#onComplete({
+          queue: state.backendId,
+          opId,
+          status: "aborted",
+          startNs: now,
+          endNs: now,
+          failure,
+        });
+      }
     }
   }
 
@@ -383,19 +431,25 @@ export class Device {
   #onComplete(c: OpCompletion): boolean {
     const state = this.#queuesById.get(c.queue);
     const bus = this.instrumentation;
-    if (state === undefined || state.completed >= state.enqueued) {
-      const message = `backend ${this.backend.name} reported a completion for op ${c.opId} on queue ${c.queue}, which has none pending`;
-      if (bus.active)
-        bus.emit({
-          type: "error",
-          time: this.clock.now(),
-          code: "INTERNAL_ERROR",
-          message,
-          source: "device",
-        });
+    if (state === undefined || state.pendingIds.peek() !== c.opId) {
+      // A backend bug (a second report, or one out of queue order): dropping it keeps "exactly
+      // once, in queue order" true for listeners; the report says what the backend did.
+      const expected = state?.pendingIds.peek();
+      const message =
+        expected === undefined
+          ? `backend ${this.backend.name} reported a completion for op ${c.opId} on queue ${c.queue}, which has none pending`
+          : `backend ${this.backend.name} reported op ${c.opId} on queue ${c.queue} out of queue order (op ${expected} is next); ignored`;
+      this.#reportError(message, undefined);
       return false;
     }
+    state.pendingIds.shift();
     state.completed++;
+    const counterOps = state.counterOps;
+    if (counterOps !== undefined && counterOps.size > 0 && counterOps.peek()!.opId === c.opId) {
+      const counter = counterOps.shift()!.counter;
+      if (--counter.users === 0 && counter.destroyed && !this.#closed)
+        this.backend.destroyCounter(counter.backendId);
+    }
     if (bus.active) {
       const meta = this.#opMeta.get(c.opId);
       this.#opMeta.delete(c.opId);
@@ -421,16 +475,7 @@ export class Device {
         woke = state.listener(c) === true;
       } catch (error) {
         // A listener's bug must not break the backend's loop; report it on the bus and console.
-        const message = `completion listener of queue ${state.handle} threw: ${String(error)}`;
-        if (bus.active)
-          bus.emit({
-            type: "error",
-            time: this.clock.now(),
-            code: "INTERNAL_ERROR",
-            message,
-            source: "device",
-          });
-        else console.error(`[npurt] ${message}`, error);
+        this.#reportError(`completion listener of queue ${state.handle} threw: ${String(error)}`, error);
       }
     }
     const waiters = state.waiters;
@@ -441,6 +486,15 @@ export class Device {
       }
     }
     return woke;
+  }
+
+  /** Reports a bug nobody can catch (it happened inside the backend's loop): on the bus, else the console. */
+  #reportError(message: string, error: unknown): void {
+    const bus = this.instrumentation;
+    if (bus.active) {
+      bus.emit({ type: "error", time: this.clock.now(), code: "INTERNAL_ERROR", message, source: "device" });
+    } else if (error === undefined) console.error(`[npurt] ${message}`);
+    else console.error(`[npurt] ${message}`, error);
   }
 
   #assertOpen(): void {
@@ -682,11 +736,22 @@ export function createDevice(backend: DeviceBackend, options?: CreateDeviceOptio
   }
   validateCapabilities(backend.capabilities);
   const opts = check.options(options, "createDevice options");
+  // A backend has one completion sink: a second device would take the first one's completions,
+  // leaving its drains and listeners waiting forever.
+  if (connected.has(backend)) {
+    throw new NpuError(
+      "ILLEGAL_STATE",
+      `backend ${String(backend.name)} already belongs to a device; create a new backend for each device`,
+    );
+  }
+  connected.add(backend);
   return new Device(
     backend,
     opts.instrumentation === undefined ? {} : { instrumentation: opts.instrumentation },
   );
 }
+
+const connected = new WeakSet<DeviceBackend>();
 
 function validateCapabilities(caps: DeviceCapabilities): void {
   if (typeof caps !== "object" || caps === null)
@@ -704,4 +769,17 @@ function validateCapabilities(caps: DeviceCapabilities): void {
     throw new NpuTypeError("capabilities.priorities must be an object");
   check.integer(p.greatest, "priorities.greatest");
   check.integer(p.least, "priorities.least", p.greatest);
+  // Read on every enqueue: a malformed list would surface later as a bare TypeError.
+  checkList(caps.ops, "capabilities.ops", DEVICE_OP_KINDS);
+  checkList(caps.copyDirections, "capabilities.copyDirections", ["h2d", "d2h", "d2d"]);
+  if (caps.kernels !== undefined) {
+    if (!Array.isArray(caps.kernels))
+      throw new NpuTypeError("capabilities.kernels must be an array or undefined");
+    for (const [i, k] of caps.kernels.entries()) check.string(k, `capabilities.kernels[${i}]`);
+  }
+}
+
+function checkList(list: unknown, what: string, allowed: readonly string[]): void {
+  if (!Array.isArray(list)) throw new NpuTypeError(`${what} must be an array, got ${describe(list)}`);
+  for (const [i, v] of list.entries()) check.oneOf(v, allowed, `${what}[${i}]`);
 }

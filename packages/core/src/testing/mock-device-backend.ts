@@ -62,6 +62,13 @@ interface MockQueue {
   hung: boolean;
 }
 
+interface RunningOp {
+  readonly q: MockQueue;
+  readonly p: PendingOp;
+  readonly startNs: number;
+  readonly endNs: number;
+}
+
 interface Allocation {
   readonly device: number;
   readonly bytes: number;
@@ -78,8 +85,9 @@ const ALIGN = 64;
  *
  * Scheduling: among the queues whose first op can run (a wait whose counter is reached, or any
  * other op), the most urgent priority goes first, then the op enqueued earliest. Each op takes
- * its stated `cost.durationNs`, or `opDurationNs`. Copies and fills really move bytes; kernels
- * run the function given in `kernels`, or nothing.
+ * its stated `cost.durationNs`, or `opDurationNs`; clock timers due while an op runs fire at
+ * their time, without moving the op. Copies and fills really move bytes (when the op ends);
+ * kernels run the function given in `kernels`, or nothing.
  *
  * Fault injection: {@link MockDeviceBackend.failNext} and {@link MockDeviceBackend.hangNext}.
  *
@@ -114,6 +122,8 @@ export class MockDeviceBackend implements DeviceBackend {
   readonly #faults: { kernel: string; nth: number; kind: "fail" | "hang"; code: NpuErrorCode }[] = [];
   readonly #kernelCounts = new Map<string, number>();
   #sink: CompletionSink | undefined;
+  /** The op executing now: started, and done at `endNs` (timers due before then fire first). */
+  #running: RunningOp | undefined;
   #nextQueue = 1;
   #nextCounter = 1;
   #seq = 0;
@@ -221,6 +231,8 @@ export class MockDeviceBackend implements DeviceBackend {
     this.#record("abortQueue", [queue]);
     const q = this.#queues.get(queue);
     if (q === undefined) return;
+    // A running op is stopped: it is reported aborted with the rest, at the abort's instant.
+    if (this.#running?.q === q) this.#running = undefined;
     while (q.ops.size > 0) q.aborted.push(q.ops.shift()!);
     q.hung = false;
     this.#active.add(q);
@@ -341,10 +353,13 @@ export class MockDeviceBackend implements DeviceBackend {
         }
         continue;
       }
-      const q = this.#pick();
-      const duration = q === undefined ? 0 : this.#duration(q.ops.peek()!.op);
+      if (this.#running === undefined) {
+        const q = this.#pick();
+        if (q !== undefined && this.#start(q)) continue; // it hung: pick again
+      }
+      const running = this.#running;
       const nextTimer = this.clock.nextTimerAt();
-      if (q === undefined || nextTimer < this.clock.now() + duration) {
+      if (running === undefined || nextTimer < running.endNs) {
         if (nextTimer === Number.POSITIVE_INFINITY) return; // idle: nothing runnable, no timer
         this.clock.advanceTo(nextTimer);
         try {
@@ -356,7 +371,7 @@ export class MockDeviceBackend implements DeviceBackend {
         this.#yield();
         return;
       }
-      if (this.#execute(q, duration)) {
+      if (this.#finish(running)) {
         this.#yield();
         return;
       }
@@ -406,29 +421,46 @@ export class MockDeviceBackend implements DeviceBackend {
     }
   }
 
-  /** Runs the head op of `q`; returns whether the host was woken. */
-  #execute(q: MockQueue, duration: number): boolean {
+  /**
+   * Starts the head op of `q` now; returns `true` when an injected hang stopped it instead.
+   * Its effect and report wait for {@link MockDeviceBackend.#finish}, at its end time.
+   */
+  #start(q: MockQueue): boolean {
     const p = q.ops.peek()!;
     const op = p.op;
-    const start = this.clock.now();
-    let failure: OpFailure | undefined;
     if (op.kind === "kernel") {
       const n = this.#count(op.name) + 1;
       this.#kernelCounts.set(op.name, n);
-      const fault = this.#faults.findIndex((f) => f.kernel === op.name && f.nth === n);
-      if (fault >= 0) {
-        const f = this.#faults.splice(fault, 1)[0]!;
-        if (f.kind === "hang") {
-          q.hung = true;
-          return false;
-        }
+      const i = this.#faults.findIndex((f) => f.kernel === op.name && f.nth === n && f.kind === "hang");
+      if (i >= 0) {
+        this.#faults.splice(i, 1);
+        q.hung = true;
+        return true;
+      }
+    }
+    const startNs = this.clock.now();
+    this.#running = { q, p, startNs, endNs: startNs + this.#duration(op) };
+    return false;
+  }
+
+  /** Completes the running op at its end time; returns whether the host was woken. */
+  #finish(running: RunningOp): boolean {
+    const { q, p, startNs, endNs } = running;
+    this.#running = undefined;
+    this.clock.advanceTo(endNs);
+    const op = p.op;
+    let failure: OpFailure | undefined;
+    if (op.kind === "kernel") {
+      const n = this.#count(op.name);
+      const i = this.#faults.findIndex((f) => f.kernel === op.name && f.nth === n && f.kind === "fail");
+      if (i >= 0) {
+        const f = this.#faults.splice(i, 1)[0]!;
         failure = { code: f.code, message: `injected failure of kernel "${op.name}" (launch ${n})` };
       }
     }
-    this.clock.advanceTo(start + duration);
     if (failure === undefined) failure = this.#effect(op);
     q.ops.shift();
-    return this.#report(q, p, failure === undefined ? "ok" : "error", start, this.clock.now(), failure);
+    return this.#report(q, p, failure === undefined ? "ok" : "error", startNs, endNs, failure);
   }
 
   #report(

@@ -1,11 +1,19 @@
-import { describe, expect, it } from "vitest";
+import { expect } from "vitest";
 import type { OpCompletion } from "../../backend/device-backend.js";
-import { type ConformanceOptions, makeHarness, noopKernel } from "./context.js";
+import type { QueueHandle } from "../../device/device-handles.js";
+import {
+  type ConformanceOptions,
+  makeHarness,
+  noopKernel,
+  type SuiteApi,
+  settle,
+  VITEST,
+} from "./context.js";
 
 /** Completion reports: exactly once, timestamps, asynchrony, re-entrancy. */
-export function completionTests(options: ConformanceOptions): void {
-  describe("completions", () => {
-    it("reports each op exactly once, with startNs <= endNs", async () => {
+export function completionTests(options: ConformanceOptions, api: SuiteApi = VITEST): void {
+  api.describe("completions", () => {
+    api.it("reports each op exactly once, with startNs <= endNs", async () => {
       const h = await makeHarness(options);
       const queues = [h.queue(), h.queue(), h.queue()];
       const ids = new Set<number>();
@@ -18,10 +26,13 @@ export function completionTests(options: ConformanceOptions): void {
         expect(c.status).toBe("ok");
         expect(c.startNs).toBeLessThanOrEqual(c.endNs);
       }
+      // The device drops a second report of an op (and one out of queue order) and says so.
+      await settle();
+      expect(h.violations()).toEqual([]);
       h.device.close();
     });
 
-    it("never completes an op inside the enqueue call", async () => {
+    api.it("never completes an op inside the enqueue call", async () => {
       const h = await makeHarness(options);
       const q = h.queue();
       h.device.enqueue(q, noopKernel(0));
@@ -31,7 +42,7 @@ export function completionTests(options: ConformanceOptions): void {
       h.device.close();
     });
 
-    it("accepts new work from inside a completion (re-entrancy)", async () => {
+    api.it("accepts new work from inside a completion (re-entrancy)", async () => {
       const h = await makeHarness(options);
       const seen: OpCompletion[] = [];
       let q = undefined as unknown as ReturnType<typeof h.device.createQueue>;
@@ -52,7 +63,50 @@ export function completionTests(options: ConformanceOptions): void {
       h.device.close();
     });
 
-    it("reports device time that never runs backwards within a queue", async () => {
+    api.it("accepts abort, destroy and close from inside a completion", async () => {
+      const h = await makeHarness(options);
+      const gate = h.device.createCounter();
+      const statuses: string[] = [];
+      let aborting: QueueHandle | undefined;
+      aborting = h.device.createQueue({
+        onComplete: (c) => {
+          statuses.push(c.status);
+          if (statuses.length === 1) h.device.abortQueue(aborting!);
+        },
+      });
+      // The wait keeps the last kernel queued when the first completion aborts the queue.
+      h.device.enqueue(aborting, noopKernel());
+      h.device.enqueue(aborting, { kind: "wait", counter: gate, value: 1 });
+      h.device.enqueue(aborting, noopKernel());
+      let destroying: QueueHandle | undefined;
+      destroying = h.device.createQueue({ onComplete: () => h.device.destroyQueue(destroying!) });
+      h.device.enqueue(destroying, noopKernel());
+      // A drain issued before the listener destroys the queue still resolves.
+      const destroyed = h.device.drain(destroying);
+      await h.device.drain(aborting);
+      await destroyed;
+      expect(statuses).toEqual(["ok", "aborted", "aborted"]);
+      expect(h.device.isLive(destroying)).toBe(false);
+
+      const closing: OpCompletion[] = [];
+      const last = h.device.createQueue({
+        onComplete: (c) => {
+          closing.push(c);
+          h.device.close();
+        },
+      });
+      h.device.enqueue(last, noopKernel());
+      h.device.enqueue(last, noopKernel());
+      await settle();
+      // The second op is the device's own DEVICE_CLOSED report; the backend reported nothing more.
+      expect(closing.map((c) => [c.status, c.failure?.code])).toEqual([
+        ["ok", undefined],
+        ["aborted", "DEVICE_CLOSED"],
+      ]);
+      expect(h.violations()).toEqual([]);
+    });
+
+    api.it("reports device time that never runs backwards within a queue", async () => {
       const h = await makeHarness(options);
       // Stated durations are honoured only where time is modelled.
       if (!h.device.capabilities.timing || h.device.capabilities.timeModel !== "virtual") return;

@@ -1,9 +1,14 @@
+import { describe, it } from "vitest";
 import type { DeviceBackend, OpCompletion } from "../../backend/device-backend.js";
 import { createDevice, type Device } from "../../device/device.js";
 import type { QueueHandle } from "../../device/device-handles.js";
 import type { OpSpec } from "../../device/op-spec.js";
 
-/** Options of {@link describeDeviceBackendConformance}. */
+/**
+ * Options of {@link describeDeviceBackendConformance}. The suite launches kernels named `noop`
+ * (no operands, a stated `cost.durationNs`): a backend whose manifest lists its kernels must
+ * know that name.
+ */
 export interface ConformanceOptions {
   /** Shown in the suite's title. */
   readonly name: string;
@@ -13,12 +18,32 @@ export interface ConformanceOptions {
   readonly oomProbeBytes?: number;
 }
 
+/**
+ * How an area declares its tests: vitest's `describe` and `it` by default. Core's own tests pass
+ * a collector instead, to run a case against a deliberately broken backend and see it fail.
+ * @internal
+ */
+export interface SuiteApi {
+  describe(name: string, body: () => void): void;
+  it(name: string, body: () => Promise<void>): void;
+}
+
+/** @internal */
+export const VITEST: SuiteApi = { describe, it };
+
 /** What each conformance test gets: a device over a fresh backend and helpers. */
 export interface ConformanceHarness {
   readonly backend: DeviceBackend;
   readonly device: Device;
   /** Completions seen per queue (by queue handle), in arrival order. */
   completions(queue: QueueHandle): OpCompletion[];
+  /** Completions seen on every queue created with {@link ConformanceHarness.queue}, in arrival order. */
+  arrivals(): readonly OpCompletion[];
+  /**
+   * Contract violations the device saw (a completion reported twice, out of queue order, or for
+   * no pending op). A conforming backend leaves this empty.
+   */
+  violations(): readonly string[];
   /** Creates a queue that records its completions. */
   queue(priority?: number): QueueHandle;
   /** Enqueues each spec; returns their op ids. */
@@ -30,11 +55,22 @@ export async function makeHarness(options: ConformanceOptions): Promise<Conforma
   const backend = await options.factory();
   const device = createDevice(backend);
   const seen = new Map<QueueHandle, OpCompletion[]>();
+  const arrivals: OpCompletion[] = [];
+  const violations: string[] = [];
+  device.instrumentation.subscribe((e) => {
+    if (e.type === "error") violations.push(e.message);
+  });
   return {
     backend,
     device,
     completions(queue) {
       return seen.get(queue) ?? [];
+    },
+    arrivals() {
+      return arrivals;
+    },
+    violations() {
+      return violations;
     },
     queue(priority) {
       const list: OpCompletion[] = [];
@@ -42,6 +78,7 @@ export async function makeHarness(options: ConformanceOptions): Promise<Conforma
         ...(priority === undefined ? {} : { priority }),
         onComplete: (c) => {
           list.push(c);
+          arrivals.push(c);
         },
       });
       seen.set(handle, list);
@@ -51,6 +88,11 @@ export async function makeHarness(options: ConformanceOptions): Promise<Conforma
       return specs.map((s) => device.enqueue(queue, s));
     },
   };
+}
+
+/** Lets a backend run whatever it can (a few macrotasks of wall time, so wall-clock backends too). */
+export function settle(ms = 5): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /** A kernel that does nothing but take `durationNs` where the backend models time. */

@@ -1,7 +1,7 @@
-import { describe, expect, it } from "vitest";
+import { expect } from "vitest";
 import { createDevice } from "../../device/device.js";
 import { NpuError } from "../../errors/npu-error.js";
-import { type ConformanceOptions, makeHarness, noopKernel } from "./context.js";
+import { type ConformanceOptions, makeHarness, noopKernel, type SuiteApi, VITEST } from "./context.js";
 
 function codeOf(fn: () => unknown): string | undefined {
   try {
@@ -13,9 +13,9 @@ function codeOf(fn: () => unknown): string | undefined {
 }
 
 /** Bad input gets coded errors; failures surface as completions, not exceptions. */
-export function errorTests(options: ConformanceOptions): void {
-  describe("errors", () => {
-    it("refuses bad allocation sizes with INVALID_PARAM (TypeError for non-numbers)", async () => {
+export function errorTests(options: ConformanceOptions, api: SuiteApi = VITEST): void {
+  api.describe("errors", () => {
+    api.it("refuses bad allocation sizes with INVALID_PARAM (TypeError for non-numbers)", async () => {
       const h = await makeHarness(options);
       for (const bad of [0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY]) {
         expect(
@@ -28,7 +28,7 @@ export function errorTests(options: ConformanceOptions): void {
       h.device.close();
     });
 
-    it("releasing twice is INVALID_HANDLE", async () => {
+    api.it("releasing twice is INVALID_HANDLE", async () => {
       const h = await makeHarness(options);
       const b = h.device.allocate(64);
       h.device.release(b);
@@ -36,7 +36,7 @@ export function errorTests(options: ConformanceOptions): void {
       h.device.close();
     });
 
-    it("refuses forged handles and handles of another device", async () => {
+    api.it("refuses forged handles and handles of another device", async () => {
       const h = await makeHarness(options);
       const other = createDevice(await options.factory());
       const foreign = other.createQueue();
@@ -49,7 +49,7 @@ export function errorTests(options: ConformanceOptions): void {
       h.device.close();
     });
 
-    it("refuses a priority that is not a number, or out of the manifest's range", async () => {
+    api.it("refuses a priority that is not a number, or out of the manifest's range", async () => {
       const h = await makeHarness(options);
       const { greatest, least } = h.device.capabilities.priorities;
       expect(codeOf(() => h.device.createQueue({ priority: "high" as unknown as number }))).toBe(
@@ -61,7 +61,7 @@ export function errorTests(options: ConformanceOptions): void {
       h.device.close();
     });
 
-    it("refuses ops with an unknown kind, a bad blockDim or an out-of-range buffer slice", async () => {
+    api.it("refuses ops with an unknown kind, a bad blockDim or an out-of-range buffer slice", async () => {
       const h = await makeHarness(options);
       const q = h.device.createQueue();
       const b = h.device.allocate(64);
@@ -79,7 +79,7 @@ export function errorTests(options: ConformanceOptions): void {
       h.device.close();
     });
 
-    it("refuses work on a destroyed queue and on a closed device", async () => {
+    api.it("refuses work on a destroyed queue and on a closed device", async () => {
       const h = await makeHarness(options);
       const q = h.device.createQueue();
       h.device.destroyQueue(q);

@@ -1,26 +1,29 @@
-import { describe, expect, it } from "vitest";
+import { expect } from "vitest";
 import { NpuError } from "../../errors/npu-error.js";
-import { type ConformanceOptions, makeHarness } from "./context.js";
+import { type ConformanceOptions, makeHarness, type SuiteApi, VITEST } from "./context.js";
 
 /** Memory accounting, out-of-memory and recovery. */
-export function memoryTests(options: ConformanceOptions): void {
-  describe("memory", () => {
-    it("accounting returns to its baseline after release, and peak remembers the high point", async () => {
-      const h = await makeHarness(options);
-      const base = h.device.memoryInfo();
-      const buffers = [1, 100, 4096, 65_537].map((n) => h.device.allocate(n));
-      const during = h.device.memoryInfo();
-      expect(during.allocations).toBe(base.allocations + 4);
-      expect(during.bytesInUse).toBeGreaterThanOrEqual(base.bytesInUse + 1 + 100 + 4096 + 65_537);
-      for (const b of buffers) h.device.release(b);
-      const after = h.device.memoryInfo();
-      expect(after.allocations).toBe(base.allocations);
-      expect(after.bytesInUse).toBe(base.bytesInUse);
-      expect(after.peakBytes).toBeGreaterThanOrEqual(during.bytesInUse);
-      h.device.close();
-    });
+export function memoryTests(options: ConformanceOptions, api: SuiteApi = VITEST): void {
+  api.describe("memory", () => {
+    api.it(
+      "accounting returns to its baseline after release, and peak remembers the high point",
+      async () => {
+        const h = await makeHarness(options);
+        const base = h.device.memoryInfo();
+        const buffers = [1, 100, 4096, 65_537].map((n) => h.device.allocate(n));
+        const during = h.device.memoryInfo();
+        expect(during.allocations).toBe(base.allocations + 4);
+        expect(during.bytesInUse).toBeGreaterThanOrEqual(base.bytesInUse + 1 + 100 + 4096 + 65_537);
+        for (const b of buffers) h.device.release(b);
+        const after = h.device.memoryInfo();
+        expect(after.allocations).toBe(base.allocations);
+        expect(after.bytesInUse).toBe(base.bytesInUse);
+        expect(after.peakBytes).toBeGreaterThanOrEqual(during.bytesInUse);
+        h.device.close();
+      },
+    );
 
-    it("distinct live allocations do not overlap", async () => {
+    api.it("distinct live allocations do not overlap", async () => {
       const h = await makeHarness(options);
       const buffers = Array.from({ length: 32 }, (_, i) => h.device.allocate(100 + i * 37));
       const ranges = buffers
@@ -30,8 +33,9 @@ export function memoryTests(options: ConformanceOptions): void {
       h.device.close();
     });
 
-    it("out of memory is MEMORY_ALLOCATION, and later allocations still work", async () => {
+    api.it("out of memory is MEMORY_ALLOCATION, and later allocations still work", async () => {
       const h = await makeHarness(options);
+      const base = h.device.memoryInfo();
       const capacity = h.device.info(0).memoryBytes;
       const chunk = Math.min(capacity, options.oomProbeBytes ?? 64 * 2 ** 20);
       const held = [];
@@ -44,10 +48,15 @@ export function memoryTests(options: ConformanceOptions): void {
         error = e;
       }
       expect(NpuError.isInstance(error, "MEMORY_ALLOCATION")).toBe(true);
+      // The failed allocation took nothing: accounting covers exactly what is held.
+      const full = h.device.memoryInfo();
+      expect(full.allocations).toBe(base.allocations + held.length);
       for (const b of held) h.device.release(b);
       const small = h.device.allocate(1024);
       h.device.release(small);
-      expect(h.device.memoryInfo().allocations).toBe(0);
+      const after = h.device.memoryInfo();
+      expect(after.allocations).toBe(base.allocations);
+      expect(after.bytesInUse).toBe(base.bytesInUse);
       h.device.close();
     });
   });

@@ -1,11 +1,11 @@
-import { describe, expect, it } from "vitest";
+import { expect } from "vitest";
 import { NpuError } from "../../errors/npu-error.js";
-import { type ConformanceOptions, makeHarness, noopKernel } from "./context.js";
+import { type ConformanceOptions, makeHarness, noopKernel, type SuiteApi, VITEST } from "./context.js";
 
 /** Queue lifecycle: create, use, destroy, limits, abort. */
-export function queueLifecycleTests(options: ConformanceOptions): void {
-  describe("queue lifecycle", () => {
-    it("creates a queue, runs work on it, and destroys it once drained", async () => {
+export function queueLifecycleTests(options: ConformanceOptions, api: SuiteApi = VITEST): void {
+  api.describe("queue lifecycle", () => {
+    api.it("creates a queue, runs work on it, and destroys it once drained", async () => {
       const h = await makeHarness(options);
       const q = h.queue();
       h.enqueueAll(q, [noopKernel(), noopKernel()]);
@@ -19,7 +19,7 @@ export function queueLifecycleTests(options: ConformanceOptions): void {
       h.device.close();
     });
 
-    it("refuses to destroy a queue with pending work, then destroys it after draining", async () => {
+    api.it("refuses to destroy a queue with pending work, then destroys it after draining", async () => {
       const h = await makeHarness(options);
       const q = h.queue();
       h.device.enqueue(q, noopKernel());
@@ -29,7 +29,7 @@ export function queueLifecycleTests(options: ConformanceOptions): void {
       h.device.close();
     });
 
-    it("destroying twice is INVALID_HANDLE", async () => {
+    api.it("destroying twice is INVALID_HANDLE", async () => {
       const h = await makeHarness(options);
       const q = h.device.createQueue();
       h.device.destroyQueue(q);
@@ -37,52 +37,76 @@ export function queueLifecycleTests(options: ConformanceOptions): void {
       h.device.close();
     });
 
-    it("enforces the device's queue limit with NO_STREAM_RESOURCE, and frees a slot on destroy", async () => {
-      const h = await makeHarness(options);
-      const limit = h.device.info(0).maxQueues;
-      if (!Number.isFinite(limit) || limit > 4096) {
-        // Unbounded (or huge) devices: many queues must simply work.
-        const queues = Array.from({ length: 256 }, () => h.device.createQueue());
+    api.it(
+      "enforces the device's queue limit with NO_STREAM_RESOURCE, and frees a slot on destroy",
+      async () => {
+        const h = await makeHarness(options);
+        const limit = h.device.info(0).maxQueues;
+        if (!Number.isFinite(limit) || limit > 4096) {
+          // Unbounded (or huge) devices: many queues must simply work.
+          const queues = Array.from({ length: 256 }, () => h.device.createQueue());
+          for (const q of queues) h.device.destroyQueue(q);
+          h.device.close();
+          return;
+        }
+        const queues = Array.from({ length: limit }, () => h.device.createQueue());
+        let error: unknown;
+        try {
+          h.device.createQueue();
+        } catch (e) {
+          error = e;
+        }
+        expect(NpuError.isInstance(error, "NO_STREAM_RESOURCE")).toBe(true);
+        h.device.destroyQueue(queues.pop()!);
+        queues.push(h.device.createQueue());
         for (const q of queues) h.device.destroyQueue(q);
         h.device.close();
-        return;
-      }
-      const queues = Array.from({ length: limit }, () => h.device.createQueue());
-      let error: unknown;
-      try {
-        h.device.createQueue();
-      } catch (e) {
-        error = e;
-      }
-      expect(NpuError.isInstance(error, "NO_STREAM_RESOURCE")).toBe(true);
-      h.device.destroyQueue(queues.pop()!);
-      queues.push(h.device.createQueue());
-      for (const q of queues) h.device.destroyQueue(q);
-      h.device.close();
-    });
+      },
+    );
 
-    it("abort discards queued work: each op completes once as 'aborted' with STREAM_ABORT", async () => {
-      const h = await makeHarness(options);
-      const counter = h.device.createCounter();
-      const q = h.queue();
-      // The wait holds the queue, so the kernels behind it are still queued when we abort.
-      const ids = h.enqueueAll(q, [{ kind: "wait", counter, value: 1 }, noopKernel(), noopKernel()]);
-      h.device.abortQueue(q);
-      await h.device.drain(q);
-      const done = h.completions(q);
-      expect(done.map((c) => c.opId)).toEqual(ids);
-      for (const c of done) {
-        expect(c.status).toBe("aborted");
-        expect(c.failure?.code).toBe("STREAM_ABORT");
-      }
-      // The queue stays usable after an abort.
-      h.device.enqueue(q, noopKernel());
-      await h.device.drain(q);
-      expect(done.at(-1)?.status).toBe("ok");
-      h.device.close();
-    });
+    api.it(
+      "abort discards queued work: each op completes once as 'aborted' with STREAM_ABORT, after the call",
+      async () => {
+        const h = await makeHarness(options);
+        const gate = h.device.createCounter();
+        const c = h.device.createCounter();
+        const q = h.queue();
+        const other = h.queue();
+        // The wait holds the queue, so the ops behind it are still queued when we abort.
+        const ids = h.enqueueAll(q, [
+          { kind: "wait", counter: gate, value: 1 },
+          noopKernel(),
+          { kind: "signal", counter: c, value: 1 },
+        ]);
+        h.enqueueAll(other, [{ kind: "wait", counter: gate, value: 1 }, noopKernel()]);
+        h.device.abortQueue(q);
+        // Reported after abortQueue returns, never inside it (the caller may hold state).
+        expect(h.completions(q)).toHaveLength(0);
+        await h.device.drain(q);
+        const done = h.completions(q);
+        expect(done.map((x) => x.opId)).toEqual(ids);
+        for (const x of done) {
+          expect(x.status).toBe("aborted");
+          expect(x.failure?.code).toBe("STREAM_ABORT");
+          expect(x.startNs).toBeLessThanOrEqual(x.endNs);
+        }
+        // An aborted op has no effect: the discarded signal did not raise its counter.
+        expect(h.device.counterValue(c)).toBe(0);
+        // Another queue is not touched by the abort.
+        expect(h.device.pending(other)).toBe(2);
+        h.device.signalCounter(gate, 1);
+        await h.device.drain(other);
+        expect(h.completions(other).map((x) => x.status)).toEqual(["ok", "ok"]);
+        // The queue stays usable after an abort.
+        h.device.enqueue(q, noopKernel());
+        await h.device.drain(q);
+        expect(done.at(-1)?.status).toBe("ok");
+        expect(h.violations()).toEqual([]);
+        h.device.close();
+      },
+    );
 
-    it("many queues run independently to completion", async () => {
+    api.it("many queues run independently to completion", async () => {
       const h = await makeHarness(options);
       const count = Math.min(16, h.device.info(0).maxQueues);
       const queues = Array.from({ length: count }, () => h.queue());
