@@ -367,4 +367,27 @@ describe("time slices", () => {
     expect(first.indexOf("macrotask")).toBeLessThan(first.length - 1);
     for (let i = 0; i < 3; i++) expect(await runOnce()).toEqual(first);
   });
+
+  it("keep yielding every sliceMs of virtual time, not only the first time", async () => {
+    const { VirtualClock } = await import("@npurt/core/testing");
+    const clock = new VirtualClock();
+    const order: string[] = [];
+    const graph = new CallbackGraph({ clock, sliceMs: 2, batchSize: 1 });
+    for (let i = 0; i < 12; i++) {
+      graph.addNode(() => {
+        order.push("n");
+        clock.advanceTo(clock.now() + 1e6);
+      });
+    }
+    let running = true;
+    const marker = (): void => {
+      order.push("|");
+      if (running) setImmediate(marker);
+    };
+    setImmediate(marker);
+    await graph.run();
+    running = false;
+    // 12 ms of work in slices of 2 ms: the event loop gets a turn after every second callback.
+    expect(order.join("").replace(/\|+$/, "")).toBe("nn|nn|nn|nn|nn|nn");
+  });
 });

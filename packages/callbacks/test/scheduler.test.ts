@@ -261,6 +261,29 @@ describe("CallbackScheduler as core's HostExecutor", () => {
     expect(events[0]).toMatchObject({ label: "one", callback: 1 });
   });
 
+  it("measures its time slices on a virtual clock: yields every sliceMs of virtual time", async () => {
+    const time = virtualTime();
+    const scheduler = new CallbackScheduler({ clock: time.clock, sliceMs: 3, batchSize: 1 });
+    const order: string[] = [];
+    for (let i = 0; i < 9; i++) {
+      scheduler.submit(
+        task(() => {
+          order.push("t");
+          time.spend(1);
+        }).task,
+      );
+    }
+    let running = true;
+    const marker = (): void => {
+      order.push("|");
+      if (running) setImmediate(marker);
+    };
+    setImmediate(marker);
+    await scheduler.idle();
+    running = false;
+    expect(order.join("").replace(/\|+$/, "")).toBe("ttt|ttt|ttt");
+  });
+
   it("promotes a labelled task that ran longer than 1.5x expected, for its next runs", async () => {
     const time = virtualTime();
     const adaptive = new AdaptivePriorities();

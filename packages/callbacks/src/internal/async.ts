@@ -50,12 +50,13 @@ function flushMicro(): void {
 
 function flushMacro(): void {
   macroScheduled = false;
-  const now = performance.now();
   try {
     for (let count = macroDue.size; count > 0; count--) {
       const pump = macroDue.shift()!;
       pump.scheduled = false;
-      pump.sliceStart = now;
+      // Each on its own clock: a wall-clock start would put a virtual-time pump's slice in the
+      // far future, and it would never yield again.
+      pump.startSlice();
       pump.target.turn();
     }
   } finally {
@@ -76,7 +77,7 @@ export class Pump {
   /** Whether a turn is pending (managed by the flush loop). */
   scheduled = false;
   /** When the current slice of continuous work began, in ms of the pump's clock. */
-  sliceStart: number;
+  #sliceStart: number;
   readonly target: TurnTarget;
   readonly #sliceMs: number;
   /** The clock when it is virtual; wall clocks read `performance.now()` directly (a hot path). */
@@ -91,7 +92,12 @@ export class Pump {
     this.target = target;
     this.#sliceMs = sliceMs;
     this.#virtual = clock.mode === "virtual" ? clock : undefined;
-    this.sliceStart = this.#nowMs();
+    this.#sliceStart = this.#nowMs();
+  }
+
+  /** Starts a new slice of continuous work now. */
+  startSlice(): void {
+    this.#sliceStart = this.#nowMs();
   }
 
   #nowMs(): number {
@@ -103,7 +109,7 @@ export class Pump {
   request(): void {
     if (this.scheduled) return;
     this.scheduled = true;
-    if (this.#nowMs() - this.sliceStart >= this.#sliceMs) {
+    if (this.#nowMs() - this.#sliceStart >= this.#sliceMs) {
       macroDue.push(this);
       if (!macroScheduled) {
         macroScheduled = true;
@@ -120,7 +126,7 @@ export class Pump {
 
   /** Starts a new time slice and schedules a turn: for work arriving after the pump went idle. */
   wake(): void {
-    if (!this.scheduled) this.sliceStart = this.#nowMs();
+    if (!this.scheduled) this.startSlice();
     this.request();
   }
 }
