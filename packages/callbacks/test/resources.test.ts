@@ -179,6 +179,56 @@ describe("resources in a callback graph", () => {
     expect(manager.leaks()).toEqual([]);
   });
 
+  it("a run cancelled before it starts releases nothing it never acquired", async () => {
+    const { manager, log } = tracked();
+    manager.acquire("buffer", "a"); // held outside the graph by a holder that shares a node's label
+    const graph = new CallbackGraph({ resources: manager });
+    graph.addNode(() => {}, { label: "a", resources: ["buffer"] });
+    const error = (await graph
+      .run({ signal: AbortSignal.abort() })
+      .catch((e: unknown) => e)) as CallbackGraphError;
+    expect(error.failures.map((f) => f.error.code)).toEqual(["ABORTED"]);
+    expect(manager.leaks()).toEqual([{ key: "buffer", refCount: 1, holders: ["a"] }]);
+    expect(log).toEqual(["create"]);
+  });
+
+  it("a failed acquisition releases only what was acquired, and reports just that failure", async () => {
+    const manager = new ResourceManager();
+    manager.define("ok", { create: () => 1 });
+    manager.define("oom", {
+      create: () => {
+        throw new NpuError("MEMORY_ALLOCATION", "out of memory");
+      },
+    });
+    const graph = new CallbackGraph({ resources: manager });
+    graph.addNode(() => {}, { label: "first", resources: ["ok"] });
+    graph.addNode(() => {}, { label: "needs memory", resources: ["oom"] });
+    graph.addNode(() => {}, { label: "later", resources: ["ok"] });
+    const error = (await graph.run().catch((e: unknown) => e)) as CallbackGraphError;
+    expect(error.failures).toHaveLength(1);
+    expect(error.failures[0]).toMatchObject({ label: "needs memory" });
+    expect(error.report.counts).toEqual({ ok: 0, failed: 1, skipped: 0, cancelled: 2 });
+    expect(manager.leaks()).toEqual([]);
+  });
+
+  it("releases once when a hand-made thenable settles twice", async () => {
+    const { manager } = tracked();
+    manager.acquire("buffer", "twice"); // another reference under the same holder name
+    const graph = new CallbackGraph({ resources: manager, errorPolicy: "continue" });
+    const twice = {
+      // biome-ignore lint/suspicious/noThenProperty: a thenable that breaks the rules is the point
+      then(resolve: (v: number) => void, reject: (e: unknown) => void) {
+        resolve(1);
+        resolve(2);
+        reject(new Error("and rejects too"));
+      },
+    };
+    graph.addNode(() => twice as unknown as PromiseLike<number>, { label: "twice", resources: ["buffer"] });
+    const report = await graph.run();
+    expect(report.value(0)).toBe(1);
+    expect(manager.leaks()).toEqual([{ key: "buffer", refCount: 1, holders: ["twice"] }]);
+  });
+
   it("a failing dispose is reported as a failure of the node", async () => {
     const manager = new ResourceManager();
     manager.define("r", {

@@ -110,6 +110,9 @@ export class GraphRun implements TurnTarget {
   #signalAborted = false;
   #promoted = 0;
   #demoted = 0;
+  // Nodes below this id hold their declared resources (acquired in id order when the run
+  // starts): a run cancelled before, or stopped by a failed acquisition, releases only those.
+  #acquiredBelow = 0;
   readonly #controller = new AbortController();
   readonly #pump: Pump;
   readonly #timers = new Map<NodeId, TimerId>();
@@ -220,6 +223,8 @@ export class GraphRun implements TurnTarget {
       try {
         result = fn();
       } catch (error) {
+        // The callback aborted the run (its signal) before throwing: the run is over.
+        if (status[v] !== RUNNING) return;
         this.#head = head;
         this.#tail = tail;
         this.#settled += ran;
@@ -228,6 +233,12 @@ export class GraphRun implements TurnTarget {
         if (this.#finished) return;
         tail = this.#tail;
         continue;
+      }
+      if (status[v] !== RUNNING) {
+        // The callback aborted the run: nothing else may start, its status stays "cancelled",
+        // and a promise it returned is only settled (never an unhandled rejection).
+        if (isThenable(result)) this.#awaitResult(v, result, undefined, 0, undefined);
+        return;
       }
       if (result !== undefined) {
         if (isThenable(result)) {
@@ -288,13 +299,15 @@ export class GraphRun implements TurnTarget {
     try {
       result = fn();
     } catch (error) {
-      this.#fail(v, error, undefined);
+      if (this.#status[v] === RUNNING) this.#fail(v, error, undefined);
       return;
     }
     if (result !== undefined && isThenable(result)) {
       this.#awaitResult(v, result, undefined, 0, undefined);
       return;
     }
+    // The callback aborted the run: its status stays "cancelled", its value unreported.
+    if (this.#status[v] !== RUNNING) return;
     if (result !== undefined) this.#store(v, result);
     this.#status[v] = OK;
     this.#settled++;
@@ -349,7 +362,7 @@ export class GraphRun implements TurnTarget {
     } catch (error) {
       if (key !== undefined) this.#learn(key, clock.now() - t0, meta);
       this.#releaseResources(v, meta);
-      this.#fail(v, error, meta);
+      if (this.#status[v] === RUNNING) this.#fail(v, error, meta);
       return;
     }
     if (isThenable(result)) {
@@ -359,6 +372,8 @@ export class GraphRun implements TurnTarget {
     const elapsed = measure ? clock.now() - t0 : 0;
     if (key !== undefined) this.#learn(key, elapsed, meta);
     this.#releaseResources(v, meta);
+    // The callback aborted the run: its status stays "cancelled".
+    if (this.#status[v] !== RUNNING) return;
     if (timeoutMs !== undefined && elapsed > timeoutMs * 1e6) {
       this.#fail(v, this.#timeoutError(v, timeoutMs), meta);
       return;
@@ -375,7 +390,8 @@ export class GraphRun implements TurnTarget {
     nodeController?: AbortController,
   ): void {
     this.#inFlight++;
-    if (timeoutMs !== undefined) {
+    // A callback that aborted the run still gets its outcome consumed below, but no timer.
+    if (timeoutMs !== undefined && !this.#finished) {
       const timer = this.#cfg.clock.setTimer(timeoutMs * 1e6, () => {
         this.#timers.delete(v);
         if (this.#finished || this.#status[v] !== RUNNING) return;
@@ -387,7 +403,11 @@ export class GraphRun implements TurnTarget {
       });
       this.#timers.set(v, timer);
     }
+    let settled = false;
     const settle = (ok: boolean, outcome: unknown): void => {
+      // A hand-made thenable may call both of its callbacks, or one twice: release once.
+      if (settled) return;
+      settled = true;
       this.#releaseResources(v, meta);
       // A callback that timed out or was cancelled already has its outcome in the report.
       if (this.#finished || this.#status[v] !== RUNNING) return;
@@ -531,6 +551,7 @@ export class GraphRun implements TurnTarget {
     const manager = this.#cfg.resources!;
     const meta = this.#meta;
     for (let v = 0; v < this.#g.n; v++) {
+      this.#acquiredBelow = v;
       const keys = meta[v]?.resources;
       if (keys === undefined) continue;
       const holder = this.#g.label(v);
@@ -539,18 +560,19 @@ export class GraphRun implements TurnTarget {
           manager.acquire(keys[i]!, holder);
         } catch (error) {
           for (let j = 0; j < i; j++) manager.release(keys[j]!, holder);
-          this.#fail(v, error, { ...meta[v]!, policy: "abort", resources: undefined });
+          this.#fail(v, error, { ...meta[v]!, policy: "abort" });
           return false;
         }
       }
     }
+    this.#acquiredBelow = this.#g.n;
     return true;
   }
 
   #releaseResources(v: number, meta: NodeMeta | undefined): void {
     const keys = meta?.resources;
     const manager = this.#cfg.resources;
-    if (keys === undefined || manager === undefined) return;
+    if (keys === undefined || manager === undefined || v >= this.#acquiredBelow) return;
     const holder = this.#g.label(v);
     for (const key of keys) {
       try {
