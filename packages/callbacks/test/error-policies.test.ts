@@ -127,6 +127,17 @@ describe("error policies", () => {
     const error = await runExpectingFailure(t.graph);
     expect(t.log).toContain("grandchild");
     expect(error.report.aborted).toBe(false);
+
+    const skipped = diamond("continue", "skip");
+    const skipError = await runExpectingFailure(skipped.graph);
+    expect(skipped.log).toEqual(["boom", "other"]);
+    expect(skipError.report.counts).toEqual({ ok: 1, failed: 1, skipped: 2, cancelled: 0 });
+
+    const aborted = diamond("skip", "abort");
+    const abortError = await runExpectingFailure(aborted.graph);
+    expect(aborted.log).toEqual(["boom"]);
+    expect(abortError.report.aborted).toBe(true);
+    expect(abortError.report.counts).toEqual({ ok: 0, failed: 1, skipped: 0, cancelled: 3 });
   });
 
   it("collects every error, from sync throws and async rejections alike, in order", async () => {

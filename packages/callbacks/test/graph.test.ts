@@ -111,8 +111,8 @@ describe("CallbackGraph: running", () => {
   });
 
   /** Runs `count` independent nodes and returns how many ran between the drain loop's yields. */
-  async function bursts(batchSize: number, count: number): Promise<number[]> {
-    const graph = new CallbackGraph({ batchSize, sliceMs: 1e9 });
+  async function bursts(batchSize: number | undefined, count: number): Promise<number[]> {
+    const graph = new CallbackGraph(batchSize === undefined ? { sliceMs: 1e9 } : { batchSize, sliceMs: 1e9 });
     const log: string[] = [];
     for (let i = 0; i < count; i++) graph.addNode(() => log.push("n"));
     const run = graph.run();
@@ -133,6 +133,10 @@ describe("CallbackGraph: running", () => {
 
   it("runs up to batchSize ready callbacks per turn, then yields a microtask", async () => {
     expect(await bursts(16, 40)).toEqual([16, 16, 8]);
+  });
+
+  it("batches 16 per turn by default (the seed's batch)", async () => {
+    expect(await bursts(undefined, 40)).toEqual([16, 16, 8]);
   });
 
   it("with batchSize 1 yields after every callback", async () => {

@@ -71,7 +71,7 @@ describe("CallbackScheduler as core's HostExecutor", () => {
   });
 
   it("batches: up to batchSize tasks per turn", async () => {
-    const batched = new CallbackScheduler({ batchSize: 16, sliceMs: 1e9 });
+    const batched = new CallbackScheduler({ sliceMs: 1e9 }); // batchSize 16 by default
     for (let i = 0; i < 40; i++) batched.submit(task(() => {}).task);
     await batched.idle();
     expect(batched.stats().turns).toBe(3);
