@@ -257,8 +257,10 @@ describe("CallbackScheduler as core's HostExecutor", () => {
       ["callback.enqueued", undefined],
       ["callback.started", undefined],
       ["callback.finished", "error"],
+      ["error", undefined],
     ]);
     expect(events[0]).toMatchObject({ label: "one", callback: 1 });
+    expect(events[6]).toMatchObject({ code: "CALLBACK_FAILED", source: "callback:2" });
   });
 
   it("measures its time slices on a virtual clock: yields every sliceMs of virtual time", async () => {
