@@ -1,5 +1,5 @@
 import { Instrumentation, type InstrumentationEvent, NpuError, NpuTypeError } from "@npurt/core";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { CallbackGraph, type CallbackGraphError, ResourceManager } from "../src/index.js";
 import { deferred, flushMicrotasks } from "./helpers.js";
 
@@ -241,6 +241,62 @@ describe("resources in a callback graph", () => {
     graph.addNode(() => {}, { label: "user", resources: ["r"] });
     const error = (await graph.run().catch((e: unknown) => e)) as CallbackGraphError;
     expect(error.failures[0]!.error.message).toContain('releasing resource "r" of user failed');
+  });
+
+  it("a dependent sees the failed callback's own error, not its resource's dispose error", async () => {
+    const manager = new ResourceManager();
+    manager.define("r", {
+      create: () => 1,
+      dispose: () => {
+        throw new Error("dispose failed");
+      },
+    });
+    const graph = new CallbackGraph({ resources: manager, errorPolicy: "continue" });
+    const bad = graph.addNode(
+      () => {
+        throw new Error("callback failed");
+      },
+      { label: "bad", resources: ["r"] },
+    );
+    let seen: string | undefined;
+    graph.addNode((ctx) => (seen = ctx.inputs[0]!.error?.message), { dependsOn: [bad] });
+    const error = (await graph.run().catch((e: unknown) => e)) as CallbackGraphError;
+    expect(seen).toBe("callback bad failed: callback failed");
+    expect(error.failures.map((f) => f.error.message)).toEqual([
+      'releasing resource "r" of bad failed',
+      "callback bad failed: callback failed",
+    ]);
+  });
+
+  it("a dispose that throws after the run ended is logged, not lost", async () => {
+    const spy = vi.spyOn(console, "error").mockImplementation(() => {});
+    try {
+      const manager = new ResourceManager();
+      manager.define("r", {
+        create: () => 1,
+        dispose: () => {
+          throw new Error("late dispose failed");
+        },
+      });
+      const graph = new CallbackGraph({ resources: manager });
+      const gate = deferred();
+      graph.addNode(() => gate.promise, { label: "slow", resources: ["r"] });
+      const controller = new AbortController();
+      const run = graph.run({ signal: controller.signal }).catch((e: unknown) => e as CallbackGraphError);
+      await flushMicrotasks();
+      controller.abort();
+      expect((await run).report.leaks).toEqual([{ key: "r", refCount: 1, holders: ["slow"] }]);
+      gate.resolve(undefined);
+      await flushMicrotasks();
+      expect(spy).toHaveBeenCalledTimes(1);
+      expect(spy.mock.calls[0]![1]).toMatchObject({
+        code: "CALLBACK_FAILED",
+        cause: expect.objectContaining({ message: "late dispose failed" }),
+      });
+      expect(manager.leaks()).toEqual([]);
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   it("refuses access to an undeclared resource", async () => {

@@ -93,6 +93,9 @@ export class GraphRun implements TurnTarget {
   // Allocated on the first non-undefined result: graphs of side-effect callbacks never pay.
   #values: unknown[] | null = null;
   readonly #failures: NodeFailure[] = [];
+  // Each failed node's own error, for its dependents' inputs (the failures list also holds
+  // clean-up errors, and searching it per input would be quadratic).
+  readonly #errors = new Map<number, NpuError>();
   // FIFO ready queue: every node is enqueued at most once, so a flat array of n ids with a
   // head and a tail is the whole queue (no wrap-around needed).
   readonly #fifo: Int32Array | null;
@@ -458,6 +461,7 @@ export class GraphRun implements TurnTarget {
             details: { node: v, label },
           });
     this.#failures.push({ node: v, label, error });
+    this.#errors.set(v, error);
     this.#status[v] = FAILED;
     this.#settled++;
     const policy = meta?.policy ?? this.#cfg.policy;
@@ -585,6 +589,9 @@ export class GraphRun implements TurnTarget {
           details: { node: v, label, resource: key },
         });
         if (!this.#finished) this.#failures.push({ node: v, label, error: wrapped });
+        // A callback cancelled while running lets go after the report was delivered: there is
+        // no report left to carry it, but it must not vanish either.
+        else console.error("[npurt] a resource's dispose threw after its graph run ended", wrapped);
       }
     }
   }
@@ -612,7 +619,7 @@ export class GraphRun implements TurnTarget {
         label: this.#g.label(u),
         status,
         value: this.#values?.[u],
-        error: status === "failed" ? this.#failures.find((f) => f.node === u)?.error : undefined,
+        error: this.#errors.get(u),
       });
     }
     return out;
