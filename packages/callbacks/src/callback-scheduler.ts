@@ -333,7 +333,7 @@ export class CallbackScheduler implements HostExecutor {
       const time = this.#clock.now();
       const callback = this.#idOf(task);
       bus.emit({ type: "callback.finished", time, callback, status, ...labelOf(task) });
-      if (status === "error") {
+      if (!outcome.ok && status === "error") {
         const error = outcome.error as NpuError;
         bus.emit({ type: "error", time, code: error.code, message: error.message, source: `callback:${callback}` });
       }

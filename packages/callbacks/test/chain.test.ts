@@ -81,7 +81,10 @@ describe("CallbackChain", () => {
         seen.push(x);
         return `${x}+3`;
       });
-    const run = chain.run("in", { clock: time.clock }).catch((e: unknown) => e as CallbackGraphError);
+    const run = chain.run("in", { clock: time.clock }).then(
+      () => undefined as never,
+      (e: unknown) => e as CallbackGraphError,
+    );
     await flushMicrotasks();
     time.advanceMs(5);
     const error = await run;

@@ -282,7 +282,10 @@ describe("resources in a callback graph", () => {
       const gate = deferred();
       graph.addNode(() => gate.promise, { label: "slow", resources: ["r"] });
       const controller = new AbortController();
-      const run = graph.run({ signal: controller.signal }).catch((e: unknown) => e as CallbackGraphError);
+      const run = graph.run({ signal: controller.signal }).then(
+        () => undefined as never,
+        (e: unknown) => e as CallbackGraphError,
+      );
       await flushMicrotasks();
       controller.abort();
       expect((await run).report.leaks).toEqual([{ key: "r", refCount: 1, holders: ["slow"] }]);
