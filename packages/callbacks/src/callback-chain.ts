@@ -135,7 +135,8 @@ export class CallbackChain<I, O> {
       received.push(undefined);
       const run = (context: NodeContext): unknown => {
         const before = context.inputs[0];
-        const value = before === undefined ? input : before.status === "ok" ? before.value : received[index - 1];
+        const value =
+          before === undefined ? input : before.status === "ok" ? before.value : received[index - 1];
         received[index] = value;
         return fn(value, context);
       };

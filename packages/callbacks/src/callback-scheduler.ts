@@ -335,7 +335,13 @@ export class CallbackScheduler implements HostExecutor {
       bus.emit({ type: "callback.finished", time, callback, status, ...labelOf(task) });
       if (!outcome.ok && status === "error") {
         const error = outcome.error as NpuError;
-        bus.emit({ type: "error", time, code: error.code, message: error.message, source: `callback:${callback}` });
+        bus.emit({
+          type: "error",
+          time,
+          code: error.code,
+          message: error.message,
+          source: `callback:${callback}`,
+        });
       }
     }
     try {
