@@ -109,7 +109,6 @@ export class GraphRun implements TurnTarget {
   #inFlight = 0;
   #settled = 0;
   #finished = false;
-  #aborted = false;
   #signalAborted = false;
   #promoted = 0;
   #demoted = 0;
@@ -535,7 +534,6 @@ export class GraphRun implements TurnTarget {
   /** Stops the run: nothing else starts; every unfinished node is cancelled. */
   #abort(reason: NpuError): void {
     if (this.#finished) return;
-    this.#aborted = true;
     const status = this.#status;
     for (let v = 0; v < this.#g.n; v++) {
       const s = status[v]!;
@@ -657,7 +655,8 @@ export class GraphRun implements TurnTarget {
       this.#status,
       this.#values ?? [],
       this.#failures,
-      this.#aborted,
+      // Aborting the run is aborting the signal its callbacks see.
+      this.#controller.signal.aborted,
       { promoted: this.#promoted, demoted: this.#demoted },
       this.#cfg.resources?.leaks() ?? [],
     );
