@@ -1,4 +1,5 @@
 import { Instrumentation, type InstrumentationEvent, NpuError, NpuTypeError } from "@npurt/core";
+import { VirtualClock } from "@npurt/core/testing";
 import { describe, expect, it, vi } from "vitest";
 import { CallbackGraph, type CallbackGraphError, ResourceManager } from "../src/index.js";
 import { deferred, flushMicrotasks } from "./helpers.js";
@@ -70,6 +71,20 @@ describe("ResourceManager", () => {
     manager.acquire("r", "h");
     expect(() => manager.release("r", "h")).toThrow("dispose failed");
     expect(manager.leaks()).toEqual([]);
+  });
+
+  it("stamps its events with the clock it is given (the device's)", () => {
+    const bus = new Instrumentation();
+    const times: number[] = [];
+    bus.subscribe((e) => times.push(e.time));
+    const clock = new VirtualClock();
+    const manager = new ResourceManager({ instrumentation: bus, clock });
+    manager.define("r", { create: () => 1 });
+    clock.advanceTo(1_000);
+    manager.acquire("r", "h");
+    clock.advanceTo(5_000);
+    manager.release("r", "h");
+    expect(times).toEqual([1_000, 5_000]);
   });
 
   it("emits resource events when someone listens", () => {
