@@ -173,6 +173,22 @@ describe("error policies", () => {
     expect(error.failures[0]!.error.message).toContain("bad thenable");
   });
 
+  it("treats a result whose then getter throws as a failure (no hang, nothing unhandled)", async () => {
+    const graph = new CallbackGraph({ errorPolicy: "continue" });
+    const hostile = () => ({
+      get then(): never {
+        throw new Error("then getter");
+      },
+    });
+    graph.addNode(hostile);
+    graph.addNode(hostile, { label: "labelled" });
+    const error = await runExpectingFailure(graph);
+    expect(error.failures.map((f) => f.error.cause)).toEqual([
+      expect.objectContaining({ message: "then getter" }),
+      expect.objectContaining({ message: "then getter" }),
+    ]);
+  });
+
   it("accepts a thenable that settles synchronously inside then()", async () => {
     const graph = new CallbackGraph();
     const eager = {

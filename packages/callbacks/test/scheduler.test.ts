@@ -202,6 +202,21 @@ describe("CallbackScheduler as core's HostExecutor", () => {
     expect(hostile.stats().succeeded).toBe(1);
   });
 
+  it("reports a result whose then getter throws through done", async () => {
+    const scheduler = new CallbackScheduler();
+    const hostile = task(() => ({
+      get then(): never {
+        throw new Error("then getter");
+      },
+    }));
+    scheduler.submit(hostile.task);
+    await scheduler.idle();
+    expect(hostile.outcomes).toHaveLength(1);
+    const outcome = hostile.outcomes[0]!;
+    expect(outcome.ok).toBe(false);
+    if (!outcome.ok) expect(((outcome.error as NpuError).cause as Error).message).toBe("then getter");
+  });
+
   it("refuses what is not a task", () => {
     const scheduler = new CallbackScheduler();
     expect(() => scheduler.submit(null as unknown as HostTask)).toThrow(NpuTypeError);

@@ -1,13 +1,20 @@
 import { type Clock, RingQueue, scheduleMacrotask } from "@npurt/core";
 
-/** Whether `value` is a promise or another thenable (what an async callback returns). */
+/**
+ * Whether `value` is a promise or another thenable (what an async callback returns). A `then`
+ * getter that throws counts as a thenable: awaiting it reads `then` again, inside the caller's
+ * error handling, and fails the callback with that error (read here, outside it, the error
+ * would escape the drain loop and leave the callback unsettled).
+ */
 export function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    value !== undefined &&
-    value !== null &&
-    (typeof value === "object" || typeof value === "function") &&
-    typeof (value as { then?: unknown }).then === "function"
-  );
+  if (value === undefined || value === null || (typeof value !== "object" && typeof value !== "function")) {
+    return false;
+  }
+  try {
+    return typeof (value as { then?: unknown }).then === "function";
+  } catch {
+    return true;
+  }
 }
 
 /** Something that drains work in turns: a graph run, a scheduler. */
