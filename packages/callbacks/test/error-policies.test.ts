@@ -176,6 +176,7 @@ describe("error policies", () => {
   it("treats a result whose then getter throws as a failure (no hang, nothing unhandled)", async () => {
     const graph = new CallbackGraph({ errorPolicy: "continue" });
     const hostile = () => ({
+      // biome-ignore lint/suspicious/noThenProperty: a then getter that throws is the point
       get then(): never {
         throw new Error("then getter");
       },

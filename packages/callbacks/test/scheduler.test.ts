@@ -205,6 +205,7 @@ describe("CallbackScheduler as core's HostExecutor", () => {
   it("reports a result whose then getter throws through done", async () => {
     const scheduler = new CallbackScheduler();
     const hostile = task(() => ({
+      // biome-ignore lint/suspicious/noThenProperty: a then getter that throws is the point
       get then(): never {
         throw new Error("then getter");
       },
