@@ -7,7 +7,6 @@ import {
 } from "./callback-graph.js";
 import type { ErrorPolicy } from "./error-policy.js";
 import type { CallbackGraphError } from "./graph-report.js";
-import { isThenable } from "./internal/async.js";
 import type { NodeContext } from "./node-context.js";
 
 /** One step of a chain: receives the previous step's result (the chain's input for the first). */
@@ -126,19 +125,20 @@ export class CallbackChain<I, O> {
     const o = check.options(options, "chain run options");
     const { signal, ...graphOptions } = o;
     const graph = new CallbackGraph({ errorPolicy: "abort", ...graphOptions });
-    const state = { value: input as unknown };
+    // What each step received: a step after a failed one (under "continue") gets the failed
+    // step's own input, the last good value. Read from the graph's report rather than kept as
+    // one running value, so a step that timed out and resolves late changes nothing.
+    const received: unknown[] = [];
     let previous: number | undefined;
     for (const { fn, options: stepOptions } of this.#steps) {
+      const index = received.length;
+      received.push(undefined);
       const run = (context: NodeContext): unknown => {
-        const result = fn(state.value, context);
-        if (isThenable(result)) {
-          return Promise.resolve(result).then((value) => {
-            state.value = value;
-            return value;
-          });
-        }
-        state.value = result;
-        return result;
+        const before = context.inputs[0];
+        const value =
+          before === undefined ? input : before.status === "ok" ? before.value : received[index - 1];
+        received[index] = value;
+        return fn(value, context);
       };
       const nodeOptions: NodeOptions = {
         ...stepOptions,
@@ -148,8 +148,8 @@ export class CallbackChain<I, O> {
     }
     let outcome: ChainOutcome<O>;
     try {
-      await graph.run(signal === undefined ? {} : { signal });
-      outcome = { ok: true, value: state.value as O };
+      const report = await graph.run(signal === undefined ? {} : { signal });
+      outcome = { ok: true, value: (previous === undefined ? input : report.value(previous)) as O };
     } catch (error) {
       outcome = { ok: false, error: error as CallbackGraphError };
     }

@@ -111,7 +111,6 @@ interface Dfs {
  * ```
  */
 export class CallbackGraph {
-  #state: GraphState = "building";
   #n = 0;
   #edges = 0;
   #capacity = 0;
@@ -130,8 +129,9 @@ export class CallbackGraph {
   // no edge can close a cycle; only after the first backward edge must additions be searched.
   #monotone = true;
   #dfs: Dfs | null = null;
-  #csr: { off: Int32Array; adj: Int32Array; edges: number } | null = null;
+  #csr: { off: Int32Array; adj: Int32Array } | null = null;
   #status: Uint8Array | null = null;
+  // Set once the graph starts running: its state follows from it.
   #run: GraphRun | null = null;
   readonly #policy: ErrorPolicy;
   readonly #batchSize: number;
@@ -170,8 +170,8 @@ export class CallbackGraph {
 
   /** `"building"`, `"running"` or `"finished"`. */
   get state(): GraphState {
-    if (this.#state === "running" && this.#run?.finished === true) this.#state = "finished";
-    return this.#state;
+    const run = this.#run;
+    return run === null ? "building" : run.finished ? "finished" : "running";
   }
 
   /**
@@ -252,11 +252,12 @@ export class CallbackGraph {
     const { off, adj } = this.#compressed();
     const pending = this.#inDegree;
     const status = this.#status;
+    const building = this.#run === null;
     const nodes: NodeDiagnostics[] = new Array(n);
     const roots: NodeId[] = [];
     for (let v = 0; v < n; v++) {
       const p = pending[v]! & ~POISONED;
-      if (this.#state === "building" && p === 0) roots.push(v);
+      if (building && p === 0) roots.push(v);
       nodes[v] = {
         id: v,
         label: this.#label(v),
@@ -265,7 +266,7 @@ export class CallbackGraph {
         status: status === null ? "pending" : statusName(status[v]!),
       };
     }
-    const cycle = this.#state === "building" ? this.#findCycle(off, adj) : undefined;
+    const cycle = building ? this.#findCycle(off, adj) : undefined;
     const label = (v: NodeId) => this.#label(v);
     return {
       ok: cycle === undefined,
@@ -295,7 +296,7 @@ export class CallbackGraph {
     if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) {
       throw new NpuTypeError("signal must be an AbortSignal");
     }
-    if (this.#state !== "building") {
+    if (this.#run !== null) {
       throw new NpuError("ILLEGAL_STATE", `the graph is ${this.state}; a graph runs once (build a new one)`);
     }
     if (this.#cycleCheck === "run") {
@@ -310,7 +311,6 @@ export class CallbackGraph {
     }
     const { off, adj } = this.#compressed(true);
     const n = this.#n;
-    this.#state = "running";
     // The build-time edge list is no longer needed once the rows are compressed; its source
     // column becomes the run's ready queue when it is long enough.
     const scratch = this.#from.length >= n ? this.#from : null;
@@ -348,7 +348,7 @@ export class CallbackGraph {
   // ---- building ---------------------------------------------------------------------------
 
   #assertBuilding(what: string): void {
-    if (this.#state !== "building") {
+    if (this.#run !== null) {
       throw new NpuError("ILLEGAL_STATE", `cannot ${what} a graph that is ${this.state}`);
     }
   }
@@ -447,8 +447,9 @@ export class CallbackGraph {
     return undefined;
   }
 
-  /** Successors in compressed sparse rows, in the order edges were added. */
   /**
+   * Successors in compressed sparse rows, in the order edges were added.
+   *
    * @param freezing - the graph is about to run and its edge list will never be read again:
    *   build the rows inside the list's own buffers instead of allocating (a run then allocates
    *   next to nothing, which keeps large runs clear of garbage-collection pauses).
@@ -470,7 +471,7 @@ export class CallbackGraph {
     const from = this.#from;
     const to = this.#to;
     for (let e = edges - 1; e >= 0; e--) adj[--off[from[e]!]!] = to[e]!;
-    this.#csr = { off, adj, edges };
+    this.#csr = { off, adj };
     return this.#csr;
   }
 

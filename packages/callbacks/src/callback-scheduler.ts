@@ -41,7 +41,7 @@ export interface CallbackSchedulerOptions {
    * device's timeline identical from run to run.
    */
   readonly sliceMs?: number;
-  /** Receives `callback.*` events (and `error` events) when someone listens. */
+  /** Receives `callback.*` events, and an `error` event per failed or timed-out task, when someone listens. */
   readonly instrumentation?: Instrumentation;
   /**
    * Receives an error thrown by a task's `done` (which the contract forbids). Default: logged
@@ -330,13 +330,19 @@ export class CallbackScheduler implements HostExecutor {
     const bus = this.#bus;
     if (bus?.active) {
       const status = outcome.ok ? "ok" : NpuError.isInstance(outcome.error, "ABORTED") ? "aborted" : "error";
-      bus.emit({
-        type: "callback.finished",
-        time: this.#clock.now(),
-        callback: this.#idOf(task),
-        status,
-        ...labelOf(task),
-      });
+      const time = this.#clock.now();
+      const callback = this.#idOf(task);
+      bus.emit({ type: "callback.finished", time, callback, status, ...labelOf(task) });
+      if (!outcome.ok && status === "error") {
+        const error = outcome.error as NpuError;
+        bus.emit({
+          type: "error",
+          time,
+          code: error.code,
+          message: error.message,
+          source: `callback:${callback}`,
+        });
+      }
     }
     try {
       task.done(outcome);

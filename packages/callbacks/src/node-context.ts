@@ -30,7 +30,9 @@ export interface NodeContext<D = unknown> {
   readonly data: D;
   /**
    * Aborted when the run is cancelled (signal, or a failure under the `"abort"` policy) or,
-   * for a node with a timeout, when the timeout fires. Pass it on to cancellable work.
+   * for a node with a timeout, when the timeout fires. Pass it on to cancellable work. A
+   * listener must not throw: an `EventTarget` reports a listener's error as an uncaught
+   * exception, out of the run's reach.
    */
   readonly signal: AbortSignal;
   /** The node's dependencies with their values or errors, in the order of their ids. */

@@ -1,4 +1,4 @@
-import { check, type Instrumentation, NpuError } from "@npurt/core";
+import { type Clock, check, type Instrumentation, NpuError } from "@npurt/core";
 
 /** How a managed resource is made and given back. */
 export interface ResourceDefinition<T = unknown> {
@@ -22,6 +22,11 @@ export interface ResourceLeak {
 export interface ResourceManagerOptions {
   /** Receives `resource.acquired` / `resource.released` events when someone listens. */
   readonly instrumentation?: Instrumentation;
+  /**
+   * Stamps those events. Pass the device's clock so they line up with its other events (and
+   * stay reproducible in virtual time). Default: `performance.now()` in nanoseconds.
+   */
+  readonly clock?: Clock;
 }
 
 interface Entry {
@@ -52,9 +57,12 @@ interface Entry {
 export class ResourceManager {
   readonly #entries = new Map<string, Entry>();
   readonly #bus: Instrumentation | undefined;
+  readonly #clock: Clock | undefined;
 
   constructor(options: ResourceManagerOptions = {}) {
-    this.#bus = check.options(options, "resource manager options").instrumentation;
+    const o = check.options(options, "resource manager options");
+    this.#bus = o.instrumentation;
+    this.#clock = o.clock;
   }
 
   /**
@@ -160,6 +168,9 @@ export class ResourceManager {
 
   #emit(type: "resource.acquired" | "resource.released", resource: string, holders: number): void {
     const bus = this.#bus;
-    if (bus?.active) bus.emit({ type, time: performance.now() * 1e6, resource, holders });
+    if (bus?.active) {
+      const time = this.#clock === undefined ? performance.now() * 1e6 : this.#clock.now();
+      bus.emit({ type, time, resource, holders });
+    }
   }
 }

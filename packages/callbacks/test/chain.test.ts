@@ -1,6 +1,7 @@
 import { NpuError, NpuTypeError } from "@npurt/core";
 import { describe, expect, it, vi } from "vitest";
 import { CallbackChain, CallbackGraphError, type ChainOutcome, combineChains } from "../src/index.js";
+import { flushMicrotasks, virtualTime } from "./helpers.js";
 
 describe("CallbackChain", () => {
   it("runs steps in order, each receiving the previous result, then the completion callback", async () => {
@@ -66,7 +67,34 @@ describe("CallbackChain", () => {
     expect(error.failures).toHaveLength(1);
   });
 
-  it("times out a step and honours the run's signal", async () => {
+  it("times out a step with CALLBACK_TIMEOUT; under 'continue' a late result does not feed the next step", async () => {
+    const time = virtualTime();
+    const seen: unknown[] = [];
+    const chain = CallbackChain.start<string>()
+      .step((x) => `${x}+1`)
+      .step(
+        // Cooperative cancellation: on its signal, the step resolves with a partial result.
+        (_, ctx) => new Promise((resolve) => ctx.signal.addEventListener("abort", () => resolve("partial"))),
+        { label: "slow", timeoutMs: 5, errorPolicy: "continue" },
+      )
+      .step((x) => {
+        seen.push(x);
+        return `${x}+3`;
+      });
+    const run = chain.run("in", { clock: time.clock }).then(
+      () => undefined as never,
+      (e: unknown) => e as CallbackGraphError,
+    );
+    await flushMicrotasks();
+    time.advanceMs(5);
+    const error = await run;
+    expect(error.code).toBe("CALLBACK_TIMEOUT");
+    expect(error.failures[0]).toMatchObject({ label: "slow" });
+    expect(seen).toEqual(["in+1"]);
+    expect(error.report.value(2)).toBe("in+1+3");
+  });
+
+  it("honours the run's signal", async () => {
     const hanging = CallbackChain.start().step(
       (_, ctx) => new Promise((resolve) => ctx.signal.addEventListener("abort", resolve)),
     );

@@ -127,6 +127,17 @@ describe("error policies", () => {
     const error = await runExpectingFailure(t.graph);
     expect(t.log).toContain("grandchild");
     expect(error.report.aborted).toBe(false);
+
+    const skipped = diamond("continue", "skip");
+    const skipError = await runExpectingFailure(skipped.graph);
+    expect(skipped.log).toEqual(["boom", "other"]);
+    expect(skipError.report.counts).toEqual({ ok: 1, failed: 1, skipped: 2, cancelled: 0 });
+
+    const aborted = diamond("skip", "abort");
+    const abortError = await runExpectingFailure(aborted.graph);
+    expect(aborted.log).toEqual(["boom"]);
+    expect(abortError.report.aborted).toBe(true);
+    expect(abortError.report.counts).toEqual({ ok: 0, failed: 1, skipped: 0, cancelled: 3 });
   });
 
   it("collects every error, from sync throws and async rejections alike, in order", async () => {
@@ -160,6 +171,23 @@ describe("error policies", () => {
     }));
     const error = await runExpectingFailure(graph);
     expect(error.failures[0]!.error.message).toContain("bad thenable");
+  });
+
+  it("treats a result whose then getter throws as a failure (no hang, nothing unhandled)", async () => {
+    const graph = new CallbackGraph({ errorPolicy: "continue" });
+    const hostile = () => ({
+      // biome-ignore lint/suspicious/noThenProperty: a then getter that throws is the point
+      get then(): never {
+        throw new Error("then getter");
+      },
+    });
+    graph.addNode(hostile);
+    graph.addNode(hostile, { label: "labelled" });
+    const error = await runExpectingFailure(graph);
+    expect(error.failures.map((f) => f.error.cause)).toEqual([
+      expect.objectContaining({ message: "then getter" }),
+      expect.objectContaining({ message: "then getter" }),
+    ]);
   });
 
   it("accepts a thenable that settles synchronously inside then()", async () => {

@@ -111,8 +111,8 @@ describe("CallbackGraph: running", () => {
   });
 
   /** Runs `count` independent nodes and returns how many ran between the drain loop's yields. */
-  async function bursts(batchSize: number, count: number): Promise<number[]> {
-    const graph = new CallbackGraph({ batchSize, sliceMs: 1e9 });
+  async function bursts(batchSize: number | undefined, count: number): Promise<number[]> {
+    const graph = new CallbackGraph(batchSize === undefined ? { sliceMs: 1e9 } : { batchSize, sliceMs: 1e9 });
     const log: string[] = [];
     for (let i = 0; i < count; i++) graph.addNode(() => log.push("n"));
     const run = graph.run();
@@ -133,6 +133,10 @@ describe("CallbackGraph: running", () => {
 
   it("runs up to batchSize ready callbacks per turn, then yields a microtask", async () => {
     expect(await bursts(16, 40)).toEqual([16, 16, 8]);
+  });
+
+  it("batches 16 per turn by default (the seed's batch)", async () => {
+    expect(await bursts(undefined, 40)).toEqual([16, 16, 8]);
   });
 
   it("with batchSize 1 yields after every callback", async () => {
@@ -366,5 +370,28 @@ describe("time slices", () => {
     expect(first.indexOf("macrotask")).toBeGreaterThan(0);
     expect(first.indexOf("macrotask")).toBeLessThan(first.length - 1);
     for (let i = 0; i < 3; i++) expect(await runOnce()).toEqual(first);
+  });
+
+  it("keep yielding every sliceMs of virtual time, not only the first time", async () => {
+    const { VirtualClock } = await import("@npurt/core/testing");
+    const clock = new VirtualClock();
+    const order: string[] = [];
+    const graph = new CallbackGraph({ clock, sliceMs: 2, batchSize: 1 });
+    for (let i = 0; i < 12; i++) {
+      graph.addNode(() => {
+        order.push("n");
+        clock.advanceTo(clock.now() + 1e6);
+      });
+    }
+    let running = true;
+    const marker = (): void => {
+      order.push("|");
+      if (running) setImmediate(marker);
+    };
+    setImmediate(marker);
+    await graph.run();
+    running = false;
+    // 12 ms of work in slices of 2 ms: the event loop gets a turn after every second callback.
+    expect(order.join("").replace(/\|+$/, "")).toBe("nn|nn|nn|nn|nn|nn");
   });
 });

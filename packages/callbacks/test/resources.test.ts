@@ -1,5 +1,6 @@
 import { Instrumentation, type InstrumentationEvent, NpuError, NpuTypeError } from "@npurt/core";
-import { describe, expect, it } from "vitest";
+import { VirtualClock } from "@npurt/core/testing";
+import { describe, expect, it, vi } from "vitest";
 import { CallbackGraph, type CallbackGraphError, ResourceManager } from "../src/index.js";
 import { deferred, flushMicrotasks } from "./helpers.js";
 
@@ -70,6 +71,20 @@ describe("ResourceManager", () => {
     manager.acquire("r", "h");
     expect(() => manager.release("r", "h")).toThrow("dispose failed");
     expect(manager.leaks()).toEqual([]);
+  });
+
+  it("stamps its events with the clock it is given (the device's)", () => {
+    const bus = new Instrumentation();
+    const times: number[] = [];
+    bus.subscribe((e) => times.push(e.time));
+    const clock = new VirtualClock();
+    const manager = new ResourceManager({ instrumentation: bus, clock });
+    manager.define("r", { create: () => 1 });
+    clock.advanceTo(1_000);
+    manager.acquire("r", "h");
+    clock.advanceTo(5_000);
+    manager.release("r", "h");
+    expect(times).toEqual([1_000, 5_000]);
   });
 
   it("emits resource events when someone listens", () => {
@@ -179,6 +194,56 @@ describe("resources in a callback graph", () => {
     expect(manager.leaks()).toEqual([]);
   });
 
+  it("a run cancelled before it starts releases nothing it never acquired", async () => {
+    const { manager, log } = tracked();
+    manager.acquire("buffer", "a"); // held outside the graph by a holder that shares a node's label
+    const graph = new CallbackGraph({ resources: manager });
+    graph.addNode(() => {}, { label: "a", resources: ["buffer"] });
+    const error = (await graph
+      .run({ signal: AbortSignal.abort() })
+      .catch((e: unknown) => e)) as CallbackGraphError;
+    expect(error.failures.map((f) => f.error.code)).toEqual(["ABORTED"]);
+    expect(manager.leaks()).toEqual([{ key: "buffer", refCount: 1, holders: ["a"] }]);
+    expect(log).toEqual(["create"]);
+  });
+
+  it("a failed acquisition releases only what was acquired, and reports just that failure", async () => {
+    const manager = new ResourceManager();
+    manager.define("ok", { create: () => 1 });
+    manager.define("oom", {
+      create: () => {
+        throw new NpuError("MEMORY_ALLOCATION", "out of memory");
+      },
+    });
+    const graph = new CallbackGraph({ resources: manager });
+    graph.addNode(() => {}, { label: "first", resources: ["ok"] });
+    graph.addNode(() => {}, { label: "needs memory", resources: ["oom"] });
+    graph.addNode(() => {}, { label: "later", resources: ["ok"] });
+    const error = (await graph.run().catch((e: unknown) => e)) as CallbackGraphError;
+    expect(error.failures).toHaveLength(1);
+    expect(error.failures[0]).toMatchObject({ label: "needs memory" });
+    expect(error.report.counts).toEqual({ ok: 0, failed: 1, skipped: 0, cancelled: 2 });
+    expect(manager.leaks()).toEqual([]);
+  });
+
+  it("releases once when a hand-made thenable settles twice", async () => {
+    const { manager } = tracked();
+    manager.acquire("buffer", "twice"); // another reference under the same holder name
+    const graph = new CallbackGraph({ resources: manager, errorPolicy: "continue" });
+    const twice = {
+      // biome-ignore lint/suspicious/noThenProperty: a thenable that breaks the rules is the point
+      then(resolve: (v: number) => void, reject: (e: unknown) => void) {
+        resolve(1);
+        resolve(2);
+        reject(new Error("and rejects too"));
+      },
+    };
+    graph.addNode(() => twice as unknown as PromiseLike<number>, { label: "twice", resources: ["buffer"] });
+    const report = await graph.run();
+    expect(report.value(0)).toBe(1);
+    expect(manager.leaks()).toEqual([{ key: "buffer", refCount: 1, holders: ["twice"] }]);
+  });
+
   it("a failing dispose is reported as a failure of the node", async () => {
     const manager = new ResourceManager();
     manager.define("r", {
@@ -191,6 +256,65 @@ describe("resources in a callback graph", () => {
     graph.addNode(() => {}, { label: "user", resources: ["r"] });
     const error = (await graph.run().catch((e: unknown) => e)) as CallbackGraphError;
     expect(error.failures[0]!.error.message).toContain('releasing resource "r" of user failed');
+  });
+
+  it("a dependent sees the failed callback's own error, not its resource's dispose error", async () => {
+    const manager = new ResourceManager();
+    manager.define("r", {
+      create: () => 1,
+      dispose: () => {
+        throw new Error("dispose failed");
+      },
+    });
+    const graph = new CallbackGraph({ resources: manager, errorPolicy: "continue" });
+    const bad = graph.addNode(
+      () => {
+        throw new Error("callback failed");
+      },
+      { label: "bad", resources: ["r"] },
+    );
+    let seen: string | undefined;
+    graph.addNode((ctx) => (seen = ctx.inputs[0]!.error?.message), { dependsOn: [bad] });
+    const error = (await graph.run().catch((e: unknown) => e)) as CallbackGraphError;
+    expect(seen).toBe("callback bad failed: callback failed");
+    expect(error.failures.map((f) => f.error.message)).toEqual([
+      'releasing resource "r" of bad failed',
+      "callback bad failed: callback failed",
+    ]);
+  });
+
+  it("a dispose that throws after the run ended is logged, not lost", async () => {
+    const spy = vi.spyOn(console, "error").mockImplementation(() => {});
+    try {
+      const manager = new ResourceManager();
+      manager.define("r", {
+        create: () => 1,
+        dispose: () => {
+          throw new Error("late dispose failed");
+        },
+      });
+      const graph = new CallbackGraph({ resources: manager });
+      const gate = deferred();
+      graph.addNode(() => gate.promise, { label: "slow", resources: ["r"] });
+      const controller = new AbortController();
+      const run = graph.run({ signal: controller.signal }).then(
+        () => undefined as never,
+        (e: unknown) => e as CallbackGraphError,
+      );
+      await flushMicrotasks();
+      controller.abort();
+      expect((await run).report.leaks).toEqual([{ key: "r", refCount: 1, holders: ["slow"] }]);
+      gate.resolve(undefined);
+      await flushMicrotasks();
+      expect(spy).toHaveBeenCalledTimes(1);
+      expect(spy.mock.calls[0]![1]).toMatchObject({
+        code: "CALLBACK_FAILED",
+        cause: expect.objectContaining({ message: "late dispose failed" }),
+      });
+      expect(manager.leaks()).toEqual([]);
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   it("refuses access to an undeclared resource", async () => {

@@ -71,7 +71,7 @@ describe("CallbackScheduler as core's HostExecutor", () => {
   });
 
   it("batches: up to batchSize tasks per turn", async () => {
-    const batched = new CallbackScheduler({ batchSize: 16, sliceMs: 1e9 });
+    const batched = new CallbackScheduler({ sliceMs: 1e9 }); // batchSize 16 by default
     for (let i = 0; i < 40; i++) batched.submit(task(() => {}).task);
     await batched.idle();
     expect(batched.stats().turns).toBe(3);
@@ -202,6 +202,22 @@ describe("CallbackScheduler as core's HostExecutor", () => {
     expect(hostile.stats().succeeded).toBe(1);
   });
 
+  it("reports a result whose then getter throws through done", async () => {
+    const scheduler = new CallbackScheduler();
+    const hostile = task(() => ({
+      // biome-ignore lint/suspicious/noThenProperty: a then getter that throws is the point
+      get then(): never {
+        throw new Error("then getter");
+      },
+    }));
+    scheduler.submit(hostile.task);
+    await scheduler.idle();
+    expect(hostile.outcomes).toHaveLength(1);
+    const outcome = hostile.outcomes[0]!;
+    expect(outcome.ok).toBe(false);
+    if (!outcome.ok) expect(((outcome.error as NpuError).cause as Error).message).toBe("then getter");
+  });
+
   it("refuses what is not a task", () => {
     const scheduler = new CallbackScheduler();
     expect(() => scheduler.submit(null as unknown as HostTask)).toThrow(NpuTypeError);
@@ -257,8 +273,33 @@ describe("CallbackScheduler as core's HostExecutor", () => {
       ["callback.enqueued", undefined],
       ["callback.started", undefined],
       ["callback.finished", "error"],
+      ["error", undefined],
     ]);
     expect(events[0]).toMatchObject({ label: "one", callback: 1 });
+    expect(events[6]).toMatchObject({ code: "CALLBACK_FAILED", source: "callback:2" });
+  });
+
+  it("measures its time slices on a virtual clock: yields every sliceMs of virtual time", async () => {
+    const time = virtualTime();
+    const scheduler = new CallbackScheduler({ clock: time.clock, sliceMs: 3, batchSize: 1 });
+    const order: string[] = [];
+    for (let i = 0; i < 9; i++) {
+      scheduler.submit(
+        task(() => {
+          order.push("t");
+          time.spend(1);
+        }).task,
+      );
+    }
+    let running = true;
+    const marker = (): void => {
+      order.push("|");
+      if (running) setImmediate(marker);
+    };
+    setImmediate(marker);
+    await scheduler.idle();
+    running = false;
+    expect(order.join("").replace(/\|+$/, "")).toBe("ttt|ttt|ttt");
   });
 
   it("promotes a labelled task that ran longer than 1.5x expected, for its next runs", async () => {

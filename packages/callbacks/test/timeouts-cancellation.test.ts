@@ -139,6 +139,50 @@ describe("cancellation with AbortSignal", () => {
     expect(graph.state).toBe("finished");
   });
 
+  for (const withOptions of [false, true]) {
+    it(`a callback that aborts the run stops it: nothing else starts (${withOptions ? "labelled" : "plain"} nodes)`, async () => {
+      const controller = new AbortController();
+      const graph = new CallbackGraph();
+      const ran: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        const callback = (): number => {
+          ran.push(i);
+          if (i === 1) controller.abort();
+          return i;
+        };
+        graph.addNode(callback, withOptions ? { label: `n${i}` } : undefined);
+      }
+      const error = (await graph
+        .run({ signal: controller.signal })
+        .catch((e: unknown) => e)) as CallbackGraphError;
+      expect(error.code).toBe("ABORTED");
+      expect(ran).toEqual([0, 1]);
+      expect(error.report.counts).toEqual({ ok: 1, failed: 0, skipped: 0, cancelled: 4 });
+      // The report does not change afterwards: the aborting callback stays cancelled.
+      expect(error.report.status(1)).toBe("cancelled");
+      expect(error.report.value(1)).toBeUndefined();
+      await flushMicrotasks();
+      expect(ran).toEqual([0, 1]);
+    });
+  }
+
+  it("a callback that aborts the run and then rejects: no timer left, no unhandled rejection", async () => {
+    const time = virtualTime();
+    const controller = new AbortController();
+    const graph = new CallbackGraph({ clock: time.clock, timeoutMs: 5 });
+    graph.addNode(() => {
+      controller.abort();
+      return Promise.reject(new Error("after the abort"));
+    });
+    const error = (await graph
+      .run({ signal: controller.signal })
+      .catch((e: unknown) => e)) as CallbackGraphError;
+    await flushMicrotasks();
+    expect(error.failures.map((f) => f.error.code)).toEqual(["ABORTED"]);
+    expect(error.report.status(0)).toBe("cancelled");
+    expect(time.clock.pendingTimers).toBe(0);
+  });
+
   it("a signal aborted after the run finished changes nothing", async () => {
     const controller = new AbortController();
     const graph = new CallbackGraph();

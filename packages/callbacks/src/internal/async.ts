@@ -1,13 +1,20 @@
 import { type Clock, RingQueue, scheduleMacrotask } from "@npurt/core";
 
-/** Whether `value` is a promise or another thenable (what an async callback returns). */
+/**
+ * Whether `value` is a promise or another thenable (what an async callback returns). A `then`
+ * getter that throws counts as a thenable: awaiting it reads `then` again, inside the caller's
+ * error handling, and fails the callback with that error (read here, outside it, the error
+ * would escape the drain loop and leave the callback unsettled).
+ */
 export function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    value !== undefined &&
-    value !== null &&
-    (typeof value === "object" || typeof value === "function") &&
-    typeof (value as { then?: unknown }).then === "function"
-  );
+  if (value === undefined || value === null || (typeof value !== "object" && typeof value !== "function")) {
+    return false;
+  }
+  try {
+    return typeof (value as { then?: unknown }).then === "function";
+  } catch {
+    return true;
+  }
 }
 
 /** Something that drains work in turns: a graph run, a scheduler. */
@@ -50,12 +57,13 @@ function flushMicro(): void {
 
 function flushMacro(): void {
   macroScheduled = false;
-  const now = performance.now();
   try {
     for (let count = macroDue.size; count > 0; count--) {
       const pump = macroDue.shift()!;
       pump.scheduled = false;
-      pump.sliceStart = now;
+      // Each on its own clock: a wall-clock start would put a virtual-time pump's slice in the
+      // far future, and it would never yield again.
+      pump.startSlice();
       pump.target.turn();
     }
   } finally {
@@ -76,7 +84,7 @@ export class Pump {
   /** Whether a turn is pending (managed by the flush loop). */
   scheduled = false;
   /** When the current slice of continuous work began, in ms of the pump's clock. */
-  sliceStart: number;
+  #sliceStart: number;
   readonly target: TurnTarget;
   readonly #sliceMs: number;
   /** The clock when it is virtual; wall clocks read `performance.now()` directly (a hot path). */
@@ -91,7 +99,12 @@ export class Pump {
     this.target = target;
     this.#sliceMs = sliceMs;
     this.#virtual = clock.mode === "virtual" ? clock : undefined;
-    this.sliceStart = this.#nowMs();
+    this.#sliceStart = this.#nowMs();
+  }
+
+  /** Starts a new slice of continuous work now. */
+  startSlice(): void {
+    this.#sliceStart = this.#nowMs();
   }
 
   #nowMs(): number {
@@ -103,7 +116,7 @@ export class Pump {
   request(): void {
     if (this.scheduled) return;
     this.scheduled = true;
-    if (this.#nowMs() - this.sliceStart >= this.#sliceMs) {
+    if (this.#nowMs() - this.#sliceStart >= this.#sliceMs) {
       macroDue.push(this);
       if (!macroScheduled) {
         macroScheduled = true;
@@ -120,7 +133,7 @@ export class Pump {
 
   /** Starts a new time slice and schedules a turn: for work arriving after the pump went idle. */
   wake(): void {
-    if (!this.scheduled) this.sliceStart = this.#nowMs();
+    if (!this.scheduled) this.startSlice();
     this.request();
   }
 }

@@ -93,6 +93,9 @@ export class GraphRun implements TurnTarget {
   // Allocated on the first non-undefined result: graphs of side-effect callbacks never pay.
   #values: unknown[] | null = null;
   readonly #failures: NodeFailure[] = [];
+  // Each failed node's own error, for its dependents' inputs (the failures list also holds
+  // clean-up errors, and searching it per input would be quadratic).
+  readonly #errors = new Map<number, NpuError>();
   // FIFO ready queue: every node is enqueued at most once, so a flat array of n ids with a
   // head and a tail is the whole queue (no wrap-around needed).
   readonly #fifo: Int32Array | null;
@@ -106,10 +109,12 @@ export class GraphRun implements TurnTarget {
   #inFlight = 0;
   #settled = 0;
   #finished = false;
-  #aborted = false;
   #signalAborted = false;
   #promoted = 0;
   #demoted = 0;
+  // Nodes below this id hold their declared resources (acquired in id order when the run
+  // starts): a run cancelled before, or stopped by a failed acquisition, releases only those.
+  #acquiredBelow = 0;
   readonly #controller = new AbortController();
   readonly #pump: Pump;
   readonly #timers = new Map<NodeId, TimerId>();
@@ -220,6 +225,8 @@ export class GraphRun implements TurnTarget {
       try {
         result = fn();
       } catch (error) {
+        // The callback aborted the run (its signal) before throwing: the run is over.
+        if (status[v] !== RUNNING) return;
         this.#head = head;
         this.#tail = tail;
         this.#settled += ran;
@@ -228,6 +235,12 @@ export class GraphRun implements TurnTarget {
         if (this.#finished) return;
         tail = this.#tail;
         continue;
+      }
+      if (status[v] !== RUNNING) {
+        // The callback aborted the run: nothing else may start, its status stays "cancelled",
+        // and a promise it returned is only settled (never an unhandled rejection).
+        if (isThenable(result)) this.#awaitResult(v, result, undefined, 0, undefined);
+        return;
       }
       if (result !== undefined) {
         if (isThenable(result)) {
@@ -288,13 +301,15 @@ export class GraphRun implements TurnTarget {
     try {
       result = fn();
     } catch (error) {
-      this.#fail(v, error, undefined);
+      if (this.#status[v] === RUNNING) this.#fail(v, error, undefined);
       return;
     }
     if (result !== undefined && isThenable(result)) {
       this.#awaitResult(v, result, undefined, 0, undefined);
       return;
     }
+    // The callback aborted the run: its status stays "cancelled", its value unreported.
+    if (this.#status[v] !== RUNNING) return;
     if (result !== undefined) this.#store(v, result);
     this.#status[v] = OK;
     this.#settled++;
@@ -349,7 +364,7 @@ export class GraphRun implements TurnTarget {
     } catch (error) {
       if (key !== undefined) this.#learn(key, clock.now() - t0, meta);
       this.#releaseResources(v, meta);
-      this.#fail(v, error, meta);
+      if (this.#status[v] === RUNNING) this.#fail(v, error, meta);
       return;
     }
     if (isThenable(result)) {
@@ -359,6 +374,8 @@ export class GraphRun implements TurnTarget {
     const elapsed = measure ? clock.now() - t0 : 0;
     if (key !== undefined) this.#learn(key, elapsed, meta);
     this.#releaseResources(v, meta);
+    // The callback aborted the run: its status stays "cancelled".
+    if (this.#status[v] !== RUNNING) return;
     if (timeoutMs !== undefined && elapsed > timeoutMs * 1e6) {
       this.#fail(v, this.#timeoutError(v, timeoutMs), meta);
       return;
@@ -375,7 +392,8 @@ export class GraphRun implements TurnTarget {
     nodeController?: AbortController,
   ): void {
     this.#inFlight++;
-    if (timeoutMs !== undefined) {
+    // A callback that aborted the run still gets its outcome consumed below, but no timer.
+    if (timeoutMs !== undefined && !this.#finished) {
       const timer = this.#cfg.clock.setTimer(timeoutMs * 1e6, () => {
         this.#timers.delete(v);
         if (this.#finished || this.#status[v] !== RUNNING) return;
@@ -387,7 +405,11 @@ export class GraphRun implements TurnTarget {
       });
       this.#timers.set(v, timer);
     }
+    let settled = false;
     const settle = (ok: boolean, outcome: unknown): void => {
+      // A hand-made thenable may call both of its callbacks, or one twice: release once.
+      if (settled) return;
+      settled = true;
       this.#releaseResources(v, meta);
       // A callback that timed out or was cancelled already has its outcome in the report.
       if (this.#finished || this.#status[v] !== RUNNING) return;
@@ -438,6 +460,7 @@ export class GraphRun implements TurnTarget {
             details: { node: v, label },
           });
     this.#failures.push({ node: v, label, error });
+    this.#errors.set(v, error);
     this.#status[v] = FAILED;
     this.#settled++;
     const policy = meta?.policy ?? this.#cfg.policy;
@@ -511,7 +534,6 @@ export class GraphRun implements TurnTarget {
   /** Stops the run: nothing else starts; every unfinished node is cancelled. */
   #abort(reason: NpuError): void {
     if (this.#finished) return;
-    this.#aborted = true;
     const status = this.#status;
     for (let v = 0; v < this.#g.n; v++) {
       const s = status[v]!;
@@ -531,6 +553,7 @@ export class GraphRun implements TurnTarget {
     const manager = this.#cfg.resources!;
     const meta = this.#meta;
     for (let v = 0; v < this.#g.n; v++) {
+      this.#acquiredBelow = v;
       const keys = meta[v]?.resources;
       if (keys === undefined) continue;
       const holder = this.#g.label(v);
@@ -539,18 +562,19 @@ export class GraphRun implements TurnTarget {
           manager.acquire(keys[i]!, holder);
         } catch (error) {
           for (let j = 0; j < i; j++) manager.release(keys[j]!, holder);
-          this.#fail(v, error, { ...meta[v]!, policy: "abort", resources: undefined });
+          this.#fail(v, error, { ...meta[v]!, policy: "abort" });
           return false;
         }
       }
     }
+    this.#acquiredBelow = this.#g.n;
     return true;
   }
 
   #releaseResources(v: number, meta: NodeMeta | undefined): void {
     const keys = meta?.resources;
     const manager = this.#cfg.resources;
-    if (keys === undefined || manager === undefined) return;
+    if (keys === undefined || manager === undefined || v >= this.#acquiredBelow) return;
     const holder = this.#g.label(v);
     for (const key of keys) {
       try {
@@ -563,6 +587,9 @@ export class GraphRun implements TurnTarget {
           details: { node: v, label, resource: key },
         });
         if (!this.#finished) this.#failures.push({ node: v, label, error: wrapped });
+        // A callback cancelled while running lets go after the report was delivered: there is
+        // no report left to carry it, but it must not vanish either.
+        else console.error("[npurt] a resource's dispose threw after its graph run ended", wrapped);
       }
     }
   }
@@ -590,7 +617,7 @@ export class GraphRun implements TurnTarget {
         label: this.#g.label(u),
         status,
         value: this.#values?.[u],
-        error: status === "failed" ? this.#failures.find((f) => f.node === u)?.error : undefined,
+        error: this.#errors.get(u),
       });
     }
     return out;
@@ -628,7 +655,8 @@ export class GraphRun implements TurnTarget {
       this.#status,
       this.#values ?? [],
       this.#failures,
-      this.#aborted,
+      // Aborting the run is aborting the signal its callbacks see.
+      this.#controller.signal.aborted,
       { promoted: this.#promoted, demoted: this.#demoted },
       this.#cfg.resources?.leaks() ?? [],
     );
