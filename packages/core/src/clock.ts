@@ -22,6 +22,9 @@ export interface Clock {
   clearTimer(id: TimerId): void;
 }
 
+/** The longest delay `setTimeout` accepts, in ms. */
+const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+
 /**
  * A {@link Clock} on real time (`performance.now()`, `setTimeout`), for backends whose work runs
  * on real hardware or real threads.
@@ -35,14 +38,22 @@ export function wallClock(): Clock {
     now: () => Math.round((performance.now() - origin) * 1e6),
     setTimer(delayNs, callback) {
       const id = nextId++;
-      const handle = setTimeout(
-        () => {
-          timers.delete(id);
-          callback();
-        },
-        Math.max(0, delayNs / 1e6),
-      );
-      timers.set(id, handle);
+      const due = performance.now() + Math.max(0, delayNs / 1e6);
+      // setTimeout takes at most 2^31-1 ms (about 24.8 days) and fires at once beyond that, so
+      // a longer timer waits in steps until its due time.
+      const arm = () => {
+        const left = Math.max(0, due - performance.now());
+        const handle = setTimeout(
+          () => {
+            if (left > MAX_TIMEOUT_MS) return arm();
+            timers.delete(id);
+            callback();
+          },
+          Math.min(left, MAX_TIMEOUT_MS),
+        );
+        timers.set(id, handle);
+      };
+      arm();
       return id;
     },
     clearTimer(id) {

@@ -63,6 +63,41 @@ describe("wallClock", () => {
   });
 });
 
+describe("wallClock with long delays", () => {
+  it("does not fire a timer longer than setTimeout's 2^31-1 ms limit early", () => {
+    vi.useFakeTimers();
+    try {
+      const clock = wallClock();
+      const fired = vi.fn();
+      const thirtyDaysNs = 30 * 24 * 3600 * 1e9;
+      clock.setTimer(thirtyDaysNs, fired);
+      vi.advanceTimersByTime(1000);
+      expect(fired).not.toHaveBeenCalled();
+      vi.advanceTimersByTime(2 ** 31 - 1);
+      expect(fired).not.toHaveBeenCalled();
+      vi.advanceTimersByTime(30 * 24 * 3600 * 1000);
+      expect(fired).toHaveBeenCalledOnce();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("can cancel a long timer between its steps", () => {
+    vi.useFakeTimers();
+    try {
+      const clock = wallClock();
+      const fired = vi.fn();
+      const id = clock.setTimer(40 * 24 * 3600 * 1e9, fired);
+      vi.advanceTimersByTime(2 ** 31);
+      clock.clearTimer(id);
+      vi.advanceTimersByTime(40 * 24 * 3600 * 1000);
+      expect(fired).not.toHaveBeenCalled();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});
+
 describe("scheduleMacrotask", () => {
   it("runs after pending microtasks", async () => {
     const order: string[] = [];
