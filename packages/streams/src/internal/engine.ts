@@ -111,6 +111,9 @@ export class Engine {
   #created = 0;
   #peak = 0;
   #closed = false;
+  /** Set once the device closed under the manager: no completion will ever come again. */
+  #deviceClosed: NpuError | undefined;
+  readonly #offClose: () => void;
 
   constructor(device: Device, options: EngineOptions) {
     this.device = device;
@@ -129,6 +132,8 @@ export class Engine {
       this.behaviours.priorityScale === "cann"
         ? { greatest: 0, least: 7, default: 0 }
         : { greatest: -(levels - 1), least: 0, default: 0 };
+    // Last, since a device closed already calls back at once.
+    this.#offClose = device.onClose(() => this.#onDeviceClosed());
   }
 
   get closed(): boolean {
@@ -309,7 +314,37 @@ export class Engine {
   }
 
   #assertOpen(): void {
+    if (this.#deviceClosed !== undefined) throw this.#deviceClosed;
     if (this.#closed) throw new NpuError("DEVICE_CLOSED", "the stream manager is closed");
+  }
+
+  /**
+   * The device closed under the manager: no completion will ever come, so every pending wait
+   * would hang. The device is stopped with `DEVICE_CLOSED` (pending synchronizes reject with it,
+   * streams with work turn ABORTED and refuse more), and the ops that will never complete are
+   * completed here as aborted, so callbacks, events and destroyed streams are released as after
+   * a real abort.
+   */
+  #onDeviceClosed(): void {
+    const error = new NpuError("DEVICE_CLOSED", "the device was closed; its pending work is lost");
+    this.#deviceClosed = error;
+    for (let d = 0; d < this.#stopped.length; d++) {
+      this.#stopped[d] = undefined; // a stored failure gives way: nothing runs any more
+      this.#stopDevice(d, error);
+    }
+    this.#pool.clear();
+    const now = this.device.clock.now();
+    const lost: OpCompletion = {
+      queue: -1,
+      opId: 0,
+      status: "aborted",
+      startNs: now,
+      endNs: now,
+      failure: { code: "DEVICE_CLOSED", message: error.message },
+    };
+    const recs = [...this.draining];
+    for (const [, rec] of this.streams.entries()) recs.push(rec);
+    for (const rec of recs) while (rec.completed < rec.enqueued) this.#onComplete(rec, lost);
   }
 
   /** Checks that `rec` may take new work; returns its queue. */
@@ -474,7 +509,8 @@ export class Engine {
   }
 
   #abortRecord(rec: StreamRecord, why: string, error?: NpuError): void {
-    if (rec.queue !== undefined && rec.completed < rec.enqueued) this.device.abortQueue(rec.queue);
+    if (rec.queue !== undefined && rec.completed < rec.enqueued && this.#deviceClosed === undefined)
+      this.device.abortQueue(rec.queue);
     rec.abortTarget = rec.enqueued;
     if (rec.state !== "DESTROYED") this.transition(rec, "abort");
     this.#rejectWaiters(rec, error ?? new NpuError("STREAM_ABORT", why, { details: { stream: rec.id } }));
@@ -509,7 +545,8 @@ export class Engine {
     rec.futureWaits = undefined;
     rec.waiters = undefined;
     rec.specials = undefined;
-    if (rec.queue === undefined || this.#closed || !this.#pool.put(rec)) this.#freeRecord(rec);
+    if (rec.queue === undefined || this.#closed || this.#deviceClosed !== undefined || !this.#pool.put(rec))
+      this.#freeRecord(rec);
     const released = rec.onReleased;
     rec.onReleased = undefined;
     released?.();
@@ -632,6 +669,7 @@ export class Engine {
   /** Clears a stopped device (stop-on-failure or sticky error): its streams take work again. */
   resetDevice(device: unknown): void {
     assertNotInCallback("StreamManager.resetDevice");
+    if (this.#deviceClosed !== undefined) throw this.#deviceClosed;
     const d = check.integer(device ?? 0, "device index", 0, this.device.deviceCount - 1);
     if (this.#stopped[d] === undefined) return;
     this.#stopped[d] = undefined;
@@ -913,6 +951,7 @@ export class Engine {
       (done) => {
         const ev = this.eventOf(event);
         evId = ev.id;
+        if (this.#deviceClosed !== undefined) throw this.#deviceClosed;
         const value = ev.recordCount;
         if (value === ev.resetBase) {
           if (this.behaviours.unrecordedEvent === "error") {
@@ -1159,6 +1198,7 @@ export class Engine {
     for (const [h] of [...this.events.entries()]) this.destroyEvent(h);
     this.#closed = true;
     this.#pool.clear();
+    this.#offClose();
     return report;
   }
 }
