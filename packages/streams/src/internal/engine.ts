@@ -176,6 +176,7 @@ export class Engine {
 
   /** Prewarms the pool with `count` streams holding hardware queues. */
   prewarm(count: number, device: number, priority: number): number {
+    assertNotInCallback("StreamManager.prewarm");
     this.#assertOpen();
     const backendPriority = this.#backendPriority(this.#userPriority(priority));
     const d = check.integer(device, "device index", 0, this.device.deviceCount - 1);
