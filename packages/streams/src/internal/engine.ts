@@ -89,6 +89,8 @@ export class Engine {
   readonly draining = new Set<StreamRecord>();
   /** Host callbacks started and not finished. */
   readonly runningCallbacks = new Set<CallbackRecord>();
+  /** Host callbacks handed to the executor and not started: an abort still discards them. */
+  readonly #queuedCallbacks = new Set<CallbackRecord>();
 
   readonly #owner = {};
   readonly #pool: StreamPool;
@@ -515,6 +517,11 @@ export class Engine {
     rec.abortTarget = rec.enqueued;
     if (rec.state !== "DESTROYED") this.transition(rec, "abort");
     this.#rejectWaiters(rec, error ?? new NpuError("STREAM_ABORT", why, { details: { stream: rec.id } }));
+    // The stream reached these callbacks, but their host function has not started: like the
+    // queued ops, they are discarded (they would otherwise run after the abort, or after a stop).
+    for (const cb of this.#queuedCallbacks) {
+      if (cb.stream === rec) this.#finishCallback(cb, { ok: false, error: undefined }, true);
+    }
     this.#refresh(rec);
   }
 
@@ -730,8 +737,11 @@ export class Engine {
 
   #startCallback(cb: CallbackRecord): void {
     cb.phase = "queued";
+    this.#queuedCallbacks.add(cb);
     this.executor.submit({
       run: () => {
+        if (cb.phase === "done") return undefined; // discarded by an abort while queued
+        this.#queuedCallbacks.delete(cb);
         cb.phase = "running";
         this.runningCallbacks.add(cb);
         this.#emitCallback("callback.started", cb, undefined);
@@ -752,6 +762,7 @@ export class Engine {
     if (cb.phase === "done") return;
     cb.phase = "done";
     this.runningCallbacks.delete(cb);
+    this.#queuedCallbacks.delete(cb);
     const rec = cb.stream;
     rec.callbacksPending--;
     const stats = this.#stats.callbacks;
