@@ -149,6 +149,9 @@ export class Engine {
     assertNotInCallback("StreamManager.create");
     const opts = check.options(options, "create options");
     const device = this.#pickDevice(opts.device);
+    // CUDA: after a sticky error every call fails with it, stream creation included.
+    const sticky = this.#stopped[device];
+    if (sticky !== undefined && this.behaviours.stickyErrors) throw sticky;
     const priority = this.#userPriority(opts.priority);
     const failureMode: FailureMode =
       opts.failureMode === undefined
@@ -913,7 +916,16 @@ export class Engine {
     this.#refresh(rec);
   }
 
+  /** The stored error of the device an event's records run on, once that device stopped. */
+  #eventStopped(ev: EventRecord): NpuError | undefined {
+    return this.#stopped[ev.lastStream?.device ?? ev.device];
+  }
+
   eventQuery(ev: EventRecord): "complete" | "not-ready" {
+    // As a stream query: a stopped device (CANN's context in abort state, CUDA's sticky error)
+    // fails every query and synchronize with its stored error.
+    const stopped = this.#eventStopped(ev);
+    if (stopped !== undefined) throw stopped;
     if (ev.recordCount === ev.resetBase)
       return this.behaviours.unrecordedEvent === "empty" ? "complete" : "not-ready";
     return ev.completedValue >= ev.recordCount ? "complete" : "not-ready";
@@ -926,12 +938,12 @@ export class Engine {
       options,
       (done) => {
         assertNotInCallback("StreamEvent.synchronize");
+        const stopped = this.#eventStopped(ev);
+        if (stopped !== undefined) throw stopped;
         if (target === ev.resetBase || ev.completedValue >= target) {
           done(undefined);
           return undefined;
         }
-        const stopped = this.#stopped[ev.lastStream?.device ?? ev.device];
-        if (stopped !== undefined && ev.pendingRecords === 0) throw stopped;
         const waiter = { target, done };
         if (ev.waiters === undefined) ev.waiters = [];
         ev.waiters.push(waiter);
