@@ -900,7 +900,8 @@ export class Engine {
         return; // an empty set of work: nothing to wait for
       }
       // Already satisfied, or recorded earlier on this very stream: FIFO order covers it.
-      if (ev.completedValue >= value || ev.lastStream === rec) return;
+      // (By id: a pooled record may now serve another stream than the one that recorded.)
+      if (ev.completedValue >= value || ev.lastStreamId === rec.id) return;
     }
     const counter = this.#counterOf(ev);
     const seq = this.#enqueue(rec, queue, { kind: "wait", counter, value });
@@ -1086,6 +1087,7 @@ export class Engine {
     ev.resetBase = ev.recordCount;
     ev.timestampNs = undefined;
     ev.lastStream = undefined;
+    ev.lastStreamId = 0;
   }
 
   destroyEvent(handle: unknown): void {
