@@ -40,7 +40,9 @@ import { findFutureCycle } from "./dependency-graph.js";
 import {
   type CallbackRecord,
   type DrainWaiter,
+  type EventCounter,
   EventRecord,
+  type EventWaiter,
   type FutureWait,
   type SpecialOp,
   StreamRecord,
@@ -304,10 +306,7 @@ export class Engine {
   #headBlocks(rec: StreamRecord): boolean {
     const head = rec.specials?.peek();
     if (head === undefined || head.seq !== rec.completed) return false;
-    if (head.kind === "wait") {
-      const counter = head.event!.counter;
-      return counter === undefined || this.#counterValue(counter) < head.value;
-    }
+    if (head.kind === "wait") return this.#counterValue(head.counter!.handle) < head.value;
     return head.kind === "release" && head.callback!.phase !== "done";
   }
 
@@ -598,6 +597,7 @@ export class Engine {
       case "wait": {
         const ev = op.event!;
         ev.pendingOps--;
+        this.#counterOpDone(op.counter!);
         const fw = op.future;
         if (fw !== undefined) {
           fw.done = true;
@@ -623,28 +623,29 @@ export class Engine {
 
   #onRecordDone(rec: StreamRecord, op: SpecialOp, c: OpCompletion): boolean {
     const ev = op.event!;
+    const counter = op.counter!;
     ev.pendingOps--;
     ev.pendingRecords--;
+    counter.pendingRecords--;
     let woke = false;
     if (c.status === "ok") {
-      if (op.value > ev.completedValue) ev.completedValue = op.value;
+      if (op.value > counter.completed) counter.completed = op.value;
       if (op.value === ev.recordCount) ev.timestampNs = c.endNs;
       woke = this.#settleEvent(ev, undefined);
     } else {
       if (ev.discarded === undefined || ev.discarded.value <= op.value) {
         ev.discarded = { value: op.value, streamId: rec.id, destroyed: rec.state === "DESTROYED" };
       }
-      if (ev.pendingRecords === 0) {
-        woke = this.#settleEvent(
-          ev,
-          new NpuError(
-            "STREAM_ABORT",
-            `event ${ev.id}: its record on stream ${rec.id} was discarded (${c.failure?.code ?? c.status})`,
-            { details: { event: ev.id, stream: rec.id } },
-          ),
-        );
-      }
+      woke = this.#settleEvent(
+        ev,
+        new NpuError(
+          "STREAM_ABORT",
+          `event ${ev.id}: its record on stream ${rec.id} was discarded (${c.failure?.code ?? c.status})`,
+          { details: { event: ev.id, stream: rec.id } },
+        ),
+      );
     }
+    this.#counterOpDone(counter);
     this.#maybeFreeEvent(ev);
     return woke;
   }
@@ -717,6 +718,7 @@ export class Engine {
       seq,
       kind: "callback",
       event: undefined,
+      counter: undefined,
       value: 0,
       future: undefined,
       callback: cb,
@@ -728,6 +730,7 @@ export class Engine {
         seq: waitSeq,
         kind: "release",
         event: undefined,
+        counter: undefined,
         value: cb.releaseValue,
         future: undefined,
         callback: cb,
@@ -820,15 +823,48 @@ export class Engine {
     return this.events.get(handle, "event");
   }
 
-  #counterOf(ev: EventRecord): CounterHandle {
-    if (ev.counter === undefined) ev.counter = this.device.createCounter({ device: ev.device });
+  #counterOf(ev: EventRecord): EventCounter {
+    if (ev.counter === undefined) ev.counter = this.#newCounter(ev);
     return ev.counter;
+  }
+
+  #newCounter(ev: EventRecord): EventCounter {
+    const handle = this.device.createCounter({ device: ev.device });
+    return { handle, completed: 0, pendingRecords: 0, pendingOps: 0, retired: false };
+  }
+
+  /** One op on `counter` completed; a retired counter is destroyed after its last one. */
+  #counterOpDone(counter: EventCounter): void {
+    counter.pendingOps--;
+    if (counter.retired && counter.pendingOps === 0) this.#destroyCounter(counter);
+  }
+
+  #destroyCounter(counter: EventCounter): void {
+    try {
+      this.device.destroyCounter(counter.handle);
+    } catch {
+      // The device may be closed already.
+    }
+  }
+
+  /** Whether the latest record of `ev` completed (it is always on the current counter). */
+  #latestDone(ev: EventRecord): boolean {
+    return ev.counter !== undefined && ev.counter.completed >= ev.recordCount;
   }
 
   record(rec: StreamRecord, event: unknown): void {
     const ev = this.eventOf(event);
     const queue = this.#queueForWork(rec, "Stream.record");
-    const counter = this.#counterOf(ev);
+    let counter = this.#counterOf(ev);
+    // A record on another stream than the pending ones gets a fresh counter: on a shared one it
+    // could complete first and raise the value past records that earlier waits captured. Not
+    // while future waits sit on the counter for exactly this next record.
+    if (counter.pendingRecords > 0 && ev.lastStreamId !== rec.id && ev.futureWaiters === undefined) {
+      counter.retired = true;
+      if (counter.pendingOps === 0) this.#destroyCounter(counter);
+      counter = this.#newCounter(ev);
+      ev.counter = counter;
+    }
     const value = ev.recordCount + 1;
     const pos = rec.enqueued;
     const resolved = ev.futureWaiters?.filter((fw) => fw.value <= value);
@@ -847,8 +883,16 @@ export class Engine {
         );
       }
     }
-    const seq = this.#enqueue(rec, queue, { kind: "signal", counter, value });
-    this.#special(rec, { seq, kind: "record", event: ev, value, future: undefined, callback: undefined });
+    const seq = this.#enqueue(rec, queue, { kind: "signal", counter: counter.handle, value });
+    this.#special(rec, {
+      seq,
+      kind: "record",
+      event: ev,
+      counter,
+      value,
+      future: undefined,
+      callback: undefined,
+    });
     if (resolved !== undefined && resolved.length > 0) {
       for (const fw of resolved) {
         fw.producer = rec;
@@ -863,6 +907,8 @@ export class Engine {
     ev.lastStreamId = rec.id;
     ev.pendingRecords++;
     ev.pendingOps++;
+    counter.pendingRecords++;
+    counter.pendingOps++;
     this.#emitEvent("event.recorded", ev, rec.id, value);
     this.#refresh(rec);
   }
@@ -901,12 +947,13 @@ export class Engine {
       }
       // Already satisfied, or recorded earlier on this very stream: FIFO order covers it.
       // (By id: a pooled record may now serve another stream than the one that recorded.)
-      if (ev.completedValue >= value || ev.lastStreamId === rec.id) return;
+      if (this.#latestDone(ev) || ev.lastStreamId === rec.id) return;
     }
     const counter = this.#counterOf(ev);
-    const seq = this.#enqueue(rec, queue, { kind: "wait", counter, value });
-    this.#special(rec, { seq, kind: "wait", event: ev, value, future: fw, callback: undefined });
+    const seq = this.#enqueue(rec, queue, { kind: "wait", counter: counter.handle, value });
+    this.#special(rec, { seq, kind: "wait", event: ev, counter, value, future: fw, callback: undefined });
     ev.pendingOps++;
+    counter.pendingOps++;
     if (fw !== undefined) {
       if (rec.futureWaits === undefined) rec.futureWaits = [];
       rec.futureWaits.push(fw);
@@ -929,7 +976,7 @@ export class Engine {
     if (stopped !== undefined) throw stopped;
     if (ev.recordCount === ev.resetBase)
       return this.behaviours.unrecordedEvent === "empty" ? "complete" : "not-ready";
-    return ev.completedValue >= ev.recordCount ? "complete" : "not-ready";
+    return this.#latestDone(ev) ? "complete" : "not-ready";
   }
 
   eventSynchronize(ev: EventRecord, options: SynchronizeOptions | undefined): Promise<void> {
@@ -941,11 +988,11 @@ export class Engine {
         assertNotInCallback("StreamEvent.synchronize");
         const stopped = this.#eventStopped(ev);
         if (stopped !== undefined) throw stopped;
-        if (target === ev.resetBase || ev.completedValue >= target) {
+        if (target === ev.resetBase || this.#latestDone(ev)) {
           done(undefined);
           return undefined;
         }
-        const waiter = { target, done };
+        const waiter: EventWaiter = { target, counter: ev.counter!, done };
         if (ev.waiters === undefined) ev.waiters = [];
         ev.waiters.push(waiter);
         if (ev.pendingRecords === 0 && ev.discarded !== undefined && ev.discarded.value >= target) {
@@ -991,16 +1038,17 @@ export class Engine {
           done(undefined);
           return undefined;
         }
-        if (ev.completedValue >= value) {
+        if (this.#latestDone(ev)) {
           done(undefined);
           return undefined;
         }
+        const counter = ev.counter!;
         if (ev.pendingRecords === 0 && ev.discarded !== undefined && ev.discarded.value >= value) {
           throw new NpuError("STREAM_ABORT", `event ${ev.id}: its latest record was discarded`, {
             details: { event: ev.id },
           });
         }
-        const cycle = findCallbackCycle(this, cb, ev, value);
+        const cycle = findCallbackCycle(this, cb, counter, value);
         if (cycle !== undefined) {
           const ids = cycle.map((r) => r.id);
           throw new NpuError(
@@ -1009,11 +1057,12 @@ export class Engine {
             { details: { streams: ids, event: ev.id, callback: cb.id } },
           );
         }
-        const wait = { event: ev, value };
+        const wait = { event: ev, counter, value };
         if (cb.waits === undefined) cb.waits = [];
         cb.waits.push(wait);
-        const waiter = {
+        const waiter: EventWaiter = {
           target: value,
+          counter,
           done: (error: NpuError | undefined) => {
             removeFrom(cb.waits, wait);
             done(error);
@@ -1041,10 +1090,10 @@ export class Engine {
     const keep: typeof list = [];
     let woke = false;
     for (const w of list) {
-      if (ev.completedValue >= w.target) {
+      if (w.counter.completed >= w.target) {
         w.done(undefined);
         woke = true;
-      } else if (error !== undefined && (all || ev.pendingRecords === 0)) {
+      } else if (error !== undefined && (all || w.counter.pendingRecords === 0)) {
         w.done(error);
         woke = true;
       } else keep.push(w);
@@ -1071,7 +1120,7 @@ export class Engine {
       }
     }
     for (const ev of [start, end]) {
-      if (ev.completedValue < ev.recordCount || ev.timestampNs === undefined) {
+      if (!this.#latestDone(ev) || ev.timestampNs === undefined) {
         throw new NpuError(
           "EVENT_NOT_COMPLETE",
           `event ${ev.id}: its latest record has not completed; synchronize first`,
@@ -1103,14 +1152,8 @@ export class Engine {
     if (!ev.destroyed || ev.freed || ev.pendingOps > 0) return;
     ev.freed = true;
     this.#stats.events.released++;
-    if (ev.counter !== undefined) {
-      try {
-        this.device.destroyCounter(ev.counter);
-      } catch {
-        // The device may be closed already.
-      }
-      ev.counter = undefined;
-    }
+    if (ev.counter !== undefined) this.#destroyCounter(ev.counter);
+    ev.counter = undefined;
   }
 
   #emitCallback(
