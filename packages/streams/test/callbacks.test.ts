@@ -345,3 +345,38 @@ describe("FifoHostExecutor", () => {
     expect(() => new FifoHostExecutor("x" as never)).toThrow(TypeError);
   });
 });
+
+describe.each(BACKENDS)("synchronize and callbacks launched after it on $name", (factory) => {
+  it.each([true, false])(
+    "a synchronize does not wait for a callback launched after it (blocking: %s)",
+    async (blocking) => {
+      const { manager } = setup(factory);
+      const s = manager.create();
+      const before = gate();
+      let beforeDone = false;
+      s.launchHostCallback(
+        async () => {
+          await before.promise;
+          beforeDone = true;
+        },
+        { blocking: false },
+      );
+      s.launch(noop(1_000));
+      let synced = false;
+      const sync = s.synchronize().then(() => {
+        synced = true;
+      });
+      const after = gate();
+      s.launchHostCallback(() => after.promise, { blocking });
+      await settle();
+      expect(synced).toBe(false); // the callback launched before it still runs
+      before.open();
+      await sync;
+      expect(beforeDone).toBe(true);
+      expect(s.query()).toBe("not-ready"); // the later callback still runs
+      after.open();
+      await s.synchronize();
+      expect(s.query()).toBe("complete");
+    },
+  );
+});

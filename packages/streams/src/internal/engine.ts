@@ -475,7 +475,7 @@ export class Engine {
 
   /** Registers `waiter`, or calls it at once when the stream is drained; returns whether it was registered. */
   #addWaiter(rec: StreamRecord, waiter: DrainWaiter): boolean {
-    if (rec.completed >= waiter.target && rec.callbacksPending === 0) {
+    if (rec.completed >= waiter.target && this.#oldestCallback(rec) >= waiter.target) {
       const error = rec.pendingError;
       rec.pendingError = undefined;
       waiter.done(error);
@@ -489,15 +489,25 @@ export class Engine {
   /** Resolves the waiters the stream has reached; returns whether any was. */
   #settle(rec: StreamRecord): boolean {
     const list = rec.waiters;
-    if (list === undefined || list.length === 0 || rec.callbacksPending > 0) return false;
+    if (list === undefined || list.length === 0) return false;
+    // A synchronize waits for the callbacks launched before it, not for those launched since.
+    const reached = Math.min(rec.completed, this.#oldestCallback(rec));
     let n = 0;
-    while (n < list.length && list[n]!.target <= rec.completed) n++;
+    while (n < list.length && list[n]!.target <= reached) n++;
     if (n === 0) return false;
     const ready = list.splice(0, n);
     const error = rec.pendingError;
     rec.pendingError = undefined;
     for (const w of ready) w.done(error);
     return true;
+  }
+
+  /** Position of the oldest unfinished host callback of `rec`, or `Infinity`. */
+  #oldestCallback(rec: StreamRecord): number {
+    const list = rec.callbacks;
+    if (list === undefined || rec.callbacksPending === 0) return Number.POSITIVE_INFINITY;
+    while (list.peek()!.phase === "done") list.shift();
+    return list.peek()!.seq;
   }
 
   #rejectWaiters(rec: StreamRecord, error: NpuError): boolean {
@@ -555,6 +565,7 @@ export class Engine {
     rec.futureWaits = undefined;
     rec.waiters = undefined;
     rec.specials = undefined;
+    rec.callbacks = undefined;
     if (rec.queue === undefined || this.#closed || this.#deviceClosed !== undefined || !this.#pool.put(rec))
       this.#freeRecord(rec);
     const released = rec.onReleased;
@@ -707,6 +718,7 @@ export class Engine {
       label,
       stream: rec,
       streamId: rec.id,
+      seq: rec.enqueued, // its marker op is the next one
       releaseValue: 0,
       phase: "launched",
       waits: undefined,
@@ -737,6 +749,8 @@ export class Engine {
       });
     }
     rec.callbacksPending++;
+    if (rec.callbacks === undefined) rec.callbacks = new RingQueue();
+    rec.callbacks.push(cb);
     this.#emitCallback("callback.enqueued", cb, undefined);
     this.#refresh(rec);
   }

@@ -64,6 +64,8 @@ export interface CallbackRecord {
   readonly label: string | undefined;
   readonly stream: StreamRecord;
   readonly streamId: number;
+  /** Position of the callback's marker op in its stream. */
+  readonly seq: number;
   releaseValue: number;
   phase: "launched" | "queued" | "running" | "done";
   /** Event records the callback waits for through its context, while it does. */
@@ -110,6 +112,8 @@ export class StreamRecord {
   callbackCounter: CounterHandle | undefined = undefined;
   callbackSeq = 0;
   callbacksPending = 0;
+  /** Callbacks in launch order, finished ones dropped lazily from the head. */
+  callbacks: RingQueue<CallbackRecord> | undefined = undefined;
   futureWaits: FutureWait[] | undefined = undefined;
   /** Set while destroyed and draining: called once it is released. */
   onReleased: (() => void) | undefined = undefined;
