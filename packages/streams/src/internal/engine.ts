@@ -873,7 +873,7 @@ export class Engine {
     // A record on another stream than the pending ones gets a fresh counter: on a shared one it
     // could complete first and raise the value past records that earlier waits captured. Not
     // while future waits sit on the counter for exactly this next record.
-    if (counter.pendingRecords > 0 && ev.lastStreamId !== rec.id && ev.futureWaiters === undefined) {
+    if (counter.pendingRecords > 0 && ev.lastStreamId !== rec.id && !ev.futureWaiters?.length) {
       counter.retired = true;
       if (counter.pendingOps === 0) this.#destroyCounter(counter);
       counter = this.#newCounter(ev);
