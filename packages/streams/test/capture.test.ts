@@ -74,4 +74,24 @@ describe.each(BACKENDS)("capture at call time across streams on $name", (factory
     c.abort();
     await manager.synchronize();
   });
+
+  it("the capture holds on an event that served a future wait before", async () => {
+    const { manager, bed } = setup(factory);
+    const [a, b, slow, fast, c] = Array.from({ length: 5 }, () => manager.create());
+    const ev = manager.createEvent();
+    b!.waitEvent(ev, { future: true });
+    a!.record(ev); // satisfies b's future wait
+    bed.hangNext("stuck");
+    slow!.launch({ name: "stuck" });
+    slow!.record(ev);
+    c!.waitEvent(ev); // captures slow's record
+    fast!.record(ev);
+    await fast!.synchronize();
+    await b!.synchronize();
+    await settle();
+    expect(c!.state).toBe("BLOCKED");
+    slow!.abort();
+    c!.abort();
+    await manager.synchronize();
+  });
 });
