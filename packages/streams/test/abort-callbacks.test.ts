@@ -25,21 +25,24 @@ describe.each(BACKENDS)("callbacks not started when their stream is aborted on $
       // The serial executor runs the holder; these two reach their callbacks and queue behind it.
       const s = manager.create();
       const t = manager.create();
+      const u = manager.create();
       const ran: string[] = [];
       s.launchHostCallback(() => ran.push("s"), { label: "s" });
       t.launchHostCallback(() => ran.push("t"), { label: "t", blocking: false });
+      u.launchHostCallback(() => ran.push("u"), { label: "u", blocking: false });
       await settle();
-      expect(manager.executor).toMatchObject({ queued: 2 });
+      expect(manager.executor).toMatchObject({ queued: 3 });
       const tSync = rejection(t.synchronize());
       await s.destroy({ force: true });
+      await u.destroy({ force: true }); // nothing left on its queue, only the callback
       t.abort();
       expect((await tSync)?.code).toBe("STREAM_ABORT");
       g.open();
       await manager.synchronize();
       await settle();
       expect(ran).toEqual([]);
-      expect(finished.sort()).toEqual(["holder:ok", "s:aborted", "t:aborted"]);
-      expect(manager.resourceStats().callbacks).toEqual({ created: 3, succeeded: 1, released: 3 });
+      expect(finished.sort()).toEqual(["holder:ok", "s:aborted", "t:aborted", "u:aborted"]);
+      expect(manager.resourceStats().callbacks).toEqual({ created: 4, succeeded: 1, released: 4 });
       expect(t.state).toBe("COMPLETED");
       expect(manager.stats().draining).toBe(0);
     },

@@ -545,7 +545,8 @@ export class Engine {
     const rec = this.streams.remove(handle, "stream");
     rec.handle = undefined;
     const stream = rec.id;
-    if (force && rec.completed < rec.enqueued) this.#abortRecord(rec, `stream ${stream} was force-destroyed`);
+    if (force && (rec.completed < rec.enqueued || rec.callbacksPending > 0))
+      this.#abortRecord(rec, `stream ${stream} was force-destroyed`);
     this.transition(rec, "destroy");
     this.#stats.streams.released++;
     const bus = this.device.instrumentation;
