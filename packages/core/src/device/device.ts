@@ -397,7 +397,8 @@ export class Device {
       fn();
       return () => {};
     }
-    const listeners = (this.#closeListeners ??= []);
+    if (this.#closeListeners === undefined) this.#closeListeners = [];
+    const listeners = this.#closeListeners;
     listeners.push(fn);
     return () => {
       const i = listeners.indexOf(fn);
