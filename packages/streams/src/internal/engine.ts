@@ -870,16 +870,6 @@ export class Engine {
   record(rec: StreamRecord, event: unknown): void {
     const ev = this.eventOf(event);
     const queue = this.#queueForWork(rec, "Stream.record");
-    let counter = this.#counterOf(ev);
-    // A record on another stream than the pending ones gets a fresh counter: on a shared one it
-    // could complete first and raise the value past records that earlier waits captured. Not
-    // while future waits sit on the counter for exactly this next record.
-    if (counter.pendingRecords > 0 && ev.lastStreamId !== rec.id && !ev.futureWaiters?.length) {
-      counter.retired = true;
-      if (counter.pendingOps === 0) this.#destroyCounter(counter);
-      counter = this.#newCounter(ev);
-      ev.counter = counter;
-    }
     const value = ev.recordCount + 1;
     const pos = rec.enqueued;
     const resolved = ev.futureWaiters?.filter((fw) => fw.value <= value);
@@ -898,7 +888,23 @@ export class Engine {
         );
       }
     }
-    const seq = this.#enqueue(rec, queue, { kind: "signal", counter: counter.handle, value });
+    const current = this.#counterOf(ev);
+    // A record on another stream than the pending ones gets a fresh counter: on a shared one it
+    // could complete first and raise the value past records that earlier waits captured. Not
+    // while future waits sit on the counter for exactly this next record.
+    const rotate = current.pendingRecords > 0 && ev.lastStreamId !== rec.id && !ev.futureWaiters?.length;
+    const counter = rotate ? this.#newCounter(ev) : current;
+    let seq: number;
+    try {
+      seq = this.#enqueue(rec, queue, { kind: "signal", counter: counter.handle, value });
+    } catch (error) {
+      if (rotate) this.#destroyCounter(counter);
+      throw error;
+    }
+    if (rotate) {
+      current.retired = true;
+      ev.counter = counter;
+    }
     this.#special(rec, {
       seq,
       kind: "record",
