@@ -234,6 +234,33 @@ describe("Device lifecycle", () => {
     expect(codeOf(() => device.signalCounter(c, 1))).toBe("DEVICE_CLOSED");
   });
 
+  it("onClose listeners run once at close, after drains rejected; removable; at once when closed", async () => {
+    const device = createDevice(new MockDeviceBackend());
+    const q = device.createQueue();
+    const c = device.createCounter();
+    device.enqueue(q, { kind: "wait", counter: c, value: 1 });
+    const drained = device.drain(q).catch((e: NpuError) => e.code);
+    const log: string[] = [];
+    device.onClose(() => log.push("a"));
+    const off = device.onClose(() => log.push("removed"));
+    off();
+    off(); // twice is harmless
+    const spy = vi.spyOn(console, "error").mockImplementation(() => {});
+    device.onClose(() => {
+      throw new Error("listener bug");
+    });
+    device.onClose(() => log.push("b"));
+    expect(() => device.onClose("x" as never)).toThrow(TypeError);
+    device.close();
+    device.close();
+    expect(log).toEqual(["a", "b"]);
+    expect(spy).toHaveBeenCalledTimes(1);
+    spy.mockRestore();
+    expect(await drained).toBe("DEVICE_CLOSED");
+    device.onClose(() => log.push("late"));
+    expect(log).toEqual(["a", "b", "late"]);
+  });
+
   it("works with `using`", () => {
     const mock = new MockDeviceBackend();
     {

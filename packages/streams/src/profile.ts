@@ -34,7 +34,8 @@ export interface ProfileBehaviours {
    * Whether a device failure is sticky. `false` (CANN): a failed op's error is reported once, by
    * the next synchronize of its stream, and the stream keeps working (unless a stream of the
    * device is stop-on-failure). `true` (CUDA): the failure poisons the device: its queued work is
-   * discarded and every later launch and synchronize on it fails with the same error.
+   * discarded and every later launch, query, synchronize (of streams and events) and stream
+   * creation on it fails with the same error.
    */
   readonly stickyErrors: boolean;
 }

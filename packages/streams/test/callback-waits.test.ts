@@ -86,10 +86,12 @@ describe.each(BACKENDS)("waits from inside host callbacks on $name", (factory) =
     const b = manager.create();
     const c = manager.create();
     const evB = manager.createEvent();
-    let waited = false;
+    let waited: string | undefined;
     a.launchHostCallback(async (ctx) => {
-      await ctx.waitFor(evB);
-      waited = true;
+      waited = await ctx.waitFor(evB).then(
+        () => "resolved",
+        (e: { code: string }) => e.code,
+      );
     });
     b.launchHostCallback(() => {}); // queues behind a's callback: the executor runs one at a time
     b.record(evB);
@@ -101,10 +103,16 @@ describe.each(BACKENDS)("waits from inside host callbacks on $name", (factory) =
     ]);
     expect(found[0]!.message).toContain("through blocking host callbacks");
     expect(found[0]!.waitsFor).toEqual([b.id]);
-    // Another record of the event frees the callback, and with it everything else.
+    // Another record of the event on another stream does not: the wait captured b's record.
     c.record(evB);
+    await c.synchronize();
+    await settle();
+    expect(waited).toBeUndefined();
+    expect(manager.findDeadlocks().map((d) => d.stream)).toEqual([a.id, b.id]);
+    // Aborting the producer discards that record: the wait learns it, and everything moves again.
+    b.abort();
     await manager.synchronize();
-    expect(waited).toBe(true);
+    expect(waited).toBe("STREAM_ABORT");
     expect(manager.findDeadlocks()).toEqual([]);
   });
 

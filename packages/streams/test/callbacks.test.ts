@@ -74,6 +74,7 @@ describe.each(BACKENDS)("host callbacks on $name", (factory) => {
     const s = manager.create();
     const other = manager.create();
     const ev = manager.createEvent();
+    const buffer = manager.allocate(8);
     const codes: Record<string, string | undefined> = {};
     const pending: Promise<unknown>[] = [];
     const attempt = (name: string, fn: () => unknown) => {
@@ -98,11 +99,17 @@ describe.each(BACKENDS)("host callbacks on $name", (factory) => {
     s.launchHostCallback(() => {
       attempt("launch", () => other.launch(noop()));
       attempt("fill", () => other.fill({ dst: {} as never, value: 1 }));
+      attempt("copy", () => other.copy({ src: new Uint8Array(8), dst: buffer }));
       attempt("record", () => other.record(ev));
       attempt("waitEvent", () => other.waitEvent(ev));
       attempt("launchHostCallback", () => other.launchHostCallback(() => {}));
       attempt("abort", () => other.abort());
       attempt("destroy", () => other.destroy());
+      attempt("manager.destroy", () => manager.destroy(other));
+      attempt("force destroy", () => other.destroy({ force: true }));
+      attempt("prewarm", () => manager.prewarm(1));
+      attempt("release", () => manager.release(buffer));
+      attempt("close", () => manager.close());
       attempt("create", () => manager.create());
       attempt("createEvent", () => manager.createEvent());
       attempt("allocate", () => manager.allocate(8));
@@ -128,6 +135,12 @@ describe.each(BACKENDS)("host callbacks on $name", (factory) => {
         "launchHostCallback",
         "abort",
         "destroy",
+        "manager.destroy",
+        "force destroy",
+        "prewarm",
+        "release",
+        "close",
+        "copy",
         "create",
         "createEvent",
         "allocate",
@@ -331,4 +344,39 @@ describe("FifoHostExecutor", () => {
     );
     expect(() => new FifoHostExecutor("x" as never)).toThrow(TypeError);
   });
+});
+
+describe.each(BACKENDS)("synchronize and callbacks launched after it on $name", (factory) => {
+  it.each([true, false])(
+    "a synchronize does not wait for a callback launched after it (blocking: %s)",
+    async (blocking) => {
+      const { manager } = setup(factory);
+      const s = manager.create();
+      const before = gate();
+      let beforeDone = false;
+      s.launchHostCallback(
+        async () => {
+          await before.promise;
+          beforeDone = true;
+        },
+        { blocking: false },
+      );
+      s.launch(noop(1_000));
+      let synced = false;
+      const sync = s.synchronize().then(() => {
+        synced = true;
+      });
+      const after = gate();
+      s.launchHostCallback(() => after.promise, { blocking });
+      await settle();
+      expect(synced).toBe(false); // the callback launched before it still runs
+      before.open();
+      await sync;
+      expect(beforeDone).toBe(true);
+      expect(s.query()).toBe("not-ready"); // the later callback still runs
+      after.open();
+      await s.synchronize();
+      expect(s.query()).toBe("complete");
+    },
+  );
 });

@@ -119,6 +119,32 @@ describe.each(BACKENDS)("dependencies on $name", (factory) => {
     expect(manager.findDeadlocks()).toEqual([]);
   });
 
+  it("a stream reusing a force-destroyed producer's pooled slot still waits for its discarded record", async () => {
+    const { manager, bed } = setup(factory);
+    const a = manager.create();
+    const ev = manager.createEvent();
+    bed.hangNext("stuck");
+    a.launch({ name: "stuck" });
+    a.record(ev);
+    const aId = a.id;
+    await a.destroy({ force: true });
+    await manager.synchronize();
+    const b = manager.create();
+    const c = manager.create();
+    expect(manager.stats().reused).toBe(1); // one of them took a's pooled record
+    b.waitEvent(ev);
+    c.waitEvent(ev);
+    // the same wait behaves the same on both: the capture is of a record that was discarded
+    expect([b.state, c.state]).toEqual(["BLOCKED", "BLOCKED"]);
+    expect(manager.findDeadlocks().map((d) => [d.stream, d.reason])).toEqual([
+      [b.id, "producer-destroyed"],
+      [c.id, "producer-destroyed"],
+    ]);
+    expect(manager.findDeadlocks()[0]!.message).toContain(`stream ${aId}`);
+    b.abort();
+    c.abort();
+  });
+
   it("findDeadlocks: a wait on a producer that was force-destroyed", async () => {
     const { manager, bed } = setup(factory);
     const a = manager.create();

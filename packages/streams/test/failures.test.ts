@@ -94,7 +94,7 @@ describe.each(BACKENDS)("failure modes on $name", (factory) => {
     await expect(t.synchronize()).rejects.toBe(error);
     await expect(s.synchronize()).rejects.toBe(error);
     expect(() => t.launch(noop())).toThrow(error);
-    expect(() => manager.create().launch(noop())).toThrow(error);
+    expect(() => manager.create()).toThrow(error);
     expect(t.state).toBe("ABORTED");
   });
 
@@ -125,7 +125,30 @@ describe.each(BACKENDS)("failure modes on $name", (factory) => {
     a.record(ev);
     const r = await outcome(ev.synchronize());
     expect(r.ok).toBe(false);
-    expect(ev.query()).toBe("not-ready");
+    // CANN's context in abort state: event query and synchronize fail with the stored error
+    expect(() => ev.query()).toThrow(expect.objectContaining({ code: "KERNEL_FAILED" }));
     await expect(ev.synchronize()).rejects.toMatchObject({ code: "KERNEL_FAILED" });
+    manager.resetDevice();
+    expect(ev.query()).toBe("not-ready"); // its record was discarded
+  });
+
+  it("sticky errors (CUDA): event query and synchronize, even of completed records, and stream creation fail too", async () => {
+    const { manager, bed } = setup(factory, { profile: "cuda" }, { devices: 2 });
+    const s = manager.create();
+    const done = manager.createEvent();
+    s.launch(noop());
+    s.record(done);
+    await done.synchronize();
+    bed.failNext("bad");
+    s.launch({ name: "bad" });
+    const error = (await outcome(s.synchronize())) as { error: NpuError };
+    expect(error.error.code).toBe("KERNEL_FAILED");
+    expect(() => done.query()).toThrow(error.error);
+    await expect(done.synchronize()).rejects.toBe(error.error);
+    expect(() => manager.create()).toThrow(error.error);
+    expect(manager.create({ device: 1 }).device).toBe(1); // another device has its own context
+    manager.resetDevice();
+    expect(done.query()).toBe("complete");
+    await manager.create().synchronize();
   });
 });

@@ -109,6 +109,7 @@ export class Device {
   readonly #opMeta = new Map<number, OpMeta>();
   #nextOpId = 1;
   #closed = false;
+  #closeListeners: (() => void)[] | undefined;
 
   /** @internal Use {@link createDevice}. */
   constructor(backend: DeviceBackend, options: CreateDeviceOptions) {
@@ -419,6 +420,38 @@ export class Device {
         });
       }
     }
+    const listeners = this.#closeListeners;
+    this.#closeListeners = undefined;
+    for (const listener of listeners ?? []) {
+      try {
+        listener();
+      } catch (error) {
+        // One listener's bug must not keep the others from learning that the device closed.
+        console.error("[npurt] a device close listener threw", error);
+      }
+    }
+  }
+
+  /**
+   * Calls `listener` once when the device closes (at once, synchronously, if it is closed
+   * already), after pending `drain()` promises were rejected. Runtimes layered on the device use
+   * it to settle their own pending waits, which no completion will ever settle after a close.
+   *
+   * @returns a function that removes the listener.
+   */
+  onClose(listener: () => void): () => void {
+    const fn = check.func<() => void>(listener, "close listener");
+    if (this.#closed) {
+      fn();
+      return () => {};
+    }
+    if (this.#closeListeners === undefined) this.#closeListeners = [];
+    const listeners = this.#closeListeners;
+    listeners.push(fn);
+    return () => {
+      const i = listeners.indexOf(fn);
+      if (i >= 0) listeners.splice(i, 1);
+    };
   }
 
   /** Closes the device (for `using device = createDevice(...)`). */

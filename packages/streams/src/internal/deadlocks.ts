@@ -1,6 +1,6 @@
 import type { DeadlockReason, DeadlockReport } from "../reports.js";
 import type { Engine } from "./engine.js";
-import type { CallbackRecord, EventRecord, StreamRecord } from "./records.js";
+import type { CallbackRecord, EventCounter, EventRecord, StreamRecord } from "./records.js";
 
 /** Why a stream's head op cannot run now, and whose progress would let it. */
 interface Blocked {
@@ -85,7 +85,7 @@ export function findDeadlocks(engine: Engine): DeadlockReport[] {
 }
 
 /**
- * Checks whether `cb` waiting for `event`'s record `value` could never end: every stream that
+ * Checks whether `cb` waiting for record `value` on an event's `counter` could never end: every stream that
  * holds such a record waits, through other streams, for what this callback holds up (its own
  * stream, when blocking, and under the serial executor the streams whose callbacks queue behind
  * it). Returns the streams of the cycle, starting with the callback's, or `undefined`.
@@ -93,7 +93,7 @@ export function findDeadlocks(engine: Engine): DeadlockReport[] {
 export function findCallbackCycle(
   engine: Engine,
   cb: CallbackRecord,
-  event: EventRecord,
+  counter: EventCounter,
   value: number,
 ): StreamRecord[] | undefined {
   const all = allStreams(engine);
@@ -106,7 +106,7 @@ export function findCallbackCycle(
         held.add(rec);
     }
   }
-  const producers = producersOf(event, value, all);
+  const producers = producersOf(counter, value, all);
   if (held.size === 0 || producers.length === 0) return undefined;
   let first: StreamRecord[] | undefined;
   for (const p of producers) {
@@ -125,13 +125,13 @@ function allStreams(engine: Engine): StreamRecord[] {
   return all;
 }
 
-/** Streams holding a pending record of `event` with at least `value`. */
-function producersOf(event: EventRecord, value: number, all: readonly StreamRecord[]): StreamRecord[] {
+/** Streams holding a pending record on `counter` with at least `value`. */
+function producersOf(counter: EventCounter, value: number, all: readonly StreamRecord[]): StreamRecord[] {
   const out: StreamRecord[] = [];
   for (const rec of all) {
     if (rec.specials === undefined) continue;
     for (const op of rec.specials) {
-      if (op.kind === "record" && op.event === event && op.value >= value) {
+      if (op.kind === "record" && op.counter === counter && op.value >= value) {
         out.push(rec);
         break;
       }
@@ -168,12 +168,15 @@ function pathTo(
 function blockedOn(engine: Engine, rec: StreamRecord, all: readonly StreamRecord[]): Blocked | undefined {
   const head = rec.specials?.peek();
   if (head === undefined || head.seq !== rec.completed) return undefined;
-  if (head.kind === "wait") return waitingFor(engine, rec, head.event!, head.value, false, all);
+  if (head.kind === "wait")
+    return waitingFor(engine, rec, head.event!, head.counter!, head.value, false, all);
   if (head.kind !== "release") return undefined;
   const cb = head.callback!;
   if (cb.phase === "running") {
     const wait = cb.waits?.[0];
-    return wait === undefined ? undefined : waitingFor(engine, rec, wait.event, wait.value, true, all);
+    return wait === undefined
+      ? undefined
+      : waitingFor(engine, rec, wait.event, wait.counter, wait.value, true, all);
   }
   if (cb.phase !== "queued" || !engine.serialExecutor) return undefined;
   // Queued behind the running callbacks: it waits for them, and they for what they wait on
@@ -183,7 +186,7 @@ function blockedOn(engine: Engine, rec: StreamRecord, all: readonly StreamRecord
     const wait = running.waits?.[0];
     if (wait === undefined) return undefined; // the running callback is host work
     if (running.blocking) on.push(running.stream);
-    else on.push(...producersOf(wait.event, wait.value, all));
+    else on.push(...producersOf(wait.counter, wait.value, all));
   }
   if (on.length === 0) return undefined;
   return { rec, on, throughCallback: true, event: undefined, reason: undefined, message: "" };
@@ -193,12 +196,13 @@ function waitingFor(
   engine: Engine,
   rec: StreamRecord,
   ev: EventRecord,
+  counter: EventCounter,
   value: number,
   throughCallback: boolean,
   all: readonly StreamRecord[],
 ): Blocked | undefined {
-  if (engine.counterValue(ev.counter) >= value) return undefined;
-  const on = producersOf(ev, value, all);
+  if (engine.counterValue(counter.handle) >= value) return undefined;
+  const on = producersOf(counter, value, all);
   const node = { rec, on, throughCallback, event: ev };
   if (on.length > 0) return { ...node, reason: undefined, message: "" };
   const who = throughCallback ? `a blocking host callback of stream ${rec.id}` : `stream ${rec.id}`;

@@ -40,7 +40,9 @@ import { findFutureCycle } from "./dependency-graph.js";
 import {
   type CallbackRecord,
   type DrainWaiter,
+  type EventCounter,
   EventRecord,
+  type EventWaiter,
   type FutureWait,
   type SpecialOp,
   StreamRecord,
@@ -89,6 +91,8 @@ export class Engine {
   readonly draining = new Set<StreamRecord>();
   /** Host callbacks started and not finished. */
   readonly runningCallbacks = new Set<CallbackRecord>();
+  /** Host callbacks handed to the executor and not started: an abort still discards them. */
+  readonly #queuedCallbacks = new Set<CallbackRecord>();
 
   readonly #owner = {};
   readonly #pool: StreamPool;
@@ -111,6 +115,9 @@ export class Engine {
   #created = 0;
   #peak = 0;
   #closed = false;
+  /** Set once the device closed under the manager: no completion will ever come again. */
+  #deviceClosed: NpuError | undefined;
+  readonly #offClose: () => void;
 
   constructor(device: Device, options: EngineOptions) {
     this.device = device;
@@ -129,6 +136,8 @@ export class Engine {
       this.behaviours.priorityScale === "cann"
         ? { greatest: 0, least: 7, default: 0 }
         : { greatest: -(levels - 1), least: 0, default: 0 };
+    // Last, since a device closed already calls back at once.
+    this.#offClose = device.onClose(() => this.#onDeviceClosed());
   }
 
   get closed(): boolean {
@@ -142,6 +151,9 @@ export class Engine {
     assertNotInCallback("StreamManager.create");
     const opts = check.options(options, "create options");
     const device = this.#pickDevice(opts.device);
+    // CUDA: after a sticky error every call fails with it, stream creation included.
+    const sticky = this.#stopped[device];
+    if (sticky !== undefined && this.behaviours.stickyErrors) throw sticky;
     const priority = this.#userPriority(opts.priority);
     const failureMode: FailureMode =
       opts.failureMode === undefined
@@ -171,6 +183,7 @@ export class Engine {
 
   /** Prewarms the pool with `count` streams holding hardware queues. */
   prewarm(count: number, device: number, priority: number): number {
+    assertNotInCallback("StreamManager.prewarm");
     this.#assertOpen();
     const backendPriority = this.#backendPriority(this.#userPriority(priority));
     const d = check.integer(device, "device index", 0, this.device.deviceCount - 1);
@@ -293,10 +306,7 @@ export class Engine {
   #headBlocks(rec: StreamRecord): boolean {
     const head = rec.specials?.peek();
     if (head === undefined || head.seq !== rec.completed) return false;
-    if (head.kind === "wait") {
-      const counter = head.event!.counter;
-      return counter === undefined || this.#counterValue(counter) < head.value;
-    }
+    if (head.kind === "wait") return this.#counterValue(head.counter!.handle) < head.value;
     return head.kind === "release" && head.callback!.phase !== "done";
   }
 
@@ -309,7 +319,37 @@ export class Engine {
   }
 
   #assertOpen(): void {
+    if (this.#deviceClosed !== undefined) throw this.#deviceClosed;
     if (this.#closed) throw new NpuError("DEVICE_CLOSED", "the stream manager is closed");
+  }
+
+  /**
+   * The device closed under the manager: no completion will ever come, so every pending wait
+   * would hang. The device is stopped with `DEVICE_CLOSED` (pending synchronizes reject with it,
+   * streams with work turn ABORTED and refuse more), and the ops that will never complete are
+   * completed here as aborted, so callbacks, events and destroyed streams are released as after
+   * a real abort.
+   */
+  #onDeviceClosed(): void {
+    const error = new NpuError("DEVICE_CLOSED", "the device was closed; its pending work is lost");
+    this.#deviceClosed = error;
+    for (let d = 0; d < this.#stopped.length; d++) {
+      this.#stopped[d] = undefined; // a stored failure gives way: nothing runs any more
+      this.#stopDevice(d, error);
+    }
+    this.#pool.clear();
+    const now = this.device.clock.now();
+    const lost: OpCompletion = {
+      queue: -1,
+      opId: 0,
+      status: "aborted",
+      startNs: now,
+      endNs: now,
+      failure: { code: "DEVICE_CLOSED", message: error.message },
+    };
+    const recs = [...this.draining];
+    for (const [, rec] of this.streams.entries()) recs.push(rec);
+    for (const rec of recs) while (rec.completed < rec.enqueued) this.#onComplete(rec, lost);
   }
 
   /** Checks that `rec` may take new work; returns its queue. */
@@ -435,7 +475,7 @@ export class Engine {
 
   /** Registers `waiter`, or calls it at once when the stream is drained; returns whether it was registered. */
   #addWaiter(rec: StreamRecord, waiter: DrainWaiter): boolean {
-    if (rec.completed >= waiter.target && rec.callbacksPending === 0) {
+    if (rec.completed >= waiter.target && this.#oldestCallback(rec) >= waiter.target) {
       const error = rec.pendingError;
       rec.pendingError = undefined;
       waiter.done(error);
@@ -449,15 +489,25 @@ export class Engine {
   /** Resolves the waiters the stream has reached; returns whether any was. */
   #settle(rec: StreamRecord): boolean {
     const list = rec.waiters;
-    if (list === undefined || list.length === 0 || rec.callbacksPending > 0) return false;
+    if (list === undefined || list.length === 0) return false;
+    // A synchronize waits for the callbacks launched before it, not for those launched since.
+    const reached = Math.min(rec.completed, this.#oldestCallback(rec));
     let n = 0;
-    while (n < list.length && list[n]!.target <= rec.completed) n++;
+    while (n < list.length && list[n]!.target <= reached) n++;
     if (n === 0) return false;
     const ready = list.splice(0, n);
     const error = rec.pendingError;
     rec.pendingError = undefined;
     for (const w of ready) w.done(error);
     return true;
+  }
+
+  /** Position of the oldest unfinished host callback of `rec`, or `Infinity`. */
+  #oldestCallback(rec: StreamRecord): number {
+    const list = rec.callbacks;
+    if (list === undefined || rec.callbacksPending === 0) return Number.POSITIVE_INFINITY;
+    while (list.peek()!.phase === "done") list.shift();
+    return list.peek()!.seq;
   }
 
   #rejectWaiters(rec: StreamRecord, error: NpuError): boolean {
@@ -474,10 +524,16 @@ export class Engine {
   }
 
   #abortRecord(rec: StreamRecord, why: string, error?: NpuError): void {
-    if (rec.queue !== undefined && rec.completed < rec.enqueued) this.device.abortQueue(rec.queue);
+    if (rec.queue !== undefined && rec.completed < rec.enqueued && this.#deviceClosed === undefined)
+      this.device.abortQueue(rec.queue);
     rec.abortTarget = rec.enqueued;
     if (rec.state !== "DESTROYED") this.transition(rec, "abort");
     this.#rejectWaiters(rec, error ?? new NpuError("STREAM_ABORT", why, { details: { stream: rec.id } }));
+    // The stream reached these callbacks, but their host function has not started: like the
+    // queued ops, they are discarded (they would otherwise run after the abort, or after a stop).
+    for (const cb of this.#queuedCallbacks) {
+      if (cb.stream === rec) this.#finishCallback(cb, { ok: false, error: undefined }, true);
+    }
     this.#refresh(rec);
   }
 
@@ -489,7 +545,8 @@ export class Engine {
     const rec = this.streams.remove(handle, "stream");
     rec.handle = undefined;
     const stream = rec.id;
-    if (force && rec.completed < rec.enqueued) this.#abortRecord(rec, `stream ${stream} was force-destroyed`);
+    if (force && (rec.completed < rec.enqueued || rec.callbacksPending > 0))
+      this.#abortRecord(rec, `stream ${stream} was force-destroyed`);
     this.transition(rec, "destroy");
     this.#stats.streams.released++;
     const bus = this.device.instrumentation;
@@ -509,7 +566,9 @@ export class Engine {
     rec.futureWaits = undefined;
     rec.waiters = undefined;
     rec.specials = undefined;
-    if (rec.queue === undefined || this.#closed || !this.#pool.put(rec)) this.#freeRecord(rec);
+    rec.callbacks = undefined;
+    if (rec.queue === undefined || this.#closed || this.#deviceClosed !== undefined || !this.#pool.put(rec))
+      this.#freeRecord(rec);
     const released = rec.onReleased;
     rec.onReleased = undefined;
     released?.();
@@ -550,6 +609,7 @@ export class Engine {
       case "wait": {
         const ev = op.event!;
         ev.pendingOps--;
+        this.#counterOpDone(op.counter!);
         const fw = op.future;
         if (fw !== undefined) {
           fw.done = true;
@@ -575,28 +635,29 @@ export class Engine {
 
   #onRecordDone(rec: StreamRecord, op: SpecialOp, c: OpCompletion): boolean {
     const ev = op.event!;
+    const counter = op.counter!;
     ev.pendingOps--;
     ev.pendingRecords--;
+    counter.pendingRecords--;
     let woke = false;
     if (c.status === "ok") {
-      if (op.value > ev.completedValue) ev.completedValue = op.value;
+      if (op.value > counter.completed) counter.completed = op.value;
       if (op.value === ev.recordCount) ev.timestampNs = c.endNs;
       woke = this.#settleEvent(ev, undefined);
     } else {
       if (ev.discarded === undefined || ev.discarded.value <= op.value) {
         ev.discarded = { value: op.value, streamId: rec.id, destroyed: rec.state === "DESTROYED" };
       }
-      if (ev.pendingRecords === 0) {
-        woke = this.#settleEvent(
-          ev,
-          new NpuError(
-            "STREAM_ABORT",
-            `event ${ev.id}: its record on stream ${rec.id} was discarded (${c.failure?.code ?? c.status})`,
-            { details: { event: ev.id, stream: rec.id } },
-          ),
-        );
-      }
+      woke = this.#settleEvent(
+        ev,
+        new NpuError(
+          "STREAM_ABORT",
+          `event ${ev.id}: its record on stream ${rec.id} was discarded (${c.failure?.code ?? c.status})`,
+          { details: { event: ev.id, stream: rec.id } },
+        ),
+      );
     }
+    this.#counterOpDone(counter);
     this.#maybeFreeEvent(ev);
     return woke;
   }
@@ -632,6 +693,7 @@ export class Engine {
   /** Clears a stopped device (stop-on-failure or sticky error): its streams take work again. */
   resetDevice(device: unknown): void {
     assertNotInCallback("StreamManager.resetDevice");
+    if (this.#deviceClosed !== undefined) throw this.#deviceClosed;
     const d = check.integer(device ?? 0, "device index", 0, this.device.deviceCount - 1);
     if (this.#stopped[d] === undefined) return;
     this.#stopped[d] = undefined;
@@ -657,6 +719,7 @@ export class Engine {
       label,
       stream: rec,
       streamId: rec.id,
+      seq: rec.enqueued, // its marker op is the next one
       releaseValue: 0,
       phase: "launched",
       waits: undefined,
@@ -668,6 +731,7 @@ export class Engine {
       seq,
       kind: "callback",
       event: undefined,
+      counter: undefined,
       value: 0,
       future: undefined,
       callback: cb,
@@ -679,20 +743,26 @@ export class Engine {
         seq: waitSeq,
         kind: "release",
         event: undefined,
+        counter: undefined,
         value: cb.releaseValue,
         future: undefined,
         callback: cb,
       });
     }
     rec.callbacksPending++;
+    if (rec.callbacks === undefined) rec.callbacks = new RingQueue();
+    rec.callbacks.push(cb);
     this.#emitCallback("callback.enqueued", cb, undefined);
     this.#refresh(rec);
   }
 
   #startCallback(cb: CallbackRecord): void {
     cb.phase = "queued";
+    this.#queuedCallbacks.add(cb);
     this.executor.submit({
       run: () => {
+        if (cb.phase === "done") return undefined; // discarded by an abort while queued
+        this.#queuedCallbacks.delete(cb);
         cb.phase = "running";
         this.runningCallbacks.add(cb);
         this.#emitCallback("callback.started", cb, undefined);
@@ -713,6 +783,7 @@ export class Engine {
     if (cb.phase === "done") return;
     cb.phase = "done";
     this.runningCallbacks.delete(cb);
+    this.#queuedCallbacks.delete(cb);
     const rec = cb.stream;
     rec.callbacksPending--;
     const stats = this.#stats.callbacks;
@@ -767,15 +838,38 @@ export class Engine {
     return this.events.get(handle, "event");
   }
 
-  #counterOf(ev: EventRecord): CounterHandle {
-    if (ev.counter === undefined) ev.counter = this.device.createCounter({ device: ev.device });
+  #counterOf(ev: EventRecord): EventCounter {
+    if (ev.counter === undefined) ev.counter = this.#newCounter(ev);
     return ev.counter;
+  }
+
+  #newCounter(ev: EventRecord): EventCounter {
+    const handle = this.device.createCounter({ device: ev.device });
+    return { handle, completed: 0, pendingRecords: 0, pendingOps: 0, retired: false };
+  }
+
+  /** One op on `counter` completed; a retired counter is destroyed after its last one. */
+  #counterOpDone(counter: EventCounter): void {
+    counter.pendingOps--;
+    if (counter.retired && counter.pendingOps === 0) this.#destroyCounter(counter);
+  }
+
+  #destroyCounter(counter: EventCounter): void {
+    try {
+      this.device.destroyCounter(counter.handle);
+    } catch {
+      // The device may be closed already.
+    }
+  }
+
+  /** Whether the latest record of `ev` completed (it is always on the current counter). */
+  #latestDone(ev: EventRecord): boolean {
+    return ev.counter !== undefined && ev.counter.completed >= ev.recordCount;
   }
 
   record(rec: StreamRecord, event: unknown): void {
     const ev = this.eventOf(event);
     const queue = this.#queueForWork(rec, "Stream.record");
-    const counter = this.#counterOf(ev);
     const value = ev.recordCount + 1;
     const pos = rec.enqueued;
     const resolved = ev.futureWaiters?.filter((fw) => fw.value <= value);
@@ -794,8 +888,32 @@ export class Engine {
         );
       }
     }
-    const seq = this.#enqueue(rec, queue, { kind: "signal", counter, value });
-    this.#special(rec, { seq, kind: "record", event: ev, value, future: undefined, callback: undefined });
+    const current = this.#counterOf(ev);
+    // A record on another stream than the pending ones gets a fresh counter: on a shared one it
+    // could complete first and raise the value past records that earlier waits captured. Not
+    // while future waits sit on the counter for exactly this next record.
+    const rotate = current.pendingRecords > 0 && ev.lastStreamId !== rec.id && !ev.futureWaiters?.length;
+    const counter = rotate ? this.#newCounter(ev) : current;
+    let seq: number;
+    try {
+      seq = this.#enqueue(rec, queue, { kind: "signal", counter: counter.handle, value });
+    } catch (error) {
+      if (rotate) this.#destroyCounter(counter);
+      throw error;
+    }
+    if (rotate) {
+      current.retired = true;
+      ev.counter = counter;
+    }
+    this.#special(rec, {
+      seq,
+      kind: "record",
+      event: ev,
+      counter,
+      value,
+      future: undefined,
+      callback: undefined,
+    });
     if (resolved !== undefined && resolved.length > 0) {
       for (const fw of resolved) {
         fw.producer = rec;
@@ -810,6 +928,8 @@ export class Engine {
     ev.lastStreamId = rec.id;
     ev.pendingRecords++;
     ev.pendingOps++;
+    counter.pendingRecords++;
+    counter.pendingOps++;
     this.#emitEvent("event.recorded", ev, rec.id, value);
     this.#refresh(rec);
   }
@@ -847,12 +967,14 @@ export class Engine {
         return; // an empty set of work: nothing to wait for
       }
       // Already satisfied, or recorded earlier on this very stream: FIFO order covers it.
-      if (ev.completedValue >= value || ev.lastStream === rec) return;
+      // (By id: a pooled record may now serve another stream than the one that recorded.)
+      if (this.#latestDone(ev) || ev.lastStreamId === rec.id) return;
     }
     const counter = this.#counterOf(ev);
-    const seq = this.#enqueue(rec, queue, { kind: "wait", counter, value });
-    this.#special(rec, { seq, kind: "wait", event: ev, value, future: fw, callback: undefined });
+    const seq = this.#enqueue(rec, queue, { kind: "wait", counter: counter.handle, value });
+    this.#special(rec, { seq, kind: "wait", event: ev, counter, value, future: fw, callback: undefined });
     ev.pendingOps++;
+    counter.pendingOps++;
     if (fw !== undefined) {
       if (rec.futureWaits === undefined) rec.futureWaits = [];
       rec.futureWaits.push(fw);
@@ -863,10 +985,19 @@ export class Engine {
     this.#refresh(rec);
   }
 
+  /** The stored error of the device an event's records run on, once that device stopped. */
+  #eventStopped(ev: EventRecord): NpuError | undefined {
+    return this.#stopped[ev.lastStream?.device ?? ev.device];
+  }
+
   eventQuery(ev: EventRecord): "complete" | "not-ready" {
+    // As a stream query: a stopped device (CANN's context in abort state, CUDA's sticky error)
+    // fails every query and synchronize with its stored error.
+    const stopped = this.#eventStopped(ev);
+    if (stopped !== undefined) throw stopped;
     if (ev.recordCount === ev.resetBase)
       return this.behaviours.unrecordedEvent === "empty" ? "complete" : "not-ready";
-    return ev.completedValue >= ev.recordCount ? "complete" : "not-ready";
+    return this.#latestDone(ev) ? "complete" : "not-ready";
   }
 
   eventSynchronize(ev: EventRecord, options: SynchronizeOptions | undefined): Promise<void> {
@@ -876,13 +1007,13 @@ export class Engine {
       options,
       (done) => {
         assertNotInCallback("StreamEvent.synchronize");
-        if (target === ev.resetBase || ev.completedValue >= target) {
+        const stopped = this.#eventStopped(ev);
+        if (stopped !== undefined) throw stopped;
+        if (target === ev.resetBase || this.#latestDone(ev)) {
           done(undefined);
           return undefined;
         }
-        const stopped = this.#stopped[ev.lastStream?.device ?? ev.device];
-        if (stopped !== undefined && ev.pendingRecords === 0) throw stopped;
-        const waiter = { target, done };
+        const waiter: EventWaiter = { target, counter: ev.counter!, done };
         if (ev.waiters === undefined) ev.waiters = [];
         ev.waiters.push(waiter);
         if (ev.pendingRecords === 0 && ev.discarded !== undefined && ev.discarded.value >= target) {
@@ -913,6 +1044,7 @@ export class Engine {
       (done) => {
         const ev = this.eventOf(event);
         evId = ev.id;
+        if (this.#deviceClosed !== undefined) throw this.#deviceClosed;
         const value = ev.recordCount;
         if (value === ev.resetBase) {
           if (this.behaviours.unrecordedEvent === "error") {
@@ -927,16 +1059,17 @@ export class Engine {
           done(undefined);
           return undefined;
         }
-        if (ev.completedValue >= value) {
+        if (this.#latestDone(ev)) {
           done(undefined);
           return undefined;
         }
+        const counter = ev.counter!;
         if (ev.pendingRecords === 0 && ev.discarded !== undefined && ev.discarded.value >= value) {
           throw new NpuError("STREAM_ABORT", `event ${ev.id}: its latest record was discarded`, {
             details: { event: ev.id },
           });
         }
-        const cycle = findCallbackCycle(this, cb, ev, value);
+        const cycle = findCallbackCycle(this, cb, counter, value);
         if (cycle !== undefined) {
           const ids = cycle.map((r) => r.id);
           throw new NpuError(
@@ -945,11 +1078,12 @@ export class Engine {
             { details: { streams: ids, event: ev.id, callback: cb.id } },
           );
         }
-        const wait = { event: ev, value };
+        const wait = { event: ev, counter, value };
         if (cb.waits === undefined) cb.waits = [];
         cb.waits.push(wait);
-        const waiter = {
+        const waiter: EventWaiter = {
           target: value,
+          counter,
           done: (error: NpuError | undefined) => {
             removeFrom(cb.waits, wait);
             done(error);
@@ -977,10 +1111,10 @@ export class Engine {
     const keep: typeof list = [];
     let woke = false;
     for (const w of list) {
-      if (ev.completedValue >= w.target) {
+      if (w.counter.completed >= w.target) {
         w.done(undefined);
         woke = true;
-      } else if (error !== undefined && (all || ev.pendingRecords === 0)) {
+      } else if (error !== undefined && (all || w.counter.pendingRecords === 0)) {
         w.done(error);
         woke = true;
       } else keep.push(w);
@@ -1007,7 +1141,7 @@ export class Engine {
       }
     }
     for (const ev of [start, end]) {
-      if (ev.completedValue < ev.recordCount || ev.timestampNs === undefined) {
+      if (!this.#latestDone(ev) || ev.timestampNs === undefined) {
         throw new NpuError(
           "EVENT_NOT_COMPLETE",
           `event ${ev.id}: its latest record has not completed; synchronize first`,
@@ -1023,6 +1157,7 @@ export class Engine {
     ev.resetBase = ev.recordCount;
     ev.timestampNs = undefined;
     ev.lastStream = undefined;
+    ev.lastStreamId = 0;
   }
 
   destroyEvent(handle: unknown): void {
@@ -1038,14 +1173,8 @@ export class Engine {
     if (!ev.destroyed || ev.freed || ev.pendingOps > 0) return;
     ev.freed = true;
     this.#stats.events.released++;
-    if (ev.counter !== undefined) {
-      try {
-        this.device.destroyCounter(ev.counter);
-      } catch {
-        // The device may be closed already.
-      }
-      ev.counter = undefined;
-    }
+    if (ev.counter !== undefined) this.#destroyCounter(ev.counter);
+    ev.counter = undefined;
   }
 
   #emitCallback(
@@ -1159,6 +1288,7 @@ export class Engine {
     for (const [h] of [...this.events.entries()]) this.destroyEvent(h);
     this.#closed = true;
     this.#pool.clear();
+    this.#offClose();
     return report;
   }
 }

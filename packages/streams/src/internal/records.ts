@@ -30,6 +30,32 @@ export interface FutureWait {
   done: boolean;
 }
 
+/**
+ * One timeline counter of an event. The records on it come from one stream at a time (a record
+ * on another stream while one is pending starts a fresh counter), so its value rises in record
+ * order and a wait for record `v` is released by that record's own work, never by a later record
+ * that a faster stream completed first.
+ */
+export interface EventCounter {
+  readonly handle: CounterHandle;
+  /** The highest record value completed on this counter. */
+  completed: number;
+  /** Records on this counter not completed yet. */
+  pendingRecords: number;
+  /** Signal and wait ops on this counter not completed yet: it lives until they are. */
+  pendingOps: number;
+  /** No longer the event's current counter: destroyed once its ops completed. */
+  retired: boolean;
+}
+
+/** A host-side wait for record `target` of an event (event synchronize, a callback's wait). */
+export interface EventWaiter {
+  readonly target: number;
+  /** The counter holding that record. */
+  readonly counter: EventCounter;
+  readonly done: (error: NpuError | undefined) => void;
+}
+
 /** A host callback launched on a stream. */
 export interface CallbackRecord {
   readonly id: number;
@@ -38,10 +64,14 @@ export interface CallbackRecord {
   readonly label: string | undefined;
   readonly stream: StreamRecord;
   readonly streamId: number;
+  /** Position of the callback's marker op in its stream. */
+  readonly seq: number;
   releaseValue: number;
   phase: "launched" | "queued" | "running" | "done";
   /** Event records the callback waits for through its context, while it does. */
-  waits: { readonly event: EventRecord; readonly value: number }[] | undefined;
+  waits:
+    | { readonly event: EventRecord; readonly counter: EventCounter; readonly value: number }[]
+    | undefined;
 }
 
 /** An op of a stream the engine must act on when it completes (ordinary ops have none). */
@@ -50,6 +80,8 @@ export interface SpecialOp {
   readonly seq: number;
   readonly kind: "record" | "wait" | "callback" | "release";
   readonly event: EventRecord | undefined;
+  /** The event counter a record signals or a wait waits on. */
+  readonly counter: EventCounter | undefined;
   readonly value: number;
   readonly future: FutureWait | undefined;
   readonly callback: CallbackRecord | undefined;
@@ -80,6 +112,8 @@ export class StreamRecord {
   callbackCounter: CounterHandle | undefined = undefined;
   callbackSeq = 0;
   callbacksPending = 0;
+  /** Callbacks in launch order, finished ones dropped lazily from the head. */
+  callbacks: RingQueue<CallbackRecord> | undefined = undefined;
   futureWaits: FutureWait[] | undefined = undefined;
   /** Set while destroyed and draining: called once it is released. */
   onReleased: (() => void) | undefined = undefined;
@@ -96,24 +130,23 @@ export class EventRecord {
   readonly id: number;
   readonly device: number;
   readonly timing: boolean;
-  counter: CounterHandle | undefined = undefined;
+  /** The counter new records and waits use (see {@link EventCounter}). */
+  counter: EventCounter | undefined = undefined;
   /** The value of the latest record (records signal 1, 2, 3, ... on the counter). */
   recordCount = 0;
   /** `recordCount` at creation or the last reset: records up to it are forgotten. */
   resetBase = 0;
-  /** The highest record value whose signal completed. */
-  completedValue = 0;
   /** Device time the latest record completed, when it has. */
   timestampNs: number | undefined = undefined;
   /** The stream of the latest record. */
   lastStream: StreamRecord | undefined = undefined;
   lastStreamId = 0;
   pendingRecords = 0;
-  /** Signal and wait ops on the counter not completed yet: the counter lives until they are. */
+  /** Signal and wait ops on the event's counters not completed yet: the event lives until they are. */
   pendingOps = 0;
   destroyed = false;
   freed = false;
-  waiters: { target: number; done: (error: NpuError | undefined) => void }[] | undefined = undefined;
+  waiters: EventWaiter[] | undefined = undefined;
   futureWaiters: FutureWait[] | undefined = undefined;
   /** The latest record that was discarded (by an abort or a force destroy), for deadlock reports. */
   discarded: { value: number; streamId: number; destroyed: boolean } | undefined = undefined;
