@@ -217,6 +217,18 @@ describe("Device handles", () => {
 });
 
 describe("Device lifecycle", () => {
+  it("close() tells onClose listeners before it reports the lost ops as aborted", async () => {
+    const order: string[] = [];
+    const device = createDevice(new MockDeviceBackend());
+    const q = device.createQueue({ onComplete: (c) => void order.push(`${c.status}:${c.failure?.code}`) });
+    const c = device.createCounter();
+    device.enqueue(q, { kind: "wait", counter: c, value: 1 });
+    device.onClose(() => order.push("closed"));
+    device.close();
+    expect(order).toEqual(["closed", "aborted:DEVICE_CLOSED"]);
+    expect(device.pending(q)).toBe(0);
+  });
+
   it("close() rejects pending drains with DEVICE_CLOSED and is idempotent", async () => {
     const device = createDevice(new MockDeviceBackend());
     const q = device.createQueue();

@@ -402,6 +402,19 @@ export class Device {
       const waiters = state.waiters;
       if (waiters !== undefined) for (const w of waiters.drain()) w.reject(closedError());
     }
+    // Close listeners first: a layered runtime must learn that the device closed before the
+    // lost ops are reported, so it settles its waits with DEVICE_CLOSED rather than treating the
+    // reports as ordinary aborts.
+    const listeners = this.#closeListeners;
+    this.#closeListeners = undefined;
+    for (const listener of listeners ?? []) {
+      try {
+        listener();
+      } catch (error) {
+        // One listener's bug must not keep the others from learning that the device closed.
+        console.error("[npurt] a device close listener threw", error);
+      }
+    }
     const now = this.clock.now();
     const failure = {
       code: "DEVICE_CLOSED",
@@ -420,22 +433,13 @@ export class Device {
         });
       }
     }
-    const listeners = this.#closeListeners;
-    this.#closeListeners = undefined;
-    for (const listener of listeners ?? []) {
-      try {
-        listener();
-      } catch (error) {
-        // One listener's bug must not keep the others from learning that the device closed.
-        console.error("[npurt] a device close listener threw", error);
-      }
-    }
   }
 
   /**
    * Calls `listener` once when the device closes (at once, synchronously, if it is closed
-   * already), after pending `drain()` promises were rejected. Runtimes layered on the device use
-   * it to settle their own pending waits, which no completion will ever settle after a close.
+   * already), after pending `drain()` promises were rejected and before the ops still pending
+   * are reported as `'aborted'` (`DEVICE_CLOSED`). Runtimes layered on the device use it to settle
+   * their own pending waits with `DEVICE_CLOSED` before those reports arrive.
    *
    * @returns a function that removes the listener.
    */
