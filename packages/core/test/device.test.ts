@@ -8,16 +8,8 @@ import {
 } from "@npurt/core";
 import { MockDeviceBackend } from "@npurt/core/testing";
 import { describe, expect, it, vi } from "vitest";
+import { codeOf } from "../src/testing/conformance/context.js";
 import { overriding } from "./helpers.js";
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (e) {
-    return NpuError.isInstance(e) ? e.code : `not an NpuError: ${String(e)}`;
-  }
-  return undefined;
-}
 
 describe("createDevice", () => {
   it("refuses what is not a v1 backend", () => {

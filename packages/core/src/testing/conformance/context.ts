@@ -3,6 +3,7 @@ import type { DeviceBackend, OpCompletion } from "../../backend/device-backend.j
 import { createDevice, type Device } from "../../device/device.js";
 import type { QueueHandle } from "../../device/device-handles.js";
 import type { OpSpec } from "../../device/op-spec.js";
+import { NpuError } from "../../errors/npu-error.js";
 
 /**
  * Options of {@link describeDeviceBackendConformance}. The suite launches kernels named `noop`
@@ -98,4 +99,14 @@ export function settle(ms = 5): Promise<void> {
 /** A kernel that does nothing but take `durationNs` where the backend models time. */
 export function noopKernel(durationNs = 1_000, blockDim = 1): OpSpec {
   return { kind: "kernel", name: "noop", blockDim, cost: { durationNs } };
+}
+
+/** The code of the npurt error `fn` throws, a marker if it throws anything else, or `undefined`. */
+export function codeOf(fn: () => unknown): string | undefined {
+  try {
+    fn();
+  } catch (e) {
+    return NpuError.isInstance(e) ? e.code : `not an NpuError: ${String(e)}`;
+  }
+  return undefined;
 }

@@ -1,16 +1,14 @@
 import { expect } from "vitest";
 import { createDevice } from "../../device/device.js";
 import { NpuError } from "../../errors/npu-error.js";
-import { type ConformanceOptions, makeHarness, noopKernel, type SuiteApi, VITEST } from "./context.js";
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (e) {
-    return NpuError.isInstance(e) ? e.code : `not an NpuError: ${String(e)}`;
-  }
-  return undefined;
-}
+import {
+  type ConformanceOptions,
+  codeOf,
+  makeHarness,
+  noopKernel,
+  type SuiteApi,
+  VITEST,
+} from "./context.js";
 
 /** Bad input gets coded errors; failures surface as completions, not exceptions. */
 export function errorTests(options: ConformanceOptions, api: SuiteApi = VITEST): void {
