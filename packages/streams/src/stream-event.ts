@@ -1,5 +1,5 @@
 import { Handle } from "@npurt/core";
-import type { Engine } from "./internal/engine.js";
+import type { EventPort } from "./internal/event-port.js";
 import type { EventRecord } from "./internal/records.js";
 import type { SynchronizeOptions } from "./stream-options.js";
 
@@ -21,13 +21,13 @@ import type { SynchronizeOptions } from "./stream-options.js";
  * ```
  */
 export class StreamEvent extends Handle {
-  readonly #engine: Engine;
+  readonly #port: EventPort;
   readonly #rec: EventRecord;
 
   /** @internal Events are created by {@link StreamManager.createEvent}. */
-  constructor(owner: object, slot: number, generation: number, engine: Engine, rec: EventRecord) {
+  constructor(owner: object, slot: number, generation: number, port: EventPort, rec: EventRecord) {
     super(owner, slot, generation);
-    this.#engine = engine;
+    this.#port = port;
     this.#rec = rec;
   }
 
@@ -38,7 +38,7 @@ export class StreamEvent extends Handle {
 
   #live(): EventRecord {
     const rec = this.#rec;
-    return rec.handle === this ? rec : this.#engine.eventOf(this);
+    return rec.handle === this ? rec : this.#port.eventOf(this);
   }
 
   /** The event's id, unique within its manager. */
@@ -57,7 +57,7 @@ export class StreamEvent extends Handle {
    * events (CANN). A record discarded by an abort never completes.
    */
   query(): "complete" | "not-ready" {
-    return this.#engine.eventQuery(this.#live());
+    return this.#port.eventQuery(this.#live());
   }
 
   /**
@@ -67,7 +67,7 @@ export class StreamEvent extends Handle {
    */
   synchronize(options?: SynchronizeOptions): Promise<void> {
     try {
-      return this.#engine.eventSynchronize(this.#live(), options);
+      return this.#port.eventSynchronize(this.#live(), options);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -80,7 +80,7 @@ export class StreamEvent extends Handle {
    * `EVENT_NOT_COMPLETE` when either record has not completed.
    */
   elapsedTime(end: StreamEvent): number {
-    return this.#engine.elapsedTime(this.#live(), this.#engine.eventOf(end));
+    return this.#port.elapsedTime(this.#live(), this.#port.eventOf(end));
   }
 
   /**
@@ -88,7 +88,7 @@ export class StreamEvent extends Handle {
    * keep the record they captured.
    */
   reset(): void {
-    this.#engine.eventReset(this.#live());
+    this.#port.eventReset(this.#live());
   }
 
   /**
@@ -96,6 +96,6 @@ export class StreamEvent extends Handle {
    * once every issued record and wait has completed. Destroying twice is `INVALID_HANDLE`.
    */
   destroy(): void {
-    this.#engine.destroyEvent(this);
+    this.#port.destroyEvent(this);
   }
 }

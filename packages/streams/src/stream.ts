@@ -1,7 +1,7 @@
 import { type CopySpec, type FillSpec, Handle, type KernelSpec } from "@npurt/core";
 import type { CallbackContext } from "./callback-context.js";
-import type { Engine } from "./internal/engine.js";
 import type { StreamRecord } from "./internal/records.js";
+import type { StreamPort } from "./internal/stream-port.js";
 import type { StreamEvent } from "./stream-event.js";
 import type {
   DestroyStreamOptions,
@@ -37,13 +37,13 @@ export type StreamFillSpec = Omit<FillSpec, "kind"> & { readonly kind?: "fill" }
  * ```
  */
 export class Stream extends Handle {
-  readonly #engine: Engine;
+  readonly #port: StreamPort;
   readonly #rec: StreamRecord;
 
   /** @internal Streams are created by {@link StreamManager.create}. */
-  constructor(owner: object, slot: number, generation: number, engine: Engine, rec: StreamRecord) {
+  constructor(owner: object, slot: number, generation: number, port: StreamPort, rec: StreamRecord) {
     super(owner, slot, generation);
-    this.#engine = engine;
+    this.#port = port;
     this.#rec = rec;
   }
 
@@ -55,7 +55,7 @@ export class Stream extends Handle {
   /** The live record, or the coded error (`INVALID_HANDLE` once destroyed, pool reuse or not). */
   #live(): StreamRecord {
     const rec = this.#rec;
-    return rec.handle === this ? rec : this.#engine.streamOf(this);
+    return rec.handle === this ? rec : this.#port.streamOf(this);
   }
 
   /** The stream's id, unique within its manager (instrumentation and reports use it). */
@@ -87,19 +87,19 @@ export class Stream extends Handle {
   /** Queues a kernel launch (its inputs and outputs declared, as core checks them). */
   launch(kernel: StreamKernelSpec): void {
     const rec = this.#live();
-    this.#engine.submit(rec, this.#engine.opSpec(kernel, "kernel"), "Stream.launch");
+    this.#port.submit(rec, this.#port.opSpec(kernel, "kernel"), "Stream.launch");
   }
 
   /** Queues a copy (direction from the operands: host view or device buffer on each side). */
   copy(spec: StreamCopySpec): void {
     const rec = this.#live();
-    this.#engine.submit(rec, this.#engine.opSpec(spec, "copy"), "Stream.copy");
+    this.#port.submit(rec, this.#port.opSpec(spec, "copy"), "Stream.copy");
   }
 
   /** Queues a fill of device memory with a byte value. */
   fill(spec: StreamFillSpec): void {
     const rec = this.#live();
-    this.#engine.submit(rec, this.#engine.opSpec(spec, "fill"), "Stream.fill");
+    this.#port.submit(rec, this.#port.opSpec(spec, "fill"), "Stream.fill");
   }
 
   /**
@@ -109,7 +109,7 @@ export class Stream extends Handle {
    * satisfy a future wait that (through other streams) waits for this stream's earlier work.
    */
   record(event: StreamEvent): void {
-    this.#engine.record(this.#live(), event);
+    this.#port.record(this.#live(), event);
   }
 
   /**
@@ -118,7 +118,7 @@ export class Stream extends Handle {
    * `unrecordedEvent` behaviour. With `{ future: true }`, waits for the event's next record instead.
    */
   waitEvent(event: StreamEvent, options?: WaitEventOptions): void {
-    this.#engine.waitEvent(this.#live(), event, options);
+    this.#port.waitEvent(this.#live(), event, options);
   }
 
   /**
@@ -132,7 +132,7 @@ export class Stream extends Handle {
    * wait for device work.
    */
   launchHostCallback(fn: (ctx: CallbackContext) => unknown, options?: HostCallbackOptions): void {
-    this.#engine.launchCallback(this.#live(), fn, options);
+    this.#port.launchCallback(this.#live(), fn, options);
   }
 
   /**
@@ -140,7 +140,7 @@ export class Stream extends Handle {
    * `'not-ready'` (CANN `aclrtStreamQuery`). Throws the stored error of a stopped device.
    */
   query(): "complete" | "not-ready" {
-    return this.#engine.query(this.#live());
+    return this.#port.query(this.#live());
   }
 
   /**
@@ -151,7 +151,7 @@ export class Stream extends Handle {
    */
   synchronize(options?: SynchronizeOptions): Promise<void> {
     try {
-      return this.#engine.synchronizeStream(this.#live(), options);
+      return this.#port.synchronizeStream(this.#live(), options);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -165,7 +165,7 @@ export class Stream extends Handle {
    * {@link StreamManager.findDeadlocks}.
    */
   abort(): void {
-    this.#engine.abort(this.#live());
+    this.#port.abort(this.#live());
   }
 
   /**
@@ -175,7 +175,7 @@ export class Stream extends Handle {
    * is `INVALID_HANDLE`.
    */
   destroy(options?: DestroyStreamOptions): Promise<void> {
-    return this.#engine.destroyStream(this, options);
+    return this.#port.destroyStream(this, options);
   }
 
   /** Destroys the stream unless already destroyed (for `await using`). */

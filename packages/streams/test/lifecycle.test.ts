@@ -187,6 +187,18 @@ describe.each(BACKENDS)("stream lifecycle on $name", (factory) => {
     expectCode(() => manager.release(freed), "INVALID_HANDLE");
   });
 
+  it("close() reports memory allocated through device.allocate directly as leaked too", () => {
+    const { manager, device } = setup(factory);
+    const direct = device.allocate(128, { tag: "direct" });
+    const viaManager = manager.allocate(64);
+    const released = device.allocate(32);
+    device.release(released);
+    const report = manager.close();
+    expect(report.allocations).toEqual([String(direct), String(viaManager)]);
+    // Only the calls made through the manager are counted in its statistics.
+    expect(report.stats.allocations).toEqual({ created: 1, succeeded: 1, released: 0 });
+  });
+
   it.each(BOTH_PROFILES)("validates create options (%s)", (profile) => {
     const { manager } = setup(factory, { profile });
     expect(() => manager.create("x" as never)).toThrow(TypeError);

@@ -1,6 +1,18 @@
+import type { CounterHandle } from "@npurt/core";
 import type { DeadlockReason, DeadlockReport } from "../reports.js";
-import type { Engine } from "./engine.js";
 import type { CallbackRecord, EventCounter, EventRecord, StreamRecord } from "./records.js";
+
+/** What the deadlock checks read of the runtime (and never change). */
+export interface RuntimeView {
+  /** Every stream with a record: live and destroyed-but-draining. */
+  allStreams(): Iterable<StreamRecord>;
+  /** Host callbacks started and not finished. */
+  readonly runningCallbacks: ReadonlySet<CallbackRecord>;
+  /** Whether host callbacks run one at a time in submission order. */
+  readonly serialExecutor: boolean;
+  /** A counter's value on the device (0 once it is gone). */
+  counterValue(counter: CounterHandle | undefined): number;
+}
 
 /** Why a stream's head op cannot run now, and whose progress would let it. */
 interface Blocked {
@@ -16,7 +28,7 @@ interface Blocked {
 }
 
 /**
- * Finds streams that are blocked forever, from a snapshot of the engine's tables. Each stream
+ * Finds streams that are blocked forever, from a read-only view of the runtime's tables. Each stream
  * whose head op cannot run waits on the streams holding the records that would free it:
  *
  * - an event wait, on the streams with a pending record of a high enough value;
@@ -30,11 +42,11 @@ interface Blocked {
  * of the set: a cycle, streams stuck on their own, and the streams that wait on them. A host
  * callback that awaits something the runtime cannot see is host work, never reported.
  */
-export function findDeadlocks(engine: Engine): DeadlockReport[] {
-  const all = allStreams(engine);
+export function findDeadlocks(view: RuntimeView): DeadlockReport[] {
+  const all = allStreams(view);
   const nodes = new Map<StreamRecord, Blocked>();
   for (const rec of all) {
-    const b = blockedOn(engine, rec, all);
+    const b = blockedOn(view, rec, all);
     if (b !== undefined) nodes.set(rec, b);
   }
   // Greatest fixpoint: drop every stream that waits on some stream able to progress.
@@ -91,18 +103,18 @@ export function findDeadlocks(engine: Engine): DeadlockReport[] {
  * it). Returns the streams of the cycle, starting with the callback's, or `undefined`.
  */
 export function findCallbackCycle(
-  engine: Engine,
+  view: RuntimeView,
   cb: CallbackRecord,
   counter: EventCounter,
   value: number,
 ): StreamRecord[] | undefined {
-  const all = allStreams(engine);
+  const all = allStreams(view);
   const held = new Set<StreamRecord>();
   if (cb.blocking) held.add(cb.stream);
-  if (engine.serialExecutor) {
+  if (view.serialExecutor) {
     for (const rec of all) {
       const head = rec.specials?.peek();
-      if (head?.kind === "release" && head.seq === rec.completed && head.callback!.phase === "queued")
+      if (head?.kind === "release" && head.seq === rec.completed && head.callback.phase === "queued")
         held.add(rec);
     }
   }
@@ -110,7 +122,7 @@ export function findCallbackCycle(
   if (held.size === 0 || producers.length === 0) return undefined;
   let first: StreamRecord[] | undefined;
   for (const p of producers) {
-    const path = pathTo(engine, p, held, all);
+    const path = pathTo(view, p, held, all);
     if (path === undefined) return undefined; // this producer can still make progress
     first ??= path;
   }
@@ -118,11 +130,8 @@ export function findCallbackCycle(
   return last === cb.stream ? [last, ...first!.slice(0, -1)] : [cb.stream, ...first!];
 }
 
-function allStreams(engine: Engine): StreamRecord[] {
-  const all: StreamRecord[] = [];
-  for (const [, rec] of engine.streams.entries()) all.push(rec);
-  for (const rec of engine.draining) all.push(rec);
-  return all;
+function allStreams(view: RuntimeView): StreamRecord[] {
+  return [...view.allStreams()];
 }
 
 /** Streams holding a pending record on `counter` with at least `value`. */
@@ -142,7 +151,7 @@ function producersOf(counter: EventCounter, value: number, all: readonly StreamR
 
 /** A path of blocked streams from `from` to one of `targets` (every hop forced), or `undefined`. */
 function pathTo(
-  engine: Engine,
+  view: RuntimeView,
   from: StreamRecord,
   targets: ReadonlySet<StreamRecord>,
   all: readonly StreamRecord[],
@@ -152,7 +161,7 @@ function pathTo(
     if (targets.has(rec)) return [rec];
     if (seen.has(rec)) return undefined;
     seen.add(rec);
-    const b = blockedOn(engine, rec, all);
+    const b = blockedOn(view, rec, all);
     if (b === undefined || b.on.length === 0) return undefined;
     let path: StreamRecord[] | undefined;
     for (const next of b.on) {
@@ -165,24 +174,23 @@ function pathTo(
   return walk(from);
 }
 
-function blockedOn(engine: Engine, rec: StreamRecord, all: readonly StreamRecord[]): Blocked | undefined {
+function blockedOn(view: RuntimeView, rec: StreamRecord, all: readonly StreamRecord[]): Blocked | undefined {
   const head = rec.specials?.peek();
   if (head === undefined || head.seq !== rec.completed) return undefined;
-  if (head.kind === "wait")
-    return waitingFor(engine, rec, head.event!, head.counter!, head.value, false, all);
+  if (head.kind === "wait") return waitingFor(view, rec, head.event, head.counter, head.value, false, all);
   if (head.kind !== "release") return undefined;
-  const cb = head.callback!;
+  const cb = head.callback;
   if (cb.phase === "running") {
     const wait = cb.waits?.[0];
     return wait === undefined
       ? undefined
-      : waitingFor(engine, rec, wait.event, wait.counter, wait.value, true, all);
+      : waitingFor(view, rec, wait.event, wait.counter, wait.value, true, all);
   }
-  if (cb.phase !== "queued" || !engine.serialExecutor) return undefined;
+  if (cb.phase !== "queued" || !view.serialExecutor) return undefined;
   // Queued behind the running callbacks: it waits for them, and they for what they wait on
   // (a blocking one holds its own stream, whose node says so).
   const on: StreamRecord[] = [];
-  for (const running of engine.runningCallbacks) {
+  for (const running of view.runningCallbacks) {
     const wait = running.waits?.[0];
     if (wait === undefined) return undefined; // the running callback is host work
     if (running.blocking) on.push(running.stream);
@@ -193,7 +201,7 @@ function blockedOn(engine: Engine, rec: StreamRecord, all: readonly StreamRecord
 }
 
 function waitingFor(
-  engine: Engine,
+  view: RuntimeView,
   rec: StreamRecord,
   ev: EventRecord,
   counter: EventCounter,
@@ -201,7 +209,7 @@ function waitingFor(
   throughCallback: boolean,
   all: readonly StreamRecord[],
 ): Blocked | undefined {
-  if (engine.counterValue(counter.handle) >= value) return undefined;
+  if (view.counterValue(counter.handle) >= value) return undefined;
   const on = producersOf(counter, value, all);
   const node = { rec, on, throughCallback, event: ev };
   if (on.length > 0) return { ...node, reason: undefined, message: "" };

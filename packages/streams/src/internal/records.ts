@@ -1,8 +1,5 @@
-import type { CounterHandle, NpuError, QueueHandle, RingQueue } from "@npurt/core";
-import type { CallbackContext } from "../callback-context.js";
-import type { Stream } from "../stream.js";
-import type { StreamEvent } from "../stream-event.js";
-import type { FailureMode } from "../stream-options.js";
+import type { CounterHandle, Handle, NpuError, QueueHandle, RingQueue } from "@npurt/core";
+import type { FailureMode, SynchronizeOptions } from "../stream-options.js";
 import type { StreamState } from "../stream-state.js";
 
 /** Someone waiting for a stream to drain: a stream or device synchronize, a destroy. */
@@ -56,10 +53,20 @@ export interface EventWaiter {
   readonly done: (error: NpuError | undefined) => void;
 }
 
+/**
+ * The argument the runtime hands a host callback: the public `CallbackContext`, with the event
+ * taken as any handle (the runtime checks it), so the records need not import the handle types.
+ */
+export interface RuntimeCallbackContext {
+  readonly stream: number;
+  readonly callback: number;
+  waitFor(event: unknown, options?: SynchronizeOptions): Promise<void>;
+}
+
 /** A host callback launched on a stream. */
 export interface CallbackRecord {
   readonly id: number;
-  readonly fn: (ctx: CallbackContext) => unknown;
+  readonly fn: (ctx: RuntimeCallbackContext) => unknown;
   readonly blocking: boolean;
   readonly label: string | undefined;
   readonly stream: StreamRecord;
@@ -74,25 +81,60 @@ export interface CallbackRecord {
     | undefined;
 }
 
-/** An op of a stream the engine must act on when it completes (ordinary ops have none). */
-export interface SpecialOp {
+/**
+ * An op of a stream the runtime must act on when it completes (ordinary ops have none), by kind:
+ * a `record` signals an event's counter, a `wait` waits on one, a `callback` marker tells the
+ * host that the stream reached a host callback, and a `release` wait holds the stream until a
+ * blocking callback finished.
+ */
+export type SpecialOp = RecordOp | WaitOp | CallbackMarkerOp | CallbackReleaseOp;
+
+/** An event record: signals `value` on `counter`. */
+export interface RecordOp {
+  readonly kind: "record";
   /** Position of the op in its stream. */
   readonly seq: number;
-  readonly kind: "record" | "wait" | "callback" | "release";
-  readonly event: EventRecord | undefined;
-  /** The event counter a record signals or a wait waits on. */
-  readonly counter: EventCounter | undefined;
+  readonly event: EventRecord;
+  readonly counter: EventCounter;
   readonly value: number;
+}
+
+/** An event wait: holds the stream until `counter` reaches `value`. */
+export interface WaitOp {
+  readonly kind: "wait";
+  /** Position of the op in its stream. */
+  readonly seq: number;
+  readonly event: EventRecord;
+  readonly counter: EventCounter;
+  readonly value: number;
+  /** Set when the wait is for a record not issued yet. */
   readonly future: FutureWait | undefined;
-  readonly callback: CallbackRecord | undefined;
+}
+
+/** The marker whose completion starts a host callback. */
+export interface CallbackMarkerOp {
+  readonly kind: "callback";
+  /** Position of the op in its stream. */
+  readonly seq: number;
+  readonly callback: CallbackRecord;
+}
+
+/** The wait that holds a stream until its blocking host callback finished. */
+export interface CallbackReleaseOp {
+  readonly kind: "release";
+  /** Position of the op in its stream. */
+  readonly seq: number;
+  readonly callback: CallbackRecord;
+  readonly value: number;
 }
 
 /**
- * Everything the engine knows about one stream. Pooled with its hardware queue when the stream
+ * Everything the runtime knows about one stream. Pooled with its hardware queue when the stream
  * is destroyed, so a new stream can reuse it; kept small, since a million idle streams must fit.
  */
 export class StreamRecord {
-  handle: Stream | undefined = undefined;
+  /** The live handle (a `Stream`), unset once destroyed. */
+  handle: Handle | undefined = undefined;
   id = 0;
   readonly device: number;
   readonly backendPriority: number;
@@ -124,9 +166,10 @@ export class StreamRecord {
   }
 }
 
-/** Everything the engine knows about one event. */
+/** Everything the runtime knows about one event. */
 export class EventRecord {
-  handle: StreamEvent | undefined = undefined;
+  /** The live handle (a `StreamEvent`), unset once destroyed. */
+  handle: Handle | undefined = undefined;
   readonly id: number;
   readonly device: number;
   readonly timing: boolean;

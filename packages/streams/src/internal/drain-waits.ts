@@ -1,0 +1,140 @@
+import { check, NpuError } from "@npurt/core";
+import type { SynchronizeOptions } from "../stream-options.js";
+import { assertNotInCallback } from "./callback-scope.js";
+import type { DrainWaiter, StreamRecord } from "./records.js";
+import type { Runtime } from "./runtime.js";
+import { type Done, removeFrom, timedWait } from "./timed-wait.js";
+
+/**
+ * Host-side waits for streams to drain: stream and device synchronize, the stream query. A
+ * synchronize waits for the ops and the host callbacks launched before it (not those launched
+ * since) and settles with the stream's first failure since the last synchronize.
+ */
+export class DrainWaits {
+  readonly #rt: Runtime;
+
+  constructor(rt: Runtime) {
+    this.#rt = rt;
+  }
+
+  /** CANN `aclrtStreamQuery`: `'complete'` once everything submitted, callbacks included, is done. */
+  query(rec: StreamRecord): "complete" | "not-ready" {
+    const stopped = this.#rt.stoppedError(rec.device);
+    if (stopped !== undefined) throw stopped;
+    return rec.completed >= rec.enqueued && rec.callbacksPending === 0 ? "complete" : "not-ready";
+  }
+
+  synchronizeStream(rec: StreamRecord, options: SynchronizeOptions | undefined): Promise<void> {
+    const rt = this.#rt;
+    return timedWait(
+      rt.device.clock,
+      options,
+      (done) => {
+        assertNotInCallback("Stream.synchronize");
+        const stopped = rt.stoppedError(rec.device);
+        if (stopped !== undefined) throw stopped;
+        const waiter: DrainWaiter = { target: rec.enqueued, done };
+        return this.#addWaiter(rec, waiter) ? () => removeFrom(rec.waiters, waiter) : undefined;
+      },
+      (timeoutMs) =>
+        new NpuError(
+          "STREAM_SYNC_TIMEOUT",
+          `stream ${rec.id} did not finish within ${timeoutMs} ms: ${rec.enqueued - rec.completed} op(s) and ${rec.callbacksPending} callback(s) pending`,
+          { details: { stream: rec.id, pending: rec.enqueued - rec.completed, timeoutMs } },
+        ),
+    );
+  }
+
+  synchronizeDevice(options: (SynchronizeOptions & { readonly device?: number }) | undefined): Promise<void> {
+    const rt = this.#rt;
+    let busy = 0;
+    return timedWait(
+      rt.device.clock,
+      options,
+      (done) => {
+        assertNotInCallback("StreamManager.synchronize");
+        const opts = check.options(options, "synchronize options");
+        const only =
+          opts.device === undefined
+            ? undefined
+            : check.integer(opts.device, "device index", 0, rt.device.deviceCount - 1);
+        for (let d = 0; d < rt.device.deviceCount; d++) {
+          const stopped = rt.stoppedError(d);
+          if (stopped !== undefined && (only === undefined || only === d)) throw stopped;
+        }
+        const recs = rt.streamsOn(only);
+        // One count per stream plus one for the registration itself, so streams that are
+        // already drained cannot settle the promise before the others are registered.
+        let remaining = recs.length + 1;
+        let first: NpuError | undefined;
+        const one: Done = (error) => {
+          first ??= error;
+          if (--remaining === 0) done(first);
+        };
+        const waiting: [StreamRecord, DrainWaiter][] = [];
+        for (const rec of recs) {
+          const waiter: DrainWaiter = { target: rec.enqueued, done: one };
+          if (this.#addWaiter(rec, waiter)) waiting.push([rec, waiter]);
+        }
+        one(undefined);
+        if (remaining === 0) return undefined;
+        return () => {
+          for (const [rec, waiter] of waiting) if (removeFrom(rec.waiters, waiter)) busy++;
+          return busy > 0;
+        };
+      },
+      (timeoutMs) =>
+        new NpuError(
+          "STREAM_SYNC_TIMEOUT",
+          `device synchronize did not finish within ${timeoutMs} ms: ${busy} stream(s) still busy`,
+          { details: { pendingStreams: busy, timeoutMs } },
+        ),
+    );
+  }
+
+  /** Registers `waiter`, or calls it at once when the stream is drained; returns whether it was registered. */
+  #addWaiter(rec: StreamRecord, waiter: DrainWaiter): boolean {
+    if (rec.completed >= waiter.target && oldestCallback(rec) >= waiter.target) {
+      const error = rec.pendingError;
+      rec.pendingError = undefined;
+      waiter.done(error);
+      return false;
+    }
+    if (rec.waiters === undefined) rec.waiters = [];
+    rec.waiters.push(waiter);
+    return true;
+  }
+
+  /** Resolves the waiters the stream has reached; returns whether any was. */
+  settle(rec: StreamRecord): boolean {
+    const list = rec.waiters;
+    if (list === undefined || list.length === 0) return false;
+    // A synchronize waits for the callbacks launched before it, not for those launched since.
+    const reached = Math.min(rec.completed, oldestCallback(rec));
+    let n = 0;
+    while (n < list.length && list[n]!.target <= reached) n++;
+    if (n === 0) return false;
+    const ready = list.splice(0, n);
+    const error = rec.pendingError;
+    rec.pendingError = undefined;
+    for (const w of ready) w.done(error);
+    return true;
+  }
+
+  /** Rejects every waiter of the stream with `error` (an abort, a stop). */
+  rejectAll(rec: StreamRecord, error: NpuError): boolean {
+    const list = rec.waiters;
+    if (list === undefined || list.length === 0) return false;
+    rec.waiters = undefined;
+    for (const w of list) w.done(error);
+    return true;
+  }
+}
+
+/** Position of the oldest unfinished host callback of `rec`, or `Infinity`. */
+function oldestCallback(rec: StreamRecord): number {
+  const list = rec.callbacks;
+  if (list === undefined || rec.callbacksPending === 0) return Number.POSITIVE_INFINITY;
+  while (list.peek()!.phase === "done") list.shift();
+  return list.peek()!.seq;
+}

@@ -1,0 +1,12 @@
+import type { SynchronizeOptions } from "../stream-options.js";
+import type { EventRecord } from "./records.js";
+
+/** What a `StreamEvent` handle calls in the runtime (handles depend on this small port, not on the runtime's classes). */
+export interface EventPort {
+  eventOf(handle: unknown): EventRecord;
+  eventQuery(ev: EventRecord): "complete" | "not-ready";
+  eventSynchronize(ev: EventRecord, options: SynchronizeOptions | undefined): Promise<void>;
+  elapsedTime(start: EventRecord, end: EventRecord): number;
+  eventReset(ev: EventRecord): void;
+  destroyEvent(handle: unknown): void;
+}

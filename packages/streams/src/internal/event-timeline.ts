@@ -1,0 +1,466 @@
+import { check, NpuError, NpuTypeError, type OpCompletion } from "@npurt/core";
+import { StreamEvent } from "../stream-event.js";
+import type { CreateEventOptions, SynchronizeOptions } from "../stream-options.js";
+import { assertNotInCallback } from "./callback-scope.js";
+import { findCallbackCycle } from "./deadlocks.js";
+import { findFutureCycle } from "./dependency-graph.js";
+import type { EventPort } from "./event-port.js";
+import {
+  type CallbackRecord,
+  type EventCounter,
+  EventRecord,
+  type EventWaiter,
+  type FutureWait,
+  type RecordOp,
+  type StreamRecord,
+  type WaitOp,
+} from "./records.js";
+import type { Runtime } from "./runtime.js";
+import { updateStreamState } from "./stream-status.js";
+import { removeFrom, timedWait } from "./timed-wait.js";
+
+/**
+ * Events on timeline counters: creation, record and wait (plain and future), query and
+ * synchronize, waits from inside host callbacks, timestamps, reset and destroy. Each record
+ * signals the next value of the event's counter; a wait captures the value current at the call
+ * (or, for a future wait, the next one).
+ */
+export class EventTimeline {
+  readonly #rt: Runtime;
+  readonly #port: EventPort;
+  #ids = 0;
+
+  constructor(rt: Runtime, port: EventPort) {
+    this.#rt = rt;
+    this.#port = port;
+  }
+
+  createEvent(options: CreateEventOptions | undefined): StreamEvent {
+    this.#rt.assertOpen();
+    assertNotInCallback("StreamManager.createEvent");
+    const opts = check.options(options, "createEvent options");
+    const timing = opts.timing === undefined ? true : opts.timing;
+    if (typeof timing !== "boolean") throw new NpuTypeError("timing must be a boolean");
+    const device =
+      opts.device === undefined
+        ? 0
+        : check.integer(opts.device, "device index", 0, this.#rt.device.deviceCount - 1);
+    this.#rt.stats.events.created++;
+    const ev = new EventRecord(++this.#ids, device, timing);
+    const handle = this.#rt.events.issue(ev, (o, s, g) => new StreamEvent(o, s, g, this.#port, ev));
+    ev.handle = handle;
+    this.#rt.stats.events.succeeded++;
+    this.#emitEvent("event.created", ev, undefined, undefined);
+    return handle;
+  }
+
+  /** The live record of an event handle, or the coded error. */
+  eventOf(handle: unknown): EventRecord {
+    return this.#rt.events.get(handle, "event");
+  }
+
+  #counterOf(ev: EventRecord): EventCounter {
+    if (ev.counter === undefined) ev.counter = this.#newCounter(ev);
+    return ev.counter;
+  }
+
+  #newCounter(ev: EventRecord): EventCounter {
+    const handle = this.#rt.device.createCounter({ device: ev.device });
+    return { handle, completed: 0, pendingRecords: 0, pendingOps: 0, retired: false };
+  }
+
+  /** One op on `counter` completed; a retired counter is destroyed after its last one. */
+  #counterOpDone(counter: EventCounter): void {
+    counter.pendingOps--;
+    if (counter.retired && counter.pendingOps === 0) this.#destroyCounter(counter);
+  }
+
+  #destroyCounter(counter: EventCounter): void {
+    try {
+      this.#rt.device.destroyCounter(counter.handle);
+    } catch {
+      // The device may be closed already.
+    }
+  }
+
+  /** Whether the latest record of `ev` completed (it is always on the current counter). */
+  #latestDone(ev: EventRecord): boolean {
+    return ev.counter !== undefined && ev.counter.completed >= ev.recordCount;
+  }
+
+  record(rec: StreamRecord, event: unknown): void {
+    const ev = this.eventOf(event);
+    const queue = this.#rt.queueForWork(rec, "Stream.record");
+    const value = ev.recordCount + 1;
+    const pos = rec.enqueued;
+    const resolved = ev.futureWaiters?.filter((fw) => fw.value <= value);
+    if (resolved !== undefined && resolved.length > 0) {
+      const cycle = findFutureCycle(resolved, rec, pos);
+      if (cycle !== undefined) {
+        const hops = cycle.map(
+          (fw) =>
+            `stream ${fw.streamId} waits for event ${fw.event.id} on stream ${fw.producer === undefined ? rec.id : fw.producerId}`,
+        );
+        const streams = [...new Set(cycle.map((fw) => fw.streamId))];
+        throw new NpuError(
+          "CYCLE_DEPENDENCY",
+          `recording event ${ev.id} on stream ${rec.id} would close a dependency cycle between streams ${streams.join(" → ")} → ${streams[0]}: ${hops.join("; ")}`,
+          { details: { streams, event: ev.id } },
+        );
+      }
+    }
+    const current = this.#counterOf(ev);
+    // A record on another stream than the pending ones gets a fresh counter: on a shared one it
+    // could complete first and raise the value past records that earlier waits captured. Not
+    // while future waits sit on the counter for exactly this next record.
+    const rotate = current.pendingRecords > 0 && ev.lastStreamId !== rec.id && !ev.futureWaiters?.length;
+    const counter = rotate ? this.#newCounter(ev) : current;
+    let seq: number;
+    try {
+      seq = this.#rt.enqueue(rec, queue, { kind: "signal", counter: counter.handle, value });
+    } catch (error) {
+      if (rotate) this.#destroyCounter(counter);
+      throw error;
+    }
+    if (rotate) {
+      current.retired = true;
+      ev.counter = counter;
+    }
+    this.#rt.addSpecial(rec, { kind: "record", seq, event: ev, counter, value });
+    if (resolved !== undefined && resolved.length > 0) {
+      for (const fw of resolved) {
+        fw.producer = rec;
+        fw.producerId = rec.id;
+        fw.producerSeq = pos;
+      }
+      ev.futureWaiters = ev.futureWaiters!.filter((fw) => fw.value > value);
+    }
+    ev.recordCount = value;
+    ev.timestampNs = undefined;
+    ev.lastStream = rec;
+    ev.lastStreamId = rec.id;
+    ev.pendingRecords++;
+    ev.pendingOps++;
+    counter.pendingRecords++;
+    counter.pendingOps++;
+    this.#emitEvent("event.recorded", ev, rec.id, value);
+    updateStreamState(this.#rt, rec);
+  }
+
+  waitEvent(rec: StreamRecord, event: unknown, options: { future?: boolean } | undefined): void {
+    const ev = this.eventOf(event);
+    const opts = check.options(options, "waitEvent options");
+    const future = opts.future === true;
+    const queue = this.#rt.queueForWork(rec, "Stream.waitEvent");
+    let value: number;
+    let fw: FutureWait | undefined;
+    if (future) {
+      value = ev.recordCount + 1;
+      fw = {
+        stream: rec,
+        streamId: rec.id,
+        seq: rec.enqueued,
+        event: ev,
+        value,
+        producer: undefined,
+        producerId: 0,
+        producerSeq: 0,
+        done: false,
+      };
+    } else {
+      value = ev.recordCount;
+      if (value === ev.resetBase) {
+        if (this.#rt.behaviours.unrecordedEvent === "error") {
+          throw new NpuError(
+            "INVALID_PARAM",
+            `event ${ev.id} has not been recorded; record it before waiting on it (CANN events created without the Ex flag)`,
+            { details: { event: ev.id } },
+          );
+        }
+        return; // an empty set of work: nothing to wait for
+      }
+      // Already satisfied, or recorded earlier on this very stream: FIFO order covers it.
+      // (By id: a pooled record may now serve another stream than the one that recorded.)
+      if (this.#latestDone(ev) || ev.lastStreamId === rec.id) return;
+    }
+    const counter = this.#counterOf(ev);
+    const seq = this.#rt.enqueue(rec, queue, { kind: "wait", counter: counter.handle, value });
+    this.#rt.addSpecial(rec, { kind: "wait", seq, event: ev, counter, value, future: fw });
+    ev.pendingOps++;
+    counter.pendingOps++;
+    if (fw !== undefined) {
+      if (rec.futureWaits === undefined) rec.futureWaits = [];
+      rec.futureWaits.push(fw);
+      if (ev.futureWaiters === undefined) ev.futureWaiters = [];
+      ev.futureWaiters.push(fw);
+    }
+    this.#emitEvent("event.waited", ev, rec.id, value);
+    updateStreamState(this.#rt, rec);
+  }
+
+  /** The stored error of the device an event's records run on, once that device stopped. */
+  #eventStopped(ev: EventRecord): NpuError | undefined {
+    return this.#rt.stoppedError(ev.lastStream?.device ?? ev.device);
+  }
+
+  eventQuery(ev: EventRecord): "complete" | "not-ready" {
+    // As a stream query: a stopped device (CANN's context in abort state, CUDA's sticky error)
+    // fails every query and synchronize with its stored error.
+    const stopped = this.#eventStopped(ev);
+    if (stopped !== undefined) throw stopped;
+    if (ev.recordCount === ev.resetBase)
+      return this.#rt.behaviours.unrecordedEvent === "empty" ? "complete" : "not-ready";
+    return this.#latestDone(ev) ? "complete" : "not-ready";
+  }
+
+  eventSynchronize(ev: EventRecord, options: SynchronizeOptions | undefined): Promise<void> {
+    const target = ev.recordCount;
+    return timedWait(
+      this.#rt.device.clock,
+      options,
+      (done) => {
+        assertNotInCallback("StreamEvent.synchronize");
+        const stopped = this.#eventStopped(ev);
+        if (stopped !== undefined) throw stopped;
+        if (target === ev.resetBase || this.#latestDone(ev)) {
+          done(undefined);
+          return undefined;
+        }
+        const waiter: EventWaiter = { target, counter: ev.counter!, done };
+        if (ev.waiters === undefined) ev.waiters = [];
+        ev.waiters.push(waiter);
+        if (ev.pendingRecords === 0 && ev.discarded !== undefined && ev.discarded.value >= target) {
+          this.#settleEvent(
+            ev,
+            new NpuError("STREAM_ABORT", `event ${ev.id}: its latest record was discarded`),
+          );
+        }
+        return () => removeFrom(ev.waiters, waiter);
+      },
+      (timeoutMs) =>
+        new NpuError(
+          "EVENT_SYNC_TIMEOUT",
+          `event ${ev.id} did not complete within ${timeoutMs} ms (record ${target})`,
+          {
+            details: { event: ev.id, timeoutMs },
+          },
+        ),
+    );
+  }
+
+  /** {@link CallbackContext.waitFor}: an event wait from inside a callback, known to the dependency checks. */
+  callbackWait(cb: CallbackRecord, event: unknown, options: SynchronizeOptions | undefined): Promise<void> {
+    let evId = 0;
+    return timedWait(
+      this.#rt.device.clock,
+      options,
+      (done) => {
+        const ev = this.eventOf(event);
+        evId = ev.id;
+        if (this.#rt.deviceClosed !== undefined) throw this.#rt.deviceClosed;
+        const value = ev.recordCount;
+        if (value === ev.resetBase) {
+          if (this.#rt.behaviours.unrecordedEvent === "error") {
+            throw new NpuError(
+              "INVALID_PARAM",
+              `event ${ev.id} has not been recorded; record it before waiting on it`,
+              {
+                details: { event: ev.id },
+              },
+            );
+          }
+          done(undefined);
+          return undefined;
+        }
+        if (this.#latestDone(ev)) {
+          done(undefined);
+          return undefined;
+        }
+        const counter = ev.counter!;
+        if (ev.pendingRecords === 0 && ev.discarded !== undefined && ev.discarded.value >= value) {
+          throw new NpuError("STREAM_ABORT", `event ${ev.id}: its latest record was discarded`, {
+            details: { event: ev.id },
+          });
+        }
+        const cycle = findCallbackCycle(this.#rt, cb, counter, value);
+        if (cycle !== undefined) {
+          const ids = cycle.map((r) => r.id);
+          throw new NpuError(
+            "CYCLE_DEPENDENCY",
+            `host callback ${cb.id} on stream ${cb.streamId} would wait for event ${ev.id}, whose record waits for the callback itself: streams ${ids.join(" → ")} → ${ids[0]}`,
+            { details: { streams: ids, event: ev.id, callback: cb.id } },
+          );
+        }
+        const wait = { event: ev, counter, value };
+        if (cb.waits === undefined) cb.waits = [];
+        cb.waits.push(wait);
+        const waiter: EventWaiter = {
+          target: value,
+          counter,
+          done: (error: NpuError | undefined) => {
+            removeFrom(cb.waits, wait);
+            done(error);
+          },
+        };
+        if (ev.waiters === undefined) ev.waiters = [];
+        ev.waiters.push(waiter);
+        return () => removeFrom(cb.waits, wait) && removeFrom(ev.waiters, waiter);
+      },
+      (timeoutMs) =>
+        new NpuError(
+          "EVENT_SYNC_TIMEOUT",
+          `host callback ${cb.id}: event ${evId} did not complete within ${timeoutMs} ms`,
+          {
+            details: { callback: cb.id, timeoutMs },
+          },
+        ),
+    );
+  }
+
+  /** Resolves event waiters the event reached; with `error`, rejects those it can no longer reach. */
+  #settleEvent(ev: EventRecord, error: NpuError | undefined, all = false): boolean {
+    const list = ev.waiters;
+    if (list === undefined || list.length === 0) return false;
+    const keep: typeof list = [];
+    let woke = false;
+    for (const w of list) {
+      if (w.counter.completed >= w.target) {
+        w.done(undefined);
+        woke = true;
+      } else if (error !== undefined && (all || w.counter.pendingRecords === 0)) {
+        w.done(error);
+        woke = true;
+      } else keep.push(w);
+    }
+    ev.waiters = keep;
+    return woke;
+  }
+
+  elapsedTime(start: EventRecord, end: EventRecord): number {
+    for (const ev of [start, end]) {
+      if (!ev.timing || !this.#rt.device.capabilities.timing) {
+        throw new NpuError(
+          "EVENT_TIMESTAMP_INVALID",
+          `event ${ev.id} carries no timestamp: ${ev.timing ? "the backend does not time ops" : "it was created with timing: false"}`,
+          { details: { event: ev.id } },
+        );
+      }
+    }
+    for (const ev of [start, end]) {
+      if (ev.recordCount === ev.resetBase) {
+        throw new NpuError("EVENT_NOT_RECORDED", `event ${ev.id} has not been recorded`, {
+          details: { event: ev.id },
+        });
+      }
+    }
+    for (const ev of [start, end]) {
+      if (!this.#latestDone(ev) || ev.timestampNs === undefined) {
+        throw new NpuError(
+          "EVENT_NOT_COMPLETE",
+          `event ${ev.id}: its latest record has not completed; synchronize first`,
+          { details: { event: ev.id } },
+        );
+      }
+    }
+    return (end.timestampNs! - start.timestampNs!) / 1e6;
+  }
+
+  eventReset(ev: EventRecord): void {
+    assertNotInCallback("StreamEvent.reset");
+    ev.resetBase = ev.recordCount;
+    ev.timestampNs = undefined;
+    ev.lastStream = undefined;
+    ev.lastStreamId = 0;
+  }
+
+  destroyEvent(handle: unknown): void {
+    assertNotInCallback("StreamEvent.destroy");
+    const ev = this.#rt.events.remove(handle, "event");
+    ev.handle = undefined;
+    ev.destroyed = true;
+    this.#emitEvent("event.destroyed", ev, undefined, undefined);
+    this.#maybeFreeEvent(ev);
+  }
+
+  #maybeFreeEvent(ev: EventRecord): void {
+    if (!ev.destroyed || ev.freed || ev.pendingOps > 0) return;
+    ev.freed = true;
+    this.#rt.stats.events.released++;
+    if (ev.counter !== undefined) this.#destroyCounter(ev.counter);
+    ev.counter = undefined;
+  }
+
+  #emitEvent(
+    type: "event.created" | "event.recorded" | "event.waited" | "event.destroyed",
+    ev: EventRecord,
+    stream: number | undefined,
+    value: number | undefined,
+  ): void {
+    const bus = this.#rt.device.instrumentation;
+    if (!bus.active) return;
+    bus.emit({
+      type,
+      time: this.#rt.device.clock.now(),
+      event: ev.id,
+      ...(stream === undefined ? {} : { stream }),
+      ...(value === undefined ? {} : { value }),
+    });
+  }
+
+  /** A record op completed: its counter rises, or the record is marked discarded. */
+  onRecordDone(rec: StreamRecord, op: RecordOp, c: OpCompletion): boolean {
+    const ev = op.event;
+    const counter = op.counter;
+    ev.pendingOps--;
+    ev.pendingRecords--;
+    counter.pendingRecords--;
+    let woke = false;
+    if (c.status === "ok") {
+      if (op.value > counter.completed) counter.completed = op.value;
+      if (op.value === ev.recordCount) ev.timestampNs = c.endNs;
+      woke = this.#settleEvent(ev, undefined);
+    } else {
+      if (ev.discarded === undefined || ev.discarded.value <= op.value) {
+        ev.discarded = { value: op.value, streamId: rec.id, destroyed: rec.state === "DESTROYED" };
+      }
+      woke = this.#settleEvent(
+        ev,
+        new NpuError(
+          "STREAM_ABORT",
+          `event ${ev.id}: its record on stream ${rec.id} was discarded (${c.failure?.code ?? c.status})`,
+          { details: { event: ev.id, stream: rec.id } },
+        ),
+      );
+    }
+    this.#counterOpDone(counter);
+    this.#maybeFreeEvent(ev);
+    return woke;
+  }
+
+  /** A wait op completed (satisfied, or discarded by an abort). */
+  onWaitDone(rec: StreamRecord, op: WaitOp): void {
+    const ev = op.event;
+    ev.pendingOps--;
+    this.#counterOpDone(op.counter);
+    const fw = op.future;
+    if (fw !== undefined) {
+      fw.done = true;
+      rec.futureWaits = without(rec.futureWaits, fw);
+      ev.futureWaiters = without(ev.futureWaiters, fw);
+    }
+    this.#maybeFreeEvent(ev);
+  }
+
+  /** Rejects every host-side wait on the events of a stopped device. */
+  failEvents(device: number, error: NpuError): void {
+    for (const [, ev] of this.#rt.events.entries())
+      if (ev.device === device) this.#settleEvent(ev, error, true);
+  }
+}
+
+function without<T>(list: T[] | undefined, item: T): T[] | undefined {
+  if (list === undefined) return undefined;
+  const i = list.indexOf(item);
+  if (i >= 0) list.splice(i, 1);
+  return list.length === 0 ? undefined : list;
+}

@@ -1,0 +1,160 @@
+import { check, type HostTaskOutcome, NpuError, NpuTypeError, type OpStatus, RingQueue } from "@npurt/core";
+import type { CallbackContext } from "../callback-context.js";
+import type { HostCallbackOptions } from "../stream-options.js";
+import { runAsCallback } from "./callback-scope.js";
+import type { DrainWaits } from "./drain-waits.js";
+import type { EventTimeline } from "./event-timeline.js";
+import type { CallbackRecord, RuntimeCallbackContext, StreamRecord } from "./records.js";
+import type { Runtime } from "./runtime.js";
+import { updateStreamState } from "./stream-status.js";
+
+/**
+ * Host callbacks on streams. A callback is a marker op (its completion tells the host the stream
+ * reached it; the host then hands the function to the executor) and, when blocking, a wait on
+ * the stream's callback counter that the host signals once the function has finished.
+ */
+export class HostCallbacks {
+  readonly #rt: Runtime;
+  readonly #waits: DrainWaits;
+  readonly #events: EventTimeline;
+  #ids = 0;
+
+  constructor(rt: Runtime, waits: DrainWaits, events: EventTimeline) {
+    this.#rt = rt;
+    this.#waits = waits;
+    this.#events = events;
+  }
+
+  launch(rec: StreamRecord, fn: unknown, options: HostCallbackOptions | undefined): void {
+    const rt = this.#rt;
+    const f = check.func<(ctx: CallbackContext) => unknown>(fn, "host callback");
+    const opts = check.options(options, "host callback options");
+    const blocking = opts.blocking === undefined ? true : opts.blocking;
+    if (typeof blocking !== "boolean") throw new NpuTypeError("blocking must be a boolean");
+    const label = opts.label === undefined ? undefined : check.string(opts.label, "label");
+    const queue = rt.queueForWork(rec, "Stream.launchHostCallback");
+    rt.stats.callbacks.created++;
+    const counter = rec.callbackCounter ?? rt.device.createCounter({ device: rec.device });
+    rec.callbackCounter = counter;
+    const cb: CallbackRecord = {
+      id: ++this.#ids,
+      fn: f,
+      blocking,
+      label,
+      stream: rec,
+      streamId: rec.id,
+      seq: rec.enqueued, // its marker op is the next one
+      releaseValue: 0,
+      phase: "launched",
+      waits: undefined,
+    };
+    // The marker signal carries no information (value 0 never raises the counter): its
+    // completion tells the host that the stream reached the callback.
+    const seq = rt.enqueue(rec, queue, { kind: "signal", counter, value: 0 });
+    rt.addSpecial(rec, { kind: "callback", seq, callback: cb });
+    if (blocking) {
+      cb.releaseValue = ++rec.callbackSeq;
+      const waitSeq = rt.enqueue(rec, queue, { kind: "wait", counter, value: cb.releaseValue });
+      rt.addSpecial(rec, { kind: "release", seq: waitSeq, callback: cb, value: cb.releaseValue });
+    }
+    rec.callbacksPending++;
+    if (rec.callbacks === undefined) rec.callbacks = new RingQueue();
+    rec.callbacks.push(cb);
+    this.#emit("callback.enqueued", cb, undefined);
+    updateStreamState(rt, rec);
+  }
+
+  /** The stream reached the callback's marker: hand it to the executor, or discard it after a failure. */
+  onMarkerDone(cb: CallbackRecord, ok: boolean): boolean {
+    if (!ok || this.#rt.stoppedError(cb.stream.device) !== undefined) {
+      this.#finish(cb, { ok: false, error: undefined }, true);
+      return false;
+    }
+    this.#start(cb);
+    return true;
+  }
+
+  /** Discards the callbacks of `rec` handed to the executor and not started (an abort, a stop). */
+  discardQueued(rec: StreamRecord): void {
+    for (const cb of this.#rt.queuedCallbacks) {
+      if (cb.stream === rec) this.#finish(cb, { ok: false, error: undefined }, true);
+    }
+  }
+
+  #start(cb: CallbackRecord): void {
+    const rt = this.#rt;
+    cb.phase = "queued";
+    rt.queuedCallbacks.add(cb);
+    rt.executor.submit({
+      run: () => {
+        if (cb.phase === "done") return undefined; // discarded by an abort while queued
+        rt.queuedCallbacks.delete(cb);
+        cb.phase = "running";
+        rt.runningCallbacks.add(cb);
+        this.#emit("callback.started", cb, undefined);
+        const ctx: RuntimeCallbackContext = {
+          stream: cb.streamId,
+          callback: cb.id,
+          waitFor: (event, options) => this.#events.callbackWait(cb, event, options),
+        };
+        return runAsCallback(() => cb.fn(ctx));
+      },
+      done: (outcome) => this.#finish(cb, outcome, false),
+      priority: cb.stream.backendPriority,
+      ...(cb.label === undefined ? {} : { label: cb.label }),
+    });
+  }
+
+  #finish(cb: CallbackRecord, outcome: HostTaskOutcome, discarded: boolean): void {
+    if (cb.phase === "done") return;
+    const rt = this.#rt;
+    cb.phase = "done";
+    rt.runningCallbacks.delete(cb);
+    rt.queuedCallbacks.delete(cb);
+    const rec = cb.stream;
+    rec.callbacksPending--;
+    const stats = rt.stats.callbacks;
+    stats.released++;
+    if (outcome.ok) stats.succeeded++;
+    this.#emit("callback.finished", cb, outcome.ok ? "ok" : discarded ? "aborted" : "error");
+    if (!outcome.ok && !discarded) {
+      const name = cb.label === undefined ? `host callback ${cb.id}` : `host callback "${cb.label}"`;
+      rt.fail(
+        rec,
+        new NpuError(
+          "CALLBACK_FAILED",
+          `${name} on stream ${cb.streamId} failed: ${outcome.error instanceof Error ? outcome.error.message : String(outcome.error)}`,
+          { cause: outcome.error, details: { stream: cb.streamId, callback: cb.id } },
+        ),
+      );
+    }
+    if (cb.blocking && rec.callbackCounter !== undefined) {
+      try {
+        rt.device.signalCounter(rec.callbackCounter, cb.releaseValue);
+      } catch {
+        // A closed device has nothing left to release.
+      }
+    }
+    this.#waits.settle(rec);
+    updateStreamState(rt, rec);
+    rt.hooks.releaseIfDrained(rec);
+  }
+
+  #emit(
+    type: "callback.enqueued" | "callback.started" | "callback.finished",
+    cb: CallbackRecord,
+    status: OpStatus | undefined,
+  ): void {
+    const rt = this.#rt;
+    const bus = rt.device.instrumentation;
+    if (!bus.active) return;
+    bus.emit({
+      type,
+      time: rt.device.clock.now(),
+      callback: cb.id,
+      stream: cb.streamId,
+      ...(cb.label === undefined ? {} : { label: cb.label }),
+      ...(status === undefined ? {} : { status }),
+    });
+  }
+}

@@ -1,0 +1,210 @@
+import { check, NpuError, NpuTypeError } from "@npurt/core";
+import { Stream } from "../stream.js";
+import type { CreateStreamOptions, FailureMode } from "../stream-options.js";
+import { assertNotInCallback } from "./callback-scope.js";
+import type { DrainWaits } from "./drain-waits.js";
+import type { HostCallbacks } from "./host-callbacks.js";
+import { backendPriority, type PriorityRange, userPriority } from "./priorities.js";
+import { StreamRecord } from "./records.js";
+import type { Runtime } from "./runtime.js";
+import type { StreamPort } from "./stream-port.js";
+import { updateStreamState } from "./stream-status.js";
+
+/**
+ * Streams from creation to release: the choice of device and priority, the pool of released
+ * records with their hardware queues, abort and destroy, and the release of a destroyed stream
+ * once its work has drained.
+ */
+export class StreamLifecycle {
+  readonly #rt: Runtime;
+  readonly #port: StreamPort;
+  readonly #waits: DrainWaits;
+  readonly #callbacks: HostCallbacks;
+  readonly priorityRange: PriorityRange;
+  #ids = 0;
+  #created = 0;
+  #peak = 0;
+
+  constructor(
+    rt: Runtime,
+    port: StreamPort,
+    waits: DrainWaits,
+    callbacks: HostCallbacks,
+    priorityRange: PriorityRange,
+  ) {
+    this.#rt = rt;
+    this.#port = port;
+    this.#waits = waits;
+    this.#callbacks = callbacks;
+    this.priorityRange = priorityRange;
+  }
+
+  /** Streams created over the manager's life. */
+  get created(): number {
+    return this.#created;
+  }
+
+  /** The most streams live at once. */
+  get peak(): number {
+    return this.#peak;
+  }
+
+  create(options: CreateStreamOptions | undefined): Stream {
+    const rt = this.#rt;
+    rt.assertOpen();
+    assertNotInCallback("StreamManager.create");
+    const opts = check.options(options, "create options");
+    const device = this.#pickDevice(opts.device);
+    // CUDA: after a sticky error every call fails with it, stream creation included.
+    const sticky = rt.stoppedError(device);
+    if (sticky !== undefined && rt.behaviours.stickyErrors) throw sticky;
+    const priority = userPriority(this.priorityRange, rt.behaviours, opts.priority);
+    const failureMode: FailureMode =
+      opts.failureMode === undefined
+        ? "continue"
+        : check.oneOf(opts.failureMode, ["continue", "stop"] as const, "failureMode");
+    const bp = backendPriority(this.priorityRange, rt.device.capabilities, priority);
+    rt.stats.streams.created++;
+    const rec = this.#acquireRecord(device, bp);
+    rec.id = ++this.#ids;
+    if (rec.state === "DESTROYED") updateStreamState(rt, rec, "reuse");
+    rec.priority = priority;
+    rec.failureMode = failureMode;
+    rec.abortTarget = rec.enqueued;
+    const handle = rt.streams.issue(rec, (o, s, g) => new Stream(o, s, g, this.#port, rec));
+    rec.handle = handle;
+    if (failureMode === "stop") rt.markStopMode(device);
+    this.#created++;
+    if (rt.streams.size > this.#peak) this.#peak = rt.streams.size;
+    rt.stats.streams.succeeded++;
+    const bus = rt.device.instrumentation;
+    if (bus.active) {
+      bus.emit({ type: "stream.created", time: rt.device.clock.now(), device, stream: rec.id, priority });
+    }
+    updateStreamState(rt, rec, "created");
+    return handle;
+  }
+
+  /** Prewarms the pool with `count` streams holding hardware queues; returns how many it added. */
+  prewarm(count: number, device: number, priority: number): number {
+    const rt = this.#rt;
+    assertNotInCallback("StreamManager.prewarm");
+    rt.assertOpen();
+    const bp = backendPriority(
+      this.priorityRange,
+      rt.device.capabilities,
+      userPriority(this.priorityRange, rt.behaviours, priority),
+    );
+    const d = check.integer(device, "device index", 0, rt.device.deviceCount - 1);
+    let added = 0;
+    for (let i = 0; i < count && rt.pool.hasRoom; i++) {
+      if (rt.pool.held(d) >= rt.device.info(d).maxQueues) break;
+      const rec = new StreamRecord(d, bp);
+      rt.pool.reserve(d, Number.POSITIVE_INFINITY);
+      rt.acquireQueue(rec);
+      // A pooled record is a destroyed stream; never handed out, it has no id to report.
+      updateStreamState(rt, rec, "destroy");
+      rt.pool.put(rec);
+      added++;
+    }
+    return added;
+  }
+
+  #acquireRecord(device: number, bp: number): StreamRecord {
+    const rt = this.#rt;
+    const pooled = rt.pool.take(device, bp);
+    if (pooled !== undefined) return pooled;
+    rt.pool.reserve(device, rt.device.info(device).maxQueues);
+    return new StreamRecord(device, bp);
+  }
+
+  /** Gives a record's queue and callback counter back to the device (the pool's `free`). */
+  freeRecord(rec: StreamRecord): void {
+    const rt = this.#rt;
+    rt.pool.release(rec);
+    try {
+      if (rec.queue !== undefined) rt.device.destroyQueue(rec.queue);
+      if (rec.callbackCounter !== undefined) rt.device.destroyCounter(rec.callbackCounter);
+    } catch {
+      // The device may be closed already; its resources went with it.
+    }
+    rec.queue = undefined;
+    rec.callbackCounter = undefined;
+  }
+
+  #pickDevice(device: unknown): number {
+    const rt = this.#rt;
+    if (device === undefined) return 0;
+    if (device === "least-loaded") {
+      let best = 0;
+      for (let d = 1; d < rt.load.length; d++) {
+        const a = rt.load[d]!;
+        const b = rt.load[best]!;
+        if (a < b || (a === b && rt.pool.held(d) < rt.pool.held(best))) best = d;
+      }
+      return best;
+    }
+    if (typeof device === "string") return check.oneOf(device, ["least-loaded"], "device") as never;
+    return check.integer(device, "device index", 0, rt.device.deviceCount - 1);
+  }
+
+  abort(rec: StreamRecord): void {
+    assertNotInCallback("Stream.abort");
+    this.abortRecord(rec, `stream ${rec.id} was aborted`);
+  }
+
+  /** Discards the stream's work: queued ops, pending waits, callbacks not started. */
+  abortRecord(rec: StreamRecord, why: string, error?: NpuError): void {
+    const rt = this.#rt;
+    if (rec.queue !== undefined && rec.completed < rec.enqueued && rt.deviceClosed === undefined)
+      rt.device.abortQueue(rec.queue);
+    rec.abortTarget = rec.enqueued;
+    if (rec.state !== "DESTROYED") updateStreamState(rt, rec, "abort");
+    this.#waits.rejectAll(rec, error ?? new NpuError("STREAM_ABORT", why, { details: { stream: rec.id } }));
+    // The stream reached these callbacks, but their host function has not started: like the
+    // queued ops, they are discarded (they would otherwise run after the abort, or after a stop).
+    this.#callbacks.discardQueued(rec);
+    updateStreamState(rt, rec);
+  }
+
+  destroy(handle: Stream, options: { force?: boolean } | undefined): Promise<void> {
+    const rt = this.#rt;
+    assertNotInCallback("Stream.destroy");
+    const opts = check.options(options, "destroy options");
+    const force = opts.force === undefined ? false : opts.force;
+    if (typeof force !== "boolean") throw new NpuTypeError("force must be a boolean");
+    const rec = rt.streams.remove(handle, "stream");
+    rec.handle = undefined;
+    const stream = rec.id;
+    if (force && (rec.completed < rec.enqueued || rec.callbacksPending > 0))
+      this.abortRecord(rec, `stream ${stream} was force-destroyed`);
+    updateStreamState(rt, rec, "destroy");
+    rt.stats.streams.released++;
+    const bus = rt.device.instrumentation;
+    if (bus.active) bus.emit({ type: "stream.destroyed", time: rt.device.clock.now(), stream });
+    if (this.releaseIfDrained(rec)) return Promise.resolve();
+    rt.draining.add(rec);
+    if (!force && !rt.behaviours.destroyWaitsForWork) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      rec.onReleased = resolve;
+    });
+  }
+
+  /** Releases a destroyed stream once its work is done (to the pool when it fits); returns whether it did. */
+  releaseIfDrained(rec: StreamRecord): boolean {
+    const rt = this.#rt;
+    if (rec.state !== "DESTROYED" || rec.completed < rec.enqueued || rec.callbacksPending > 0) return false;
+    rt.draining.delete(rec);
+    rec.pendingError = undefined;
+    rec.futureWaits = undefined;
+    rec.waiters = undefined;
+    rec.specials = undefined;
+    rec.callbacks = undefined;
+    if (rec.queue === undefined || rt.closed || rt.deviceClosed !== undefined || !rt.pool.put(rec))
+      this.freeRecord(rec);
+    const released = rec.onReleased;
+    rec.onReleased = undefined;
+    released?.();
+    return true;
+  }
+}

@@ -1,0 +1,25 @@
+import type { OpSpec } from "@npurt/core";
+import type { CallbackContext } from "../callback-context.js";
+import type { HostCallbackOptions, SynchronizeOptions } from "../stream-options.js";
+import type { StreamRecord } from "./records.js";
+
+/**
+ * What a `Stream` handle calls in the runtime. Handles depend on this small port, not on the
+ * runtime's classes, so the runtime can build handles without an import cycle.
+ */
+export interface StreamPort {
+  streamOf(handle: unknown): StreamRecord;
+  submit(rec: StreamRecord, spec: OpSpec, api: string): void;
+  opSpec<K extends "kernel" | "copy" | "fill">(spec: unknown, kind: K): Extract<OpSpec, { kind: K }>;
+  record(rec: StreamRecord, event: unknown): void;
+  waitEvent(rec: StreamRecord, event: unknown, options: { future?: boolean } | undefined): void;
+  launchCallback(
+    rec: StreamRecord,
+    fn: (ctx: CallbackContext) => unknown,
+    options: HostCallbackOptions | undefined,
+  ): void;
+  query(rec: StreamRecord): "complete" | "not-ready";
+  synchronizeStream(rec: StreamRecord, options: SynchronizeOptions | undefined): Promise<void>;
+  abort(rec: StreamRecord): void;
+  destroyStream(handle: unknown, options: { force?: boolean } | undefined): Promise<void>;
+}
