@@ -29,6 +29,7 @@
 
 export type { CallbackContext } from "./callback-context.js";
 export { FifoHostExecutor, type FifoHostExecutorOptions } from "./fifo-host-executor.js";
+export type { OpHandle, OpHandleKind, OpHandleStatus } from "./op-handle.js";
 export { PROFILES, type ProfileBehaviours, type RuntimeProfile } from "./profile.js";
 export type {
   DeadlockReason,

@@ -2,6 +2,7 @@ import { type CopySpec, type FillSpec, Handle, type KernelSpec } from "@npurt/co
 import type { CallbackContext } from "./callback-context.js";
 import type { StreamRecord } from "./internal/records.js";
 import type { StreamPort } from "./internal/stream-port.js";
+import type { OpHandle } from "./op-handle.js";
 import type { StreamEvent } from "./stream-event.js";
 import type {
   DestroyStreamOptions,
@@ -23,7 +24,8 @@ export type StreamFillSpec = Omit<FillSpec, "kind"> & { readonly kind?: "fill" }
  * A stream: an ordered queue of device work (CANN `aclrtStream`, CUDA `cudaStream_t`). Ops run
  * one after another in submission order; ops of different streams are unordered unless events
  * order them. Every method is asynchronous in the runtime's sense: it returns once the op is
- * queued, and failures of the op surface at the next {@link Stream.synchronize}.
+ * queued, with an {@link OpHandle} that tells what became of it; failures of the op also surface
+ * at the next {@link Stream.synchronize}.
  *
  * A stream is a handle issued by {@link StreamManager.create}. Once destroyed, every use is
  * `INVALID_HANDLE`, also after the manager's pool has given its queue to a new stream.
@@ -85,21 +87,21 @@ export class Stream extends Handle {
   }
 
   /** Queues a kernel launch (its inputs and outputs declared, as core checks them). */
-  launch(kernel: StreamKernelSpec): void {
+  launch(kernel: StreamKernelSpec): OpHandle {
     const rec = this.#live();
-    this.#port.submit(rec, this.#port.opSpec(kernel, "kernel"), "Stream.launch");
+    return this.#port.submit(rec, this.#port.opSpec(kernel, "kernel"), "Stream.launch");
   }
 
   /** Queues a copy (direction from the operands: host view or device buffer on each side). */
-  copy(spec: StreamCopySpec): void {
+  copy(spec: StreamCopySpec): OpHandle {
     const rec = this.#live();
-    this.#port.submit(rec, this.#port.opSpec(spec, "copy"), "Stream.copy");
+    return this.#port.submit(rec, this.#port.opSpec(spec, "copy"), "Stream.copy");
   }
 
   /** Queues a fill of device memory with a byte value. */
-  fill(spec: StreamFillSpec): void {
+  fill(spec: StreamFillSpec): OpHandle {
     const rec = this.#live();
-    this.#port.submit(rec, this.#port.opSpec(spec, "fill"), "Stream.fill");
+    return this.#port.submit(rec, this.#port.opSpec(spec, "fill"), "Stream.fill");
   }
 
   /**
@@ -108,8 +110,8 @@ export class Stream extends Handle {
    * before it keep the record they captured. Throws `CYCLE_DEPENDENCY` when the record would
    * satisfy a future wait that (through other streams) waits for this stream's earlier work.
    */
-  record(event: StreamEvent): void {
-    this.#port.record(this.#live(), event);
+  record(event: StreamEvent): OpHandle {
+    return this.#port.record(this.#live(), event);
   }
 
   /**
@@ -117,8 +119,8 @@ export class Stream extends Handle {
    * re-record does not change this wait). An event never recorded follows the profile's
    * `unrecordedEvent` behaviour. With `{ future: true }`, waits for the event's next record instead.
    */
-  waitEvent(event: StreamEvent, options?: WaitEventOptions): void {
-    this.#port.waitEvent(this.#live(), event, options);
+  waitEvent(event: StreamEvent, options?: WaitEventOptions): OpHandle {
+    return this.#port.waitEvent(this.#live(), event, options);
   }
 
   /**
@@ -131,8 +133,8 @@ export class Stream extends Handle {
    * `fn` gets a {@link CallbackContext}, whose `waitFor` is the one tracked way for a callback to
    * wait for device work.
    */
-  launchHostCallback(fn: (ctx: CallbackContext) => unknown, options?: HostCallbackOptions): void {
-    this.#port.launchCallback(this.#live(), fn, options);
+  launchHostCallback(fn: (ctx: CallbackContext) => unknown, options?: HostCallbackOptions): OpHandle {
+    return this.#port.launchCallback(this.#live(), fn, options);
   }
 
   /**

@@ -212,6 +212,25 @@ describe.each(BACKENDS)("host callbacks on $name", (factory) => {
     },
   );
 
+  it("issue 10 defect 3: a callback throwing an unprintable value (String() throws) still fails its stream", async () => {
+    const { manager } = setup(factory);
+    const s = manager.create();
+    const unprintable = Object.create(null) as object;
+    const op = s.launchHostCallback(() => {
+      throw unprintable;
+    });
+    const after = s.launch(noop());
+    const error = await s.synchronize().then(
+      () => undefined,
+      (e: unknown) => e as NpuError,
+    );
+    expect(error?.code).toBe("CALLBACK_FAILED");
+    expect(error?.message).toContain("unprintable");
+    expect(error?.cause).toBe(unprintable);
+    expect(op.status).toBe("failed");
+    expect(after.status).toBe("done"); // the stream was not left blocked
+  });
+
   it("a throwing callback on a stop-on-failure stream stops the device", async () => {
     const { manager } = setup(factory, { profile: "cann" });
     const s = manager.create({ failureMode: "stop" });

@@ -41,8 +41,53 @@ describe.each(BACKENDS)("stream ops on $name", (factory) => {
     expect(() => s.launchHostCallback("nope" as never)).toThrow(TypeError);
     expect(() => s.launchHostCallback(() => {}, { blocking: "yes" as never })).toThrow(TypeError);
     expect(() => s.waitEvent({} as never)).toThrow(expect.objectContaining({ code: "INVALID_HANDLE" }));
-    await expect(s.synchronize({ timeoutMs: -1 })).rejects.toMatchObject({ code: "INVALID_PARAM" });
+    await expect(s.synchronize({ timeoutMs: -2 })).rejects.toMatchObject({ code: "INVALID_PARAM" });
+    await expect(s.synchronize({ timeoutMs: -0.5 })).rejects.toMatchObject({ code: "INVALID_PARAM" });
+    await expect(s.synchronize({ timeoutMs: Number.NaN })).rejects.toMatchObject({ code: "INVALID_PARAM" });
     await expect(s.synchronize({ timeoutMs: "1" as never })).rejects.toBeInstanceOf(TypeError);
+  });
+
+  // runtime-semantics §1.7 "Stream sync timeout": aclrtSynchronizeStreamWithTimeout, -1 = forever.
+  it.each(BOTH_PROFILES)(
+    "§1.7: timeoutMs -1 waits forever, as CANN's *WithTimeout calls (%s)",
+    async (profile) => {
+      const { manager } = setup(factory, { profile });
+      const s = manager.create();
+      const ev = manager.createEvent();
+      s.launch(noop(5e9)); // 5 s of device time
+      s.record(ev);
+      await s.synchronize({ timeoutMs: -1 });
+      await ev.synchronize({ timeoutMs: -1 });
+      await manager.synchronize({ timeoutMs: -1 });
+      expect(s.query()).toBe("complete");
+    },
+  );
+
+  it("issue 10 defect 4: a timeout too long for the clock (1.8e302 ms) is forever, and leaves no waiter behind", async () => {
+    const { manager, bed } = setup(factory);
+    const s = manager.create();
+    s.launch(noop(1_000));
+    await s.synchronize({ timeoutMs: 1.8e302 });
+    bed.failNext("bad");
+    s.launch(noop(1_000, "bad"));
+    // The failure reaches this synchronize: no stale waiter took it.
+    await expect(s.synchronize()).rejects.toMatchObject({ code: "KERNEL_FAILED" });
+  });
+
+  it("issue 10 defect 4: a device synchronize that times out does not consume another stream's failure", async () => {
+    const { manager, bed } = setup(factory);
+    const failing = manager.create();
+    const slow = manager.create();
+    bed.failNext("bad");
+    failing.launch(noop(1_000, "bad"));
+    bed.hangNext("stuck");
+    slow.launch(noop(1_000, "stuck")); // runs until aborted
+    await expect(manager.synchronize({ timeoutMs: 10 })).rejects.toMatchObject({
+      code: "STREAM_SYNC_TIMEOUT",
+    });
+    // The kernel failure is still reported, at the next synchronize that covers its stream.
+    await expect(failing.synchronize()).rejects.toMatchObject({ code: "KERNEL_FAILED" });
+    slow.abort();
   });
 
   it("times out a synchronize on the device clock with STREAM_SYNC_TIMEOUT, deterministically", async () => {

@@ -72,15 +72,26 @@ export class DrainWaits {
           if (--remaining === 0) done(first);
         };
         const waiting: [StreamRecord, DrainWaiter][] = [];
+        // Failures taken from streams that drained while others are still busy: a timeout gives
+        // them back, so the next synchronize covering their stream still reports them.
+        const taken: [StreamRecord, NpuError][] = [];
         for (const rec of recs) {
-          const waiter: DrainWaiter = { target: rec.enqueued, done: one };
+          const waiter: DrainWaiter = {
+            target: rec.enqueued,
+            done: (error) => {
+              if (error !== undefined) taken.push([rec, error]);
+              one(error);
+            },
+          };
           if (this.#addWaiter(rec, waiter)) waiting.push([rec, waiter]);
         }
         one(undefined);
         if (remaining === 0) return undefined;
         return () => {
           for (const [rec, waiter] of waiting) if (removeFrom(rec.waiters, waiter)) busy++;
-          return busy > 0;
+          if (busy === 0) return false;
+          for (const [rec, error] of taken) rec.pendingError ??= error;
+          return true;
         };
       },
       (timeoutMs) =>

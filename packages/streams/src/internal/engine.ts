@@ -9,6 +9,7 @@ import {
 } from "@npurt/core";
 import type { CallbackContext } from "../callback-context.js";
 import { FifoHostExecutor } from "../fifo-host-executor.js";
+import type { OpHandle } from "../op-handle.js";
 import type { ProfileBehaviours } from "../profile.js";
 import type { DeadlockReport, LeakReport, ResourceStats, StreamPoolStats } from "../reports.js";
 import type { Stream } from "../stream.js";
@@ -25,6 +26,7 @@ import { DrainWaits } from "./drain-waits.js";
 import type { EventPort } from "./event-port.js";
 import { EventTimeline } from "./event-timeline.js";
 import { HostCallbacks } from "./host-callbacks.js";
+import { OpRecord } from "./op-record.js";
 import { type PriorityRange, priorityRangeOf } from "./priorities.js";
 import type { EventRecord, SpecialOp, StreamRecord } from "./records.js";
 import { Runtime } from "./runtime.js";
@@ -127,10 +129,13 @@ export class Engine implements StreamPort, EventPort {
     return this.#rt.streams.get(handle, "stream");
   }
 
-  submit(rec: StreamRecord, spec: OpSpec, api: string): void {
+  submit(rec: StreamRecord, spec: OpSpec & { kind: "kernel" | "copy" | "fill" }, api: string): OpHandle {
     const rt = this.#rt;
-    rt.enqueue(rec, rt.queueForWork(rec, api), spec);
+    const queue = rt.queueForWork(rec, api);
+    const op = new OpRecord(spec.kind, rec.id);
+    rt.enqueue(rec, queue, spec, op);
     updateStreamState(rt, rec);
+    return op;
   }
 
   opSpec<K extends "kernel" | "copy" | "fill">(spec: unknown, kind: K): Extract<OpSpec, { kind: K }> {
@@ -169,8 +174,8 @@ export class Engine implements StreamPort, EventPort {
     rec: StreamRecord,
     fn: (ctx: CallbackContext) => unknown,
     options: HostCallbackOptions | undefined,
-  ): void {
-    this.#callbacks.launch(rec, fn, options);
+  ): OpHandle {
+    return this.#callbacks.launch(rec, fn, options);
   }
 
   // ---- events -------------------------------------------------------------------------------
@@ -183,12 +188,12 @@ export class Engine implements StreamPort, EventPort {
     return this.#events.eventOf(handle);
   }
 
-  record(rec: StreamRecord, event: unknown): void {
-    this.#events.record(rec, event);
+  record(rec: StreamRecord, event: unknown): OpHandle {
+    return this.#events.record(rec, event);
   }
 
-  waitEvent(rec: StreamRecord, event: unknown, options: { future?: boolean } | undefined): void {
-    this.#events.waitEvent(rec, event, options);
+  waitEvent(rec: StreamRecord, event: unknown, options: { future?: boolean } | undefined): OpHandle {
+    return this.#events.waitEvent(rec, event, options);
   }
 
   eventQuery(ev: EventRecord): "complete" | "not-ready" {

@@ -1,10 +1,12 @@
 import { check, NpuError, NpuTypeError, type OpCompletion } from "@npurt/core";
+import type { OpHandle } from "../op-handle.js";
 import { StreamEvent } from "../stream-event.js";
 import type { CreateEventOptions, SynchronizeOptions } from "../stream-options.js";
 import { assertNotInCallback } from "./callback-scope.js";
 import { findCallbackCycle } from "./deadlocks.js";
 import { findFutureCycle } from "./dependency-graph.js";
 import type { EventPort } from "./event-port.js";
+import { OpRecord, settledOp } from "./op-record.js";
 import {
   type CallbackRecord,
   type EventCounter,
@@ -88,7 +90,7 @@ export class EventTimeline {
     return ev.counter !== undefined && ev.counter.completed >= ev.recordCount;
   }
 
-  record(rec: StreamRecord, event: unknown): void {
+  record(rec: StreamRecord, event: unknown): OpHandle {
     const ev = this.eventOf(event);
     const queue = this.#rt.queueForWork(rec, "Stream.record");
     const value = ev.recordCount + 1;
@@ -115,9 +117,10 @@ export class EventTimeline {
     // while future waits sit on the counter for exactly this next record.
     const rotate = current.pendingRecords > 0 && ev.lastStreamId !== rec.id && !ev.futureWaiters?.length;
     const counter = rotate ? this.#newCounter(ev) : current;
+    const op = new OpRecord("record", rec.id);
     let seq: number;
     try {
-      seq = this.#rt.enqueue(rec, queue, { kind: "signal", counter: counter.handle, value });
+      seq = this.#rt.enqueue(rec, queue, { kind: "signal", counter: counter.handle, value }, op);
     } catch (error) {
       if (rotate) this.#destroyCounter(counter);
       throw error;
@@ -139,15 +142,17 @@ export class EventTimeline {
     ev.timestampNs = undefined;
     ev.lastStream = rec;
     ev.lastStreamId = rec.id;
+    ev.lastRecordOp = op;
     ev.pendingRecords++;
     ev.pendingOps++;
     counter.pendingRecords++;
     counter.pendingOps++;
     this.#emitEvent("event.recorded", ev, rec.id, value);
     updateStreamState(this.#rt, rec);
+    return op;
   }
 
-  waitEvent(rec: StreamRecord, event: unknown, options: { future?: boolean } | undefined): void {
+  waitEvent(rec: StreamRecord, event: unknown, options: { future?: boolean } | undefined): OpHandle {
     const ev = this.eventOf(event);
     const opts = check.options(options, "waitEvent options");
     const future = opts.future === true;
@@ -177,14 +182,22 @@ export class EventTimeline {
             { details: { event: ev.id } },
           );
         }
-        return; // an empty set of work: nothing to wait for
+        // An empty set of work: nothing to wait for.
+        return settledOp("wait", rec.id, this.#rt.device.clock.now());
       }
-      // Already satisfied, or recorded earlier on this very stream: FIFO order covers it.
-      // (By id: a pooled record may now serve another stream than the one that recorded.)
-      if (this.#latestDone(ev) || ev.lastStreamId === rec.id) return;
+      if (this.#latestDone(ev)) return settledOp("wait", rec.id, this.#rt.device.clock.now());
+      // Recorded earlier on this very stream: FIFO order covers it, and the wait is over when
+      // the record is. (By id: a pooled record may now serve another stream than the one that
+      // recorded.)
+      if (ev.lastStreamId === rec.id) {
+        const op = new OpRecord("wait", rec.id);
+        op.follow(ev.lastRecordOp!);
+        return op;
+      }
     }
     const counter = this.#counterOf(ev);
-    const seq = this.#rt.enqueue(rec, queue, { kind: "wait", counter: counter.handle, value });
+    const op = new OpRecord("wait", rec.id);
+    const seq = this.#rt.enqueue(rec, queue, { kind: "wait", counter: counter.handle, value }, op);
     this.#rt.addSpecial(rec, { kind: "wait", seq, event: ev, counter, value, future: fw });
     ev.pendingOps++;
     counter.pendingOps++;
@@ -196,6 +209,7 @@ export class EventTimeline {
     }
     this.#emitEvent("event.waited", ev, rec.id, value);
     updateStreamState(this.#rt, rec);
+    return op;
   }
 
   /** The stored error of the device an event's records run on, once that device stopped. */
@@ -371,6 +385,7 @@ export class EventTimeline {
     ev.timestampNs = undefined;
     ev.lastStream = undefined;
     ev.lastStreamId = 0;
+    ev.lastRecordOp = undefined;
   }
 
   destroyEvent(handle: unknown): void {

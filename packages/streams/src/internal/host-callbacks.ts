@@ -1,9 +1,12 @@
 import { check, type HostTaskOutcome, NpuError, NpuTypeError, type OpStatus, RingQueue } from "@npurt/core";
 import type { CallbackContext } from "../callback-context.js";
+import type { OpHandle } from "../op-handle.js";
 import type { HostCallbackOptions } from "../stream-options.js";
 import { runAsCallback } from "./callback-scope.js";
+import { describeThrown } from "./describe-thrown.js";
 import type { DrainWaits } from "./drain-waits.js";
 import type { EventTimeline } from "./event-timeline.js";
+import { OpRecord } from "./op-record.js";
 import type { CallbackRecord, RuntimeCallbackContext, StreamRecord } from "./records.js";
 import type { Runtime } from "./runtime.js";
 import { updateStreamState } from "./stream-status.js";
@@ -25,7 +28,7 @@ export class HostCallbacks {
     this.#events = events;
   }
 
-  launch(rec: StreamRecord, fn: unknown, options: HostCallbackOptions | undefined): void {
+  launch(rec: StreamRecord, fn: unknown, options: HostCallbackOptions | undefined): OpHandle {
     const rt = this.#rt;
     const f = check.func<(ctx: CallbackContext) => unknown>(fn, "host callback");
     const opts = check.options(options, "host callback options");
@@ -47,14 +50,17 @@ export class HostCallbacks {
       releaseValue: 0,
       phase: "launched",
       waits: undefined,
+      op: new OpRecord("callback", rec.id),
+      startNs: 0,
     };
     // The marker signal carries no information (value 0 never raises the counter): its
     // completion tells the host that the stream reached the callback.
-    const seq = rt.enqueue(rec, queue, { kind: "signal", counter, value: 0 });
+    // The handle is settled by the callback's end, not by the marker's or release's completion.
+    const seq = rt.enqueue(rec, queue, { kind: "signal", counter, value: 0 }, undefined);
     rt.addSpecial(rec, { kind: "callback", seq, callback: cb });
     if (blocking) {
       cb.releaseValue = ++rec.callbackSeq;
-      const waitSeq = rt.enqueue(rec, queue, { kind: "wait", counter, value: cb.releaseValue });
+      const waitSeq = rt.enqueue(rec, queue, { kind: "wait", counter, value: cb.releaseValue }, undefined);
       rt.addSpecial(rec, { kind: "release", seq: waitSeq, callback: cb, value: cb.releaseValue });
     }
     rec.callbacksPending++;
@@ -62,6 +68,7 @@ export class HostCallbacks {
     rec.callbacks.push(cb);
     this.#emit("callback.enqueued", cb, undefined);
     updateStreamState(rt, rec);
+    return cb.op;
   }
 
   /** The stream reached the callback's marker: hand it to the executor, or discard it after a failure. */
@@ -90,6 +97,7 @@ export class HostCallbacks {
         if (cb.phase === "done") return undefined; // discarded by an abort while queued
         rt.queuedCallbacks.delete(cb);
         cb.phase = "running";
+        cb.startNs = rt.device.clock.now();
         rt.runningCallbacks.add(cb);
         this.#emit("callback.started", cb, undefined);
         const ctx: RuntimeCallbackContext = {
@@ -117,16 +125,27 @@ export class HostCallbacks {
     stats.released++;
     if (outcome.ok) stats.succeeded++;
     this.#emit("callback.finished", cb, outcome.ok ? "ok" : discarded ? "aborted" : "error");
-    if (!outcome.ok && !discarded) {
-      const name = cb.label === undefined ? `host callback ${cb.id}` : `host callback "${cb.label}"`;
-      rt.fail(
-        rec,
-        new NpuError(
-          "CALLBACK_FAILED",
-          `${name} on stream ${cb.streamId} failed: ${outcome.error instanceof Error ? outcome.error.message : String(outcome.error)}`,
-          { cause: outcome.error, details: { stream: cb.streamId, callback: cb.id } },
-        ),
+    const now = rt.device.clock.now();
+    const name = cb.label === undefined ? `host callback ${cb.id}` : `host callback "${cb.label}"`;
+    if (outcome.ok) {
+      cb.op.settle("done", cb.startNs, now);
+    } else if (discarded) {
+      cb.op.settle(
+        "aborted",
+        now,
+        now,
+        new NpuError("STREAM_ABORT", `${name} on stream ${cb.streamId} was discarded before it ran`, {
+          details: { stream: cb.streamId, callback: cb.id },
+        }),
       );
+    } else {
+      const error = new NpuError(
+        "CALLBACK_FAILED",
+        `${name} on stream ${cb.streamId} failed: ${describeThrown(outcome.error)}`,
+        { cause: outcome.error, details: { stream: cb.streamId, callback: cb.id } },
+      );
+      cb.op.settle("failed", cb.startNs, now, error);
+      rt.fail(rec, error);
     }
     if (cb.blocking && rec.callbackCounter !== undefined) {
       try {

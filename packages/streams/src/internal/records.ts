@@ -1,6 +1,7 @@
 import type { CounterHandle, Handle, NpuError, QueueHandle, RingQueue } from "@npurt/core";
 import type { FailureMode, SynchronizeOptions } from "../stream-options.js";
 import type { StreamState } from "../stream-state.js";
+import type { OpRecord } from "./op-record.js";
 
 /** Someone waiting for a stream to drain: a stream or device synchronize, a destroy. */
 export interface DrainWaiter {
@@ -75,6 +76,10 @@ export interface CallbackRecord {
   readonly seq: number;
   releaseValue: number;
   phase: "launched" | "queued" | "running" | "done";
+  /** The handle `launchHostCallback` returned. */
+  readonly op: OpRecord;
+  /** Host clock time its function started. */
+  startNs: number;
   /** Event records the callback waits for through its context, while it does. */
   waits:
     | { readonly event: EventRecord; readonly counter: EventCounter; readonly value: number }[]
@@ -148,6 +153,8 @@ export class StreamRecord {
   /** Ops up to this count were discarded by an abort; the stream is ABORTED until they report. */
   abortTarget = 0;
   specials: RingQueue<SpecialOp> | undefined = undefined;
+  /** The handle of each op not completed yet, in stream order (`undefined` for internal ops). */
+  ops: RingQueue<OpRecord | undefined> | undefined = undefined;
   waiters: DrainWaiter[] | undefined = undefined;
   /** The first failure since the last synchronize (continue-on-failure). */
   pendingError: NpuError | undefined = undefined;
@@ -181,6 +188,8 @@ export class EventRecord {
   resetBase = 0;
   /** Device time the latest record completed, when it has. */
   timestampNs: number | undefined = undefined;
+  /** The handle of the latest record. */
+  lastRecordOp: OpRecord | undefined = undefined;
   /** The stream of the latest record. */
   lastStream: StreamRecord | undefined = undefined;
   lastStreamId = 0;

@@ -15,6 +15,7 @@ import type { ResourceCounts } from "../reports.js";
 import type { Stream } from "../stream.js";
 import type { StreamEvent } from "../stream-event.js";
 import { assertNotInCallback } from "./callback-scope.js";
+import type { OpRecord } from "./op-record.js";
 import type { CallbackRecord, EventRecord, SpecialOp, StreamRecord } from "./records.js";
 import { StreamPool } from "./stream-pool.js";
 import { updateStreamState } from "./stream-status.js";
@@ -183,10 +184,19 @@ export class Runtime {
     return queue;
   }
 
-  /** Enqueues `spec` on the stream's queue; returns the op's position in the stream. */
-  enqueue(rec: StreamRecord, queue: QueueHandle, spec: OpSpec): number {
+  /**
+   * Enqueues `spec` on the stream's queue; returns the op's position in the stream. `op` is the
+   * handle the runtime settles when the op completes (`undefined` for internal ops).
+   */
+  enqueue(rec: StreamRecord, queue: QueueHandle, spec: OpSpec, op: OpRecord | undefined): number {
     this.device.enqueue(queue, spec);
     this.load[rec.device]!++;
+    let ops = rec.ops;
+    if (ops === undefined) {
+      ops = new RingQueue();
+      rec.ops = ops;
+    }
+    ops.push(op);
     return rec.enqueued++;
   }
 
@@ -207,16 +217,19 @@ export class Runtime {
     if (specials !== undefined && specials.size > 0 && specials.peek()!.seq === index) {
       woke = this.hooks.onSpecialDone(rec, specials.shift()!, c);
     }
+    const op = rec.ops?.shift();
     if (c.status === "error") {
       const f = c.failure;
-      this.fail(
-        rec,
-        new NpuError(
-          f?.code ?? "INTERNAL_ERROR",
-          `stream ${rec.id}: op ${c.opId} failed: ${f?.message ?? "no reason given"}`,
-          { details: { stream: rec.id, opId: c.opId } },
-        ),
+      const error = new NpuError(
+        f?.code ?? "INTERNAL_ERROR",
+        `stream ${rec.id}: op ${c.opId} failed: ${f?.message ?? "no reason given"}`,
+        { details: { stream: rec.id, opId: c.opId } },
       );
+      op?.settle("failed", c.startNs, c.endNs, error);
+      this.fail(rec, error);
+    } else if (op !== undefined) {
+      if (c.status === "ok") op.settle("done", c.startNs, c.endNs);
+      else op.settle("aborted", c.startNs, c.endNs, abortError(rec, c));
     }
     if (rec.waiters !== undefined && this.hooks.settleDrains(rec)) woke = true;
     updateStreamState(this, rec);
@@ -292,4 +305,14 @@ export class Runtime {
     for (const [, rec] of this.streams.entries()) recs.push(rec);
     for (const rec of recs) while (rec.completed < rec.enqueued) this.onComplete(rec, lost);
   }
+}
+
+/** The error an aborted op's handle carries: the backend's code (`STREAM_ABORT`, `DEVICE_CLOSED`, …). */
+function abortError(rec: StreamRecord, c: OpCompletion): NpuError {
+  const f = c.failure;
+  return new NpuError(
+    f?.code ?? "STREAM_ABORT",
+    `stream ${rec.id}: op ${c.opId} was discarded: ${f?.message ?? "aborted"}`,
+    { details: { stream: rec.id, opId: c.opId } },
+  );
 }

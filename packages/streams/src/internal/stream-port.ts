@@ -1,5 +1,6 @@
 import type { OpSpec } from "@npurt/core";
 import type { CallbackContext } from "../callback-context.js";
+import type { OpHandle } from "../op-handle.js";
 import type { HostCallbackOptions, SynchronizeOptions } from "../stream-options.js";
 import type { StreamRecord } from "./records.js";
 
@@ -9,15 +10,15 @@ import type { StreamRecord } from "./records.js";
  */
 export interface StreamPort {
   streamOf(handle: unknown): StreamRecord;
-  submit(rec: StreamRecord, spec: OpSpec, api: string): void;
+  submit(rec: StreamRecord, spec: OpSpec & { kind: "kernel" | "copy" | "fill" }, api: string): OpHandle;
   opSpec<K extends "kernel" | "copy" | "fill">(spec: unknown, kind: K): Extract<OpSpec, { kind: K }>;
-  record(rec: StreamRecord, event: unknown): void;
-  waitEvent(rec: StreamRecord, event: unknown, options: { future?: boolean } | undefined): void;
+  record(rec: StreamRecord, event: unknown): OpHandle;
+  waitEvent(rec: StreamRecord, event: unknown, options: { future?: boolean } | undefined): OpHandle;
   launchCallback(
     rec: StreamRecord,
     fn: (ctx: CallbackContext) => unknown,
     options: HostCallbackOptions | undefined,
-  ): void;
+  ): OpHandle;
   query(rec: StreamRecord): "complete" | "not-ready";
   synchronizeStream(rec: StreamRecord, options: SynchronizeOptions | undefined): Promise<void>;
   abort(rec: StreamRecord): void;

@@ -30,19 +30,39 @@ export function timedWait(
     };
     const withdraw = register(done);
     if (settled || withdraw === undefined || timeoutMs === undefined) return;
-    timer = clock.setTimer(timeoutMs * 1e6, () => {
-      timer = undefined;
-      if (!settled && withdraw()) done(timeoutError(timeoutMs));
-    });
+    try {
+      timer = clock.setTimer(timeoutMs * 1e6, () => {
+        timer = undefined;
+        if (!settled && withdraw()) done(timeoutError(timeoutMs));
+      });
+    } catch (error) {
+      // A clock that refuses the timer must not leave the waiter registered, where it would
+      // take the stream's next failure for itself.
+      withdraw();
+      if (!settled) {
+        settled = true;
+        reject(error);
+      }
+    }
   });
 }
 
+/**
+ * The timeout in ms, or `undefined` for none. As CANN's `*WithTimeout` calls: −1 waits forever,
+ * other negative values are `INVALID_PARAM`. A timeout too long for the clock's nanoseconds
+ * (beyond about 1.8e302 ms) is forever too.
+ */
 function timeoutOf(options: SynchronizeOptions | undefined): number | undefined {
   const opts = check.options(options, "synchronize options");
   if (opts.timeoutMs === undefined || opts.timeoutMs === Number.POSITIVE_INFINITY) return undefined;
   const ms = check.number(opts.timeoutMs, "timeoutMs");
-  if (ms < 0) throw new NpuError("INVALID_PARAM", `timeoutMs must not be negative, got ${ms}`);
-  return ms;
+  if (ms === -1) return undefined;
+  if (!(ms >= 0)) {
+    throw new NpuError("INVALID_PARAM", `timeoutMs must be -1 (forever) or not negative, got ${ms}`, {
+      details: { timeoutMs: ms },
+    });
+  }
+  return Number.isFinite(ms * 1e6) ? ms : undefined;
 }
 
 /** Removes `item` from `list` when present; returns whether it was. */
