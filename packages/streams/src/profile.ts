@@ -38,6 +38,18 @@ export interface ProfileBehaviours {
    * creation on it fails with the same error.
    */
   readonly stickyErrors: boolean;
+  /**
+   * What {@link StreamManager.defaultStream} is (runtime-semantics §1.8). `'per-context'` (CANN):
+   * one default stream per device, with no implicit synchronization — every stream is
+   * non-blocking. `'legacy'` (CUDA's default): the legacy default stream, which synchronizes with
+   * every blocking stream of its device: before an op on it, it waits for all work issued so far
+   * on the blocking streams, and an op issued on a blocking stream waits for all work issued so
+   * far on it (`k_1<<<s>>>; k_2<<<legacy>>>; k_3<<<s>>>`: k_2 waits for k_1, k_3 for k_2). Streams
+   * created with `nonBlocking: true` skip it. `'per-thread'` (CUDA's `--default-stream
+   * per-thread`): the default stream is an ordinary blocking stream, which synchronizes only with
+   * the legacy default stream if that is used too.
+   */
+  readonly defaultStream: "per-context" | "legacy" | "per-thread";
 }
 
 /** The behaviours of each profile. */
@@ -48,6 +60,7 @@ export const PROFILES: Readonly<Record<RuntimeProfile, ProfileBehaviours>> = {
     priorityScale: "cann",
     priorityOutOfRange: "clamp",
     stickyErrors: false,
+    defaultStream: "per-context",
   },
   cuda: {
     destroyWaitsForWork: false,
@@ -55,6 +68,7 @@ export const PROFILES: Readonly<Record<RuntimeProfile, ProfileBehaviours>> = {
     priorityScale: "cuda",
     priorityOutOfRange: "clamp",
     stickyErrors: true,
+    defaultStream: "legacy",
   },
 };
 
@@ -84,5 +98,13 @@ export function resolveBehaviours(
         ? base.priorityOutOfRange
         : check.oneOf(overrides.priorityOutOfRange, ["clamp", "error"] as const, "priorityOutOfRange"),
     stickyErrors: bool(overrides.stickyErrors, "stickyErrors", base.stickyErrors),
+    defaultStream:
+      overrides.defaultStream === undefined
+        ? base.defaultStream
+        : check.oneOf(
+            overrides.defaultStream,
+            ["per-context", "legacy", "per-thread"] as const,
+            "defaultStream",
+          ),
   };
 }

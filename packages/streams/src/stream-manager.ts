@@ -67,6 +67,18 @@ export class StreamManager {
     if (prewarm > 0) this.#engine.prewarm(prewarm, 0, this.#engine.priorityRange.default);
   }
 
+  /**
+   * The default stream of `device` (default 0), made on first use (runtime-semantics §1.8): CANN's
+   * per-context default stream (no implicit synchronization), CUDA's legacy default stream (it
+   * synchronizes with every blocking stream of its device), or with `defaultStream:
+   * 'per-thread'` an ordinary blocking stream. It counts against the device's stream limit,
+   * `destroy()` refuses it with `INVALID_PARAM`, and it goes with {@link StreamManager.close}
+   * after its work, without appearing in the leak report.
+   */
+  defaultStream(device?: number): Stream {
+    return this.#engine.defaultStream(device);
+  }
+
   /** The profile's priority numbers: `greatest` (most urgent), `least`, and the `default`. */
   get priorityRange(): { readonly greatest: number; readonly least: number; readonly default: number } {
     return this.#engine.priorityRange;

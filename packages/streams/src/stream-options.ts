@@ -18,6 +18,12 @@ export interface CreateStreamOptions {
   readonly failureMode?: FailureMode;
   /** A device index, or `'least-loaded'`: the device with the fewest pending ops (then fewest streams). Default 0. */
   readonly device?: number | "least-loaded";
+  /**
+   * CUDA's `cudaStreamNonBlocking`: the stream does not synchronize with the legacy default
+   * stream (profile behaviour `defaultStream: 'legacy'`). Without a legacy default stream every
+   * stream is non-blocking already (CANN: "Runtime中的Stream均为非阻塞式Stream"). Default `false`.
+   */
+  readonly nonBlocking?: boolean;
 }
 
 /** Options of {@link Stream.synchronize}, {@link StreamManager.synchronize} and {@link StreamEvent.synchronize}. */

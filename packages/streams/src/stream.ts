@@ -75,6 +75,16 @@ export class Stream extends Handle {
     return this.#live().priority;
   }
 
+  /** Whether the stream skips the legacy default stream's implicit sync (CUDA `cudaStreamNonBlocking`). */
+  get nonBlocking(): boolean {
+    return this.#live().nonBlocking;
+  }
+
+  /** Whether this is its device's default stream ({@link StreamManager.defaultStream}). */
+  get isDefault(): boolean {
+    return this.#live().defaultKind !== undefined;
+  }
+
   /** What the stream does when an op fails. */
   get failureMode(): FailureMode {
     return this.#live().failureMode;

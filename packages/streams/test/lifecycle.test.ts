@@ -224,12 +224,16 @@ describe("StreamManager construction", () => {
       expect.objectContaining({ code: "INVALID_PARAM" }),
     );
     expect(() => new StreamManager(device, { executor: {} as never })).toThrow(TypeError);
+    expect(() => new StreamManager(device, { defaultStream: "global" as never })).toThrow(
+      expect.objectContaining({ code: "INVALID_PARAM" }),
+    );
     expect(createStreamManager(device).behaviours).toEqual({
       destroyWaitsForWork: true,
       unrecordedEvent: "error",
       priorityScale: "cann",
       priorityOutOfRange: "clamp",
       stickyErrors: false,
+      defaultStream: "per-context",
     });
     expect(createStreamManager(device, { profile: "cuda", stickyErrors: false }).behaviours).toMatchObject({
       destroyWaitsForWork: false,

@@ -22,6 +22,7 @@ import type {
 } from "../stream-options.js";
 import { assertNotInCallback } from "./callback-scope.js";
 import { findDeadlocks } from "./deadlocks.js";
+import { DefaultStreams } from "./default-streams.js";
 import { DrainWaits } from "./drain-waits.js";
 import type { EventPort } from "./event-port.js";
 import { EventTimeline } from "./event-timeline.js";
@@ -56,6 +57,7 @@ export class Engine implements StreamPort, EventPort {
   readonly #waits: DrainWaits;
   readonly #events: EventTimeline;
   readonly #callbacks: HostCallbacks;
+  readonly #defaults: DefaultStreams;
   readonly #offClose: () => void;
 
   constructor(device: Device, options: EngineOptions) {
@@ -74,12 +76,14 @@ export class Engine implements StreamPort, EventPort {
       this.#callbacks,
       priorityRangeOf(options.behaviours, device.capabilities),
     );
+    this.#defaults = new DefaultStreams(rt, this.#lifecycle);
     rt.hooks = {
       onSpecialDone: (rec, op, c) => this.#onSpecialDone(rec, op, c),
       settleDrains: (rec) => this.#waits.settle(rec),
       releaseIfDrained: (rec) => this.#lifecycle.releaseIfDrained(rec),
       abortStream: (rec, why, error) => this.#lifecycle.abortRecord(rec, why, error),
       failEvents: (d, error) => this.#events.failEvents(d, error),
+      implicitSync: (rec, legacy, queue) => this.#defaults.implicitSync(rec, legacy, queue),
     };
     // Last, since a device closed already calls back at once.
     this.#offClose = device.onClose(() => rt.onDeviceClosed());
@@ -96,6 +100,8 @@ export class Engine implements StreamPort, EventPort {
         return this.#callbacks.onMarkerDone(op.callback, c.status === "ok");
       case "release":
         return false; // the callback's own finish already released the stream
+      case "barrier":
+        return false; // the legacy default stream's implicit sync: nothing to release
     }
   }
 
@@ -119,6 +125,11 @@ export class Engine implements StreamPort, EventPort {
 
   createStream(options: CreateStreamOptions | undefined): Stream {
     return this.#lifecycle.create(options);
+  }
+
+  defaultStream(device: unknown): Stream {
+    this.#rt.assertOpen();
+    return this.#defaults.get(device);
   }
 
   prewarm(count: number, device: number, priority: number): number {
@@ -270,6 +281,9 @@ export class Engine implements StreamPort, EventPort {
     const rt = this.#rt;
     if (rt.closed) throw new NpuError("DEVICE_CLOSED", "the stream manager is already closed");
     assertNotInCallback("StreamManager.close");
+    // The default streams are the manager's own: not leaks; they go after their work.
+    const defaults = new Set<unknown>(this.#defaults.all());
+    for (const h of defaults) this.#lifecycle.destroyDefault(h as Stream).catch(NOOP);
     const streams = [...rt.streams.entries()].map(([, r]) => r.id);
     const events = [...rt.events.entries()].map(([, e]) => e.id);
     // The device tracks every live buffer, so memory allocated through `device.allocate`

@@ -92,7 +92,7 @@ export interface CallbackRecord {
  * host that the stream reached a host callback, and a `release` wait holds the stream until a
  * blocking callback finished.
  */
-export type SpecialOp = RecordOp | WaitOp | CallbackMarkerOp | CallbackReleaseOp;
+export type SpecialOp = RecordOp | WaitOp | CallbackMarkerOp | CallbackReleaseOp | BarrierOp;
 
 /** An event record: signals `value` on `counter`. */
 export interface RecordOp {
@@ -124,6 +124,18 @@ export interface CallbackMarkerOp {
   readonly callback: CallbackRecord;
 }
 
+/**
+ * A wait the runtime adds for the legacy default stream's implicit synchronization: holds the
+ * stream until another stream's sync counter reaches `value`.
+ */
+export interface BarrierOp {
+  readonly kind: "barrier";
+  /** Position of the op in its stream. */
+  readonly seq: number;
+  readonly counter: CounterHandle;
+  readonly value: number;
+}
+
 /** The wait that holds a stream until its blocking host callback finished. */
 export interface CallbackReleaseOp {
   readonly kind: "release";
@@ -145,6 +157,18 @@ export class StreamRecord {
   readonly backendPriority: number;
   priority = 0;
   failureMode: FailureMode = "continue";
+  /** Which default stream this is, if it is one (they are never pooled). */
+  defaultKind: "per-context" | "legacy" | "per-thread" | undefined = undefined;
+  /** Created with `nonBlocking: true`: skips the legacy default stream's implicit synchronization. */
+  nonBlocking = false;
+  /** Counter other streams wait on for this stream's work so far (legacy implicit sync). */
+  syncCounter: CounterHandle | undefined = undefined;
+  /** The value last signalled on `syncCounter`, and the stream position of that signal. */
+  syncValue = 0;
+  syncSeq = -1;
+  /** The `enqueued` count of the other side already covered by an implicit sync. */
+  coveredByLegacy = 0;
+  legacyCovered = 0;
   state: StreamState = "CREATING";
   queue: QueueHandle | undefined = undefined;
   /** Ops enqueued and completed, over the record's whole life (seqs are positions in this count). */

@@ -45,6 +45,8 @@ export interface RuntimeHooks {
   abortStream(rec: StreamRecord, why: string, error?: NpuError): void;
   /** Rejects every host-side wait on the events of a stopped device. */
   failEvents(device: number, error: NpuError): void;
+  /** Before an op on `rec`: the legacy default stream's implicit synchronization. */
+  implicitSync(rec: StreamRecord, legacy: StreamRecord, queue: QueueHandle): void;
 }
 
 /**
@@ -76,6 +78,8 @@ export class Runtime {
     allocations: new ResourceCounter(),
   };
   hooks!: RuntimeHooks;
+  /** Per device: the legacy default stream, once made (profile behaviour `defaultStream: 'legacy'`). */
+  readonly legacy: (StreamRecord | undefined)[];
   /** Set once the manager is closed. */
   closed = false;
   /** Set once the device closed under the manager: no completion will ever come again. */
@@ -101,6 +105,7 @@ export class Runtime {
     const n = device.deviceCount;
     this.pool = new StreamPool(n, poolBound, free);
     this.load = new Array<number>(n).fill(0);
+    this.legacy = new Array<StreamRecord | undefined>(n).fill(undefined);
     this.#stopped = new Array<NpuError | undefined>(n).fill(undefined);
     this.#stopMode = new Array<boolean>(n).fill(false);
   }
@@ -170,7 +175,10 @@ export class Runtime {
         { details: { stream: rec.id } },
       );
     }
-    return rec.queue ?? this.acquireQueue(rec);
+    const queue = rec.queue ?? this.acquireQueue(rec);
+    const legacy = this.legacy[rec.device];
+    if (legacy !== undefined) this.hooks.implicitSync(rec, legacy, queue);
+    return queue;
   }
 
   /** Gives `rec` a hardware queue of its device and priority, its completions routed here. */

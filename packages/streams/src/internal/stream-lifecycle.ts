@@ -22,6 +22,7 @@ export class StreamLifecycle {
   readonly #callbacks: HostCallbacks;
   readonly priorityRange: PriorityRange;
   #ids = 0;
+  #closing = false;
   #created = 0;
   #peak = 0;
 
@@ -49,7 +50,8 @@ export class StreamLifecycle {
     return this.#peak;
   }
 
-  create(options: CreateStreamOptions | undefined): Stream {
+  /** Creates a stream; `defaultKind` marks the manager's default stream of a device. */
+  create(options: CreateStreamOptions | undefined, defaultKind?: StreamRecord["defaultKind"]): Stream {
     const rt = this.#rt;
     rt.assertOpen();
     assertNotInCallback("StreamManager.create");
@@ -63,6 +65,8 @@ export class StreamLifecycle {
       opts.failureMode === undefined
         ? "continue"
         : check.oneOf(opts.failureMode, ["continue", "stop"] as const, "failureMode");
+    const nonBlocking = opts.nonBlocking === undefined ? false : opts.nonBlocking;
+    if (typeof nonBlocking !== "boolean") throw new NpuTypeError("nonBlocking must be a boolean");
     const bp = backendPriority(this.priorityRange, rt.device.capabilities, priority);
     rt.stats.streams.created++;
     const rec = this.#acquireRecord(device, bp);
@@ -71,6 +75,8 @@ export class StreamLifecycle {
     rec.priority = priority;
     rec.failureMode = failureMode;
     rec.abortTarget = rec.enqueued;
+    rec.defaultKind = defaultKind;
+    rec.nonBlocking = nonBlocking;
     const handle = rt.streams.issue(rec, (o, s, g) => new Stream(o, s, g, this.#port, rec));
     rec.handle = handle;
     if (failureMode === "stop") rt.markStopMode(device);
@@ -83,6 +89,16 @@ export class StreamLifecycle {
     }
     updateStreamState(rt, rec, "created");
     return handle;
+  }
+
+  /** Destroys a default stream as the manager closes (its work still finishes). */
+  destroyDefault(handle: Stream): Promise<void> {
+    this.#closing = true;
+    try {
+      return this.destroy(handle, undefined);
+    } finally {
+      this.#closing = false;
+    }
   }
 
   /** Prewarms the pool with `count` streams holding hardware queues; returns how many it added. */
@@ -125,11 +141,13 @@ export class StreamLifecycle {
     try {
       if (rec.queue !== undefined) rt.device.destroyQueue(rec.queue);
       if (rec.callbackCounter !== undefined) rt.device.destroyCounter(rec.callbackCounter);
+      if (rec.syncCounter !== undefined) rt.device.destroyCounter(rec.syncCounter);
     } catch {
       // The device may be closed already; its resources went with it.
     }
     rec.queue = undefined;
     rec.callbackCounter = undefined;
+    rec.syncCounter = undefined;
   }
 
   #pickDevice(device: unknown): number {
@@ -159,6 +177,15 @@ export class StreamLifecycle {
     if (rec.queue !== undefined && rec.completed < rec.enqueued && rt.deviceClosed === undefined)
       rt.device.abortQueue(rec.queue);
     rec.abortTarget = rec.enqueued;
+    // Streams waiting on this one's work through the legacy default stream's implicit sync
+    // must not wait for discarded work forever: the discarded work counts as finished.
+    if (rec.syncCounter !== undefined) {
+      try {
+        rt.device.signalCounter(rec.syncCounter, rec.syncValue);
+      } catch {
+        // A closed device has nobody waiting.
+      }
+    }
     if (rec.state !== "DESTROYED") updateStreamState(rt, rec, "abort");
     this.#waits.rejectAll(rec, error ?? new NpuError("STREAM_ABORT", why, { details: { stream: rec.id } }));
     // The stream reached these callbacks, but their host function has not started: like the
@@ -173,6 +200,14 @@ export class StreamLifecycle {
     const opts = check.options(options, "destroy options");
     const force = opts.force === undefined ? false : opts.force;
     if (typeof force !== "boolean") throw new NpuTypeError("force must be a boolean");
+    const live = rt.streams.get(handle, "stream");
+    if (live.defaultKind !== undefined && !this.#closing) {
+      throw new NpuError(
+        "INVALID_PARAM",
+        `stream ${live.id} is the default stream of device ${live.device}: it cannot be destroyed; it goes with the manager`,
+        { details: { stream: live.id, device: live.device } },
+      );
+    }
     const rec = rt.streams.remove(handle, "stream");
     rec.handle = undefined;
     const stream = rec.id;

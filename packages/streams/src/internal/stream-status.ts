@@ -47,6 +47,7 @@ function headBlocks(ctx: StreamStatusContext, rec: StreamRecord): boolean {
   const head = rec.specials?.peek();
   if (head === undefined || head.seq !== rec.completed) return false;
   if (head.kind === "wait") return ctx.counterValue(head.counter.handle) < head.value;
+  if (head.kind === "barrier") return ctx.counterValue(head.counter) < head.value;
   return head.kind === "release" && head.callback.phase !== "done";
 }
 
