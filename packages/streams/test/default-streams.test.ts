@@ -3,7 +3,7 @@ import type { OpHandle } from "../src/index.js";
 import { BACKENDS, BOTH_PROFILES, noop, setup } from "./backends.js";
 
 /** Whether `later` started only after `earlier` ended (device times of settled handles). */
-function after(later: OpHandle, earlier: OpHandle): boolean {
+function startsAfter(later: OpHandle, earlier: OpHandle): boolean {
   return later.startNs! >= earlier.endNs!;
 }
 
@@ -73,8 +73,8 @@ describe.each(BACKENDS)("default streams on $name", (factory) => {
     const k2 = legacy.launch(noop(50_000));
     const k3 = s.launch(noop(1_000));
     await manager.synchronize();
-    expect(after(k2, k1)).toBe(true);
-    expect(after(k3, k2)).toBe(true);
+    expect(startsAfter(k2, k1)).toBe(true);
+    expect(startsAfter(k3, k2)).toBe(true);
   });
 
   it("§1.8 Implicit sync (CUDA legacy): a legacy op waits for every blocking stream, not for non-blocking ones", async () => {
@@ -91,7 +91,7 @@ describe.each(BACKENDS)("default streams on $name", (factory) => {
     const kf = free.launch(noop());
     const kl = legacy.launch(noop(1_000));
     await legacy.synchronize(); // would never finish if the legacy stream waited for `free`
-    expect(after(kl, ka) && after(kl, kb)).toBe(true);
+    expect(startsAfter(kl, ka) && startsAfter(kl, kb)).toBe(true);
     expect(kf.status).toBe("pending");
     manager.create({ nonBlocking: true }).record(gate);
     await manager.synchronize();

@@ -70,7 +70,8 @@ export class DefaultStreams {
     const rt = this.#rt;
     if (producer.completed >= producer.enqueued || producer.state === "ABORTED") return; // nothing pending
     if (producer.syncSeq !== producer.enqueued - 1) {
-      const counter = (producer.syncCounter ??= rt.device.createCounter({ device: producer.device }));
+      const counter = producer.syncCounter ?? rt.device.createCounter({ device: producer.device });
+      producer.syncCounter = counter;
       const pq = producer.queue ?? rt.acquireQueue(producer);
       producer.syncSeq = rt.enqueue(
         producer,

@@ -26,7 +26,7 @@ export class OpRecord implements OpHandle {
   }
 
   get finished(): Promise<OpHandle> {
-    const watch = (this.#watch ??= { promise: undefined, settle: undefined, followers: undefined });
+    const watch = this.#watchers();
     if (watch.promise === undefined) {
       if (this.status === "pending") {
         watch.promise = new Promise<OpHandle>((resolve, reject) => {
@@ -61,8 +61,18 @@ export class OpRecord implements OpHandle {
       this.settle(source.status, source.startNs!, source.endNs!, source.error);
       return;
     }
-    const watch = (source.#watch ??= { promise: undefined, settle: undefined, followers: undefined });
-    (watch.followers ??= []).push(this);
+    const watch = source.#watchers();
+    if (watch.followers === undefined) watch.followers = [this];
+    else watch.followers.push(this);
+  }
+
+  #watchers(): Watchers {
+    let watch = this.#watch;
+    if (watch === undefined) {
+      watch = { promise: undefined, settle: undefined, followers: undefined };
+      this.#watch = watch;
+    }
+    return watch;
   }
 }
 
