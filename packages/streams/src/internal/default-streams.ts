@@ -55,13 +55,13 @@ export class DefaultStreams {
     if (rec === legacy) {
       for (const [, other] of this.#rt.streams.entries()) {
         if (other === legacy || other.device !== rec.device || other.nonBlocking) continue;
-        if (other.enqueued <= other.coveredByLegacy) continue;
+        if (other.enqueued <= (other.extras?.coveredByLegacy ?? 0)) continue;
         this.#barrier(rec, queue, other);
-        other.coveredByLegacy = other.enqueued;
+        other.withExtras().coveredByLegacy = other.enqueued;
       }
-    } else if (!rec.nonBlocking && legacy.enqueued > rec.legacyCovered) {
+    } else if (!rec.nonBlocking && legacy.enqueued > (rec.extras?.legacyCovered ?? 0)) {
       this.#barrier(rec, queue, legacy);
-      rec.legacyCovered = legacy.enqueued;
+      rec.withExtras().legacyCovered = legacy.enqueued;
     }
   }
 
@@ -69,20 +69,16 @@ export class DefaultStreams {
   #barrier(waiter: StreamRecord, queue: QueueHandle, producer: StreamRecord): void {
     const rt = this.#rt;
     if (producer.completed >= producer.enqueued || producer.state === "ABORTED") return; // nothing pending
-    if (producer.syncSeq !== producer.enqueued - 1) {
-      const counter = producer.syncCounter ?? rt.device.createCounter({ device: producer.device });
-      producer.syncCounter = counter;
+    const x = producer.withExtras();
+    if (x.syncSeq !== producer.enqueued - 1) {
+      const counter = x.syncCounter ?? rt.device.createCounter({ device: producer.device });
+      x.syncCounter = counter;
       const pq = producer.queue ?? rt.acquireQueue(producer);
-      producer.syncSeq = rt.enqueue(
-        producer,
-        pq,
-        { kind: "signal", counter, value: producer.syncValue + 1 },
-        undefined,
-      );
-      producer.syncValue++;
+      x.syncSeq = rt.enqueue(producer, pq, { kind: "signal", counter, value: x.syncValue + 1 });
+      x.syncValue++;
     }
-    const value = producer.syncValue;
-    const seq = rt.enqueue(waiter, queue, { kind: "wait", counter: producer.syncCounter!, value }, undefined);
-    rt.addSpecial(waiter, { kind: "barrier", seq, counter: producer.syncCounter!, value });
+    const value = x.syncValue;
+    const seq = rt.enqueue(waiter, queue, { kind: "wait", counter: x.syncCounter!, value });
+    rt.addSpecial(waiter, { kind: "barrier", seq, counter: x.syncCounter!, value });
   }
 }

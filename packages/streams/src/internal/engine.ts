@@ -27,7 +27,6 @@ import { DrainWaits } from "./drain-waits.js";
 import type { EventPort } from "./event-port.js";
 import { EventTimeline } from "./event-timeline.js";
 import { HostCallbacks } from "./host-callbacks.js";
-import { OpRecord } from "./op-record.js";
 import { type PriorityRange, priorityRangeOf } from "./priorities.js";
 import type { EventRecord, SpecialOp, StreamRecord } from "./records.js";
 import { Runtime } from "./runtime.js";
@@ -143,10 +142,9 @@ export class Engine implements StreamPort, EventPort {
   submit(rec: StreamRecord, spec: OpSpec & { kind: "kernel" | "copy" | "fill" }, api: string): OpHandle {
     const rt = this.#rt;
     const queue = rt.queueForWork(rec, api);
-    const op = new OpRecord(spec.kind, rec.id);
-    rt.enqueue(rec, queue, spec, op);
+    const seq = rt.enqueue(rec, queue, spec);
     updateStreamState(rt, rec);
-    return op;
+    return rt.opHandle(rec, seq, spec.kind);
   }
 
   opSpec<K extends "kernel" | "copy" | "fill">(spec: unknown, kind: K): Extract<OpSpec, { kind: K }> {

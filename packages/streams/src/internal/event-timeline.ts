@@ -117,10 +117,9 @@ export class EventTimeline {
     // while future waits sit on the counter for exactly this next record.
     const rotate = current.pendingRecords > 0 && ev.lastStreamId !== rec.id && !ev.futureWaiters?.length;
     const counter = rotate ? this.#newCounter(ev) : current;
-    const op = new OpRecord("record", rec.id);
     let seq: number;
     try {
-      seq = this.#rt.enqueue(rec, queue, { kind: "signal", counter: counter.handle, value }, op);
+      seq = this.#rt.enqueue(rec, queue, { kind: "signal", counter: counter.handle, value });
     } catch (error) {
       if (rotate) this.#destroyCounter(counter);
       throw error;
@@ -130,6 +129,7 @@ export class EventTimeline {
       ev.counter = counter;
     }
     this.#rt.addSpecial(rec, { kind: "record", seq, event: ev, counter, value });
+    const op = this.#rt.opHandle(rec, seq, "record");
     if (resolved !== undefined && resolved.length > 0) {
       for (const fw of resolved) {
         fw.producer = rec;
@@ -196,9 +196,9 @@ export class EventTimeline {
       }
     }
     const counter = this.#counterOf(ev);
-    const op = new OpRecord("wait", rec.id);
-    const seq = this.#rt.enqueue(rec, queue, { kind: "wait", counter: counter.handle, value }, op);
+    const seq = this.#rt.enqueue(rec, queue, { kind: "wait", counter: counter.handle, value });
     this.#rt.addSpecial(rec, { kind: "wait", seq, event: ev, counter, value, future: fw });
+    const op = this.#rt.opHandle(rec, seq, "wait");
     ev.pendingOps++;
     counter.pendingOps++;
     if (fw !== undefined) {

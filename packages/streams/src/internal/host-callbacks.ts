@@ -56,11 +56,11 @@ export class HostCallbacks {
     // The marker signal carries no information (value 0 never raises the counter): its
     // completion tells the host that the stream reached the callback.
     // The handle is settled by the callback's end, not by the marker's or release's completion.
-    const seq = rt.enqueue(rec, queue, { kind: "signal", counter, value: 0 }, undefined);
+    const seq = rt.enqueue(rec, queue, { kind: "signal", counter, value: 0 });
     rt.addSpecial(rec, { kind: "callback", seq, callback: cb });
     if (blocking) {
-      cb.releaseValue = ++rec.callbackSeq;
-      const waitSeq = rt.enqueue(rec, queue, { kind: "wait", counter, value: cb.releaseValue }, undefined);
+      cb.releaseValue = ++rec.withExtras().callbackSeq;
+      const waitSeq = rt.enqueue(rec, queue, { kind: "wait", counter, value: cb.releaseValue });
       rt.addSpecial(rec, { kind: "release", seq: waitSeq, callback: cb, value: cb.releaseValue });
     }
     rec.callbacksPending++;

@@ -1,10 +1,11 @@
 import type { NpuError } from "@npurt/core";
 import type { OpHandle, OpHandleKind, OpHandleStatus } from "../op-handle.js";
+import type { DeviceOpHandle } from "./op-log.js";
 
 /**
- * The runtime's side of an {@link OpHandle}: the object handed out, settled by the runtime when
- * the op completes. Kept small (it is made for every op): the promise and its settle functions
- * exist only once someone reads `finished`.
+ * An {@link OpHandle} that holds its own outcome: for host callbacks (settled when the function
+ * ends) and waits that need no device op of their own. Device ops use {@link DeviceOpHandle}.
+ * The promise and its settle functions exist only once someone reads `finished`.
  */
 export class OpRecord implements OpHandle {
   readonly kind: OpHandleKind;
@@ -14,9 +15,7 @@ export class OpRecord implements OpHandle {
   endNs: number | undefined = undefined;
   error: NpuError | undefined = undefined;
   /**
-   * Made only when needed, so a handle nobody watches stays small: the promise of `finished`
-   * with its settle function, and the handles that settle as this one does (a wait that FIFO
-   * order satisfies follows its record).
+   * Made only when needed: the promise of `finished` with its settle function.
    */
   #watch: Watchers | undefined = undefined;
 
@@ -48,28 +47,23 @@ export class OpRecord implements OpHandle {
     this.error = error;
     const watch = this.#watch;
     if (watch === undefined) return;
-    const { settle, followers } = watch;
+    const settle = watch.settle;
     watch.settle = undefined;
-    watch.followers = undefined;
     settle?.(this);
-    if (followers !== undefined) for (const f of followers) f.settle(status, startNs, endNs, error);
   }
 
-  /** Settles this handle as `source` settles (at once, if it has). */
-  follow(source: OpRecord): void {
-    if (source.status !== "pending") {
-      this.settle(source.status, source.startNs!, source.endNs!, source.error);
-      return;
-    }
-    const watch = source.#watchers();
-    if (watch.followers === undefined) watch.followers = [this];
-    else watch.followers.push(this);
+  /** Settles this handle as `source` (a device op's handle) settles, at once if it has. */
+  follow(source: DeviceOpHandle): void {
+    source.onSettled(() => {
+      const status = source.status as Exclude<OpHandleStatus, "pending">;
+      this.settle(status, source.startNs!, source.endNs!, source.error);
+    });
   }
 
   #watchers(): Watchers {
     let watch = this.#watch;
     if (watch === undefined) {
-      watch = { promise: undefined, settle: undefined, followers: undefined };
+      watch = { promise: undefined, settle: undefined };
       this.#watch = watch;
     }
     return watch;
@@ -79,7 +73,6 @@ export class OpRecord implements OpHandle {
 interface Watchers {
   promise: Promise<OpHandle> | undefined;
   settle: ((op: OpRecord) => void) | undefined;
-  followers: OpRecord[] | undefined;
 }
 
 /** A handle for an op that needed no device work (a wait already satisfied): done at `now`. */

@@ -1,6 +1,7 @@
 import type { CounterHandle, Handle, NpuError, QueueHandle, RingQueue } from "@npurt/core";
 import type { FailureMode, SynchronizeOptions } from "../stream-options.js";
 import type { StreamState } from "../stream-state.js";
+import type { DeviceOpHandle, OpLog } from "./op-log.js";
 import type { OpRecord } from "./op-record.js";
 
 /** Someone waiting for a stream to drain: a stream or device synchronize, a destroy. */
@@ -157,18 +158,8 @@ export class StreamRecord {
   readonly backendPriority: number;
   priority = 0;
   failureMode: FailureMode = "continue";
-  /** Which default stream this is, if it is one (they are never pooled). */
-  defaultKind: "per-context" | "legacy" | "per-thread" | undefined = undefined;
-  /** Created with `nonBlocking: true`: skips the legacy default stream's implicit synchronization. */
-  nonBlocking = false;
-  /** Counter other streams wait on for this stream's work so far (legacy implicit sync). */
-  syncCounter: CounterHandle | undefined = undefined;
-  /** The value last signalled on `syncCounter`, and the stream position of that signal. */
-  syncValue = 0;
-  syncSeq = -1;
-  /** The `enqueued` count of the other side already covered by an implicit sync. */
-  coveredByLegacy = 0;
-  legacyCovered = 0;
+  /** Default-stream and implicit-sync facts, made only for the streams that have any. */
+  extras: StreamExtras | undefined = undefined;
   state: StreamState = "CREATING";
   queue: QueueHandle | undefined = undefined;
   /** Ops enqueued and completed, over the record's whole life (seqs are positions in this count). */
@@ -177,24 +168,76 @@ export class StreamRecord {
   /** Ops up to this count were discarded by an abort; the stream is ABORTED until they report. */
   abortTarget = 0;
   specials: RingQueue<SpecialOp> | undefined = undefined;
-  /** The handle of each op not completed yet, in stream order (`undefined` for internal ops). */
-  ops: RingQueue<OpRecord | undefined> | undefined = undefined;
+  /** The outcomes of the stream's ops, for their handles (made on the first op). */
+  log: OpLog | undefined = undefined;
   waiters: DrainWaiter[] | undefined = undefined;
   /** The first failure since the last synchronize (continue-on-failure). */
   pendingError: NpuError | undefined = undefined;
   callbackCounter: CounterHandle | undefined = undefined;
-  callbackSeq = 0;
   callbacksPending = 0;
   /** Callbacks in launch order, finished ones dropped lazily from the head. */
   callbacks: RingQueue<CallbackRecord> | undefined = undefined;
   futureWaits: FutureWait[] | undefined = undefined;
-  /** Set while destroyed and draining: called once it is released. */
-  onReleased: (() => void) | undefined = undefined;
 
   constructor(device: number, backendPriority: number) {
     this.device = device;
     this.backendPriority = backendPriority;
   }
+
+  /** Whether the stream skips the legacy default stream's implicit sync. */
+  get nonBlocking(): boolean {
+    return this.extras?.nonBlocking === true;
+  }
+
+  /** Which default stream this is, if it is one. */
+  get defaultKind(): StreamExtras["defaultKind"] {
+    return this.extras?.defaultKind;
+  }
+
+  /** The extras, made now if needed. */
+  withExtras(): StreamExtras {
+    let x = this.extras;
+    if (x === undefined) {
+      x = {
+        defaultKind: undefined,
+        nonBlocking: false,
+        syncCounter: undefined,
+        syncValue: 0,
+        syncSeq: -1,
+        coveredByLegacy: 0,
+        legacyCovered: 0,
+        callbackSeq: 0,
+        onReleased: undefined,
+      };
+      this.extras = x;
+    }
+    return x;
+  }
+}
+
+/**
+ * What only some streams need, kept out of {@link StreamRecord} so that a million idle streams
+ * stay small: whether it is a default stream or non-blocking, its implicit-sync state, the
+ * blocking-callback sequence, and the promise of a destroy waiting for the stream to drain.
+ */
+export interface StreamExtras {
+  /** Which default stream this is, if it is one. */
+  defaultKind: "per-context" | "legacy" | "per-thread" | undefined;
+  /** Created with `nonBlocking: true`: skips the legacy default stream's implicit synchronization. */
+  nonBlocking: boolean;
+  /** Counter other streams wait on for this stream's work so far (legacy implicit sync). */
+  syncCounter: CounterHandle | undefined;
+  /** The value last signalled on `syncCounter`, and the stream position of that signal. */
+  syncValue: number;
+  syncSeq: number;
+  /** How far (in this stream's `enqueued`) the legacy stream already waited for this stream. */
+  coveredByLegacy: number;
+  /** How far (in the legacy stream's `enqueued`) this stream already waited for it. */
+  legacyCovered: number;
+  /** The release value of the last blocking host callback (its counter's next target). */
+  callbackSeq: number;
+  /** Set while destroyed and draining: called once it is released. */
+  onReleased: (() => void) | undefined;
 }
 
 /** Everything the runtime knows about one event. */
@@ -213,7 +256,7 @@ export class EventRecord {
   /** Device time the latest record completed, when it has. */
   timestampNs: number | undefined = undefined;
   /** The handle of the latest record. */
-  lastRecordOp: OpRecord | undefined = undefined;
+  lastRecordOp: DeviceOpHandle | undefined = undefined;
   /** The stream of the latest record. */
   lastStream: StreamRecord | undefined = undefined;
   lastStreamId = 0;

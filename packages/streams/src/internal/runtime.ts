@@ -10,12 +10,13 @@ import {
   RingQueue,
 } from "@npurt/core";
 import { FifoHostExecutor } from "../fifo-host-executor.js";
+import type { OpHandleKind } from "../op-handle.js";
 import type { ProfileBehaviours } from "../profile.js";
 import type { ResourceCounts } from "../reports.js";
 import type { Stream } from "../stream.js";
 import type { StreamEvent } from "../stream-event.js";
 import { assertNotInCallback } from "./callback-scope.js";
-import type { OpRecord } from "./op-record.js";
+import { DeviceOpHandle, OpLog } from "./op-log.js";
 import type { CallbackRecord, EventRecord, SpecialOp, StreamRecord } from "./records.js";
 import { StreamPool } from "./stream-pool.js";
 import { updateStreamState } from "./stream-status.js";
@@ -192,20 +193,23 @@ export class Runtime {
     return queue;
   }
 
-  /**
-   * Enqueues `spec` on the stream's queue; returns the op's position in the stream. `op` is the
-   * handle the runtime settles when the op completes (`undefined` for internal ops).
-   */
-  enqueue(rec: StreamRecord, queue: QueueHandle, spec: OpSpec, op: OpRecord | undefined): number {
+  /** Enqueues `spec` on the stream's queue; returns the op's position in the stream. */
+  enqueue(rec: StreamRecord, queue: QueueHandle, spec: OpSpec): number {
     this.device.enqueue(queue, spec);
     this.load[rec.device]!++;
-    let ops = rec.ops;
-    if (ops === undefined) {
-      ops = new RingQueue();
-      rec.ops = ops;
+    let log = rec.log;
+    if (log === undefined) {
+      log = new OpLog();
+      rec.log = log;
     }
-    ops.push(op);
-    return rec.enqueued++;
+    const seq = rec.enqueued++;
+    log.slot(seq);
+    return seq;
+  }
+
+  /** The handle of the op just enqueued at `seq` on `rec`. */
+  opHandle(rec: StreamRecord, seq: number, kind: OpHandleKind): DeviceOpHandle {
+    return new DeviceOpHandle(kind, rec.id, rec.log!.slot(seq), seq);
   }
 
   /** Remembers an op the runtime acts on when it completes. */
@@ -225,7 +229,6 @@ export class Runtime {
     if (specials !== undefined && specials.size > 0 && specials.peek()!.seq === index) {
       woke = this.hooks.onSpecialDone(rec, specials.shift()!, c);
     }
-    const op = rec.ops?.shift();
     if (c.status === "error") {
       const f = c.failure;
       const error = new NpuError(
@@ -233,11 +236,16 @@ export class Runtime {
         `stream ${rec.id}: op ${c.opId} failed: ${f?.message ?? "no reason given"}`,
         { details: { stream: rec.id, opId: c.opId } },
       );
-      op?.settle("failed", c.startNs, c.endNs, error);
+      rec.log?.complete(index, 2, c.startNs, c.endNs, error, undefined);
       this.fail(rec, error);
-    } else if (op !== undefined) {
-      if (c.status === "ok") op.settle("done", c.startNs, c.endNs);
-      else op.settle("aborted", c.startNs, c.endNs, abortError(rec, c));
+    } else if (c.status === "ok") {
+      rec.log?.complete(index, 1, c.startNs, c.endNs, undefined, undefined);
+    } else {
+      rec.log?.complete(index, 3, c.startNs, c.endNs, undefined, {
+        failure: c.failure,
+        stream: rec.id,
+        opId: c.opId,
+      });
     }
     if (rec.waiters !== undefined && this.hooks.settleDrains(rec)) woke = true;
     updateStreamState(this, rec);
@@ -313,14 +321,4 @@ export class Runtime {
     for (const [, rec] of this.streams.entries()) recs.push(rec);
     for (const rec of recs) while (rec.completed < rec.enqueued) this.onComplete(rec, lost);
   }
-}
-
-/** The error an aborted op's handle carries: the backend's code (`STREAM_ABORT`, `DEVICE_CLOSED`, …). */
-function abortError(rec: StreamRecord, c: OpCompletion): NpuError {
-  const f = c.failure;
-  return new NpuError(
-    f?.code ?? "STREAM_ABORT",
-    `stream ${rec.id}: op ${c.opId} was discarded: ${f?.message ?? "aborted"}`,
-    { details: { stream: rec.id, opId: c.opId } },
-  );
 }

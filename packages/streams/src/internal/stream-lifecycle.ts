@@ -75,8 +75,17 @@ export class StreamLifecycle {
     rec.priority = priority;
     rec.failureMode = failureMode;
     rec.abortTarget = rec.enqueued;
-    rec.defaultKind = defaultKind;
-    rec.nonBlocking = nonBlocking;
+    // A pooled record may carry another stream's extras; a new stream starts without (the sync
+    // counter stays with the record, and its values only rise).
+    if (rec.extras !== undefined) {
+      rec.extras.defaultKind = undefined;
+      rec.extras.nonBlocking = false;
+    }
+    if (defaultKind !== undefined || nonBlocking) {
+      const x = rec.withExtras();
+      x.defaultKind = defaultKind;
+      x.nonBlocking = nonBlocking;
+    }
     const handle = rt.streams.issue(rec, (o, s, g) => new Stream(o, s, g, this.#port, rec));
     rec.handle = handle;
     if (failureMode === "stop") rt.markStopMode(device);
@@ -141,13 +150,13 @@ export class StreamLifecycle {
     try {
       if (rec.queue !== undefined) rt.device.destroyQueue(rec.queue);
       if (rec.callbackCounter !== undefined) rt.device.destroyCounter(rec.callbackCounter);
-      if (rec.syncCounter !== undefined) rt.device.destroyCounter(rec.syncCounter);
+      if (rec.extras?.syncCounter !== undefined) rt.device.destroyCounter(rec.extras.syncCounter);
     } catch {
       // The device may be closed already; its resources went with it.
     }
     rec.queue = undefined;
     rec.callbackCounter = undefined;
-    rec.syncCounter = undefined;
+    rec.extras = undefined;
   }
 
   #pickDevice(device: unknown): number {
@@ -179,9 +188,10 @@ export class StreamLifecycle {
     rec.abortTarget = rec.enqueued;
     // Streams waiting on this one's work through the legacy default stream's implicit sync
     // must not wait for discarded work forever: the discarded work counts as finished.
-    if (rec.syncCounter !== undefined) {
+    const x = rec.extras;
+    if (x?.syncCounter !== undefined) {
       try {
-        rt.device.signalCounter(rec.syncCounter, rec.syncValue);
+        rt.device.signalCounter(x.syncCounter, x.syncValue);
       } catch {
         // A closed device has nobody waiting.
       }
@@ -221,7 +231,7 @@ export class StreamLifecycle {
     rt.draining.add(rec);
     if (!force && !rt.behaviours.destroyWaitsForWork) return Promise.resolve();
     return new Promise<void>((resolve) => {
-      rec.onReleased = resolve;
+      rec.withExtras().onReleased = resolve;
     });
   }
 
@@ -235,10 +245,10 @@ export class StreamLifecycle {
     rec.waiters = undefined;
     rec.specials = undefined;
     rec.callbacks = undefined;
+    const released = rec.extras?.onReleased;
+    if (released !== undefined) rec.extras!.onReleased = undefined;
     if (rec.queue === undefined || rt.closed || rt.deviceClosed !== undefined || !rt.pool.put(rec))
       this.freeRecord(rec);
-    const released = rec.onReleased;
-    rec.onReleased = undefined;
     released?.();
     return true;
   }
