@@ -1,5 +1,13 @@
 import { NpuError, NpuTypeError } from "../errors/npu-error.js";
-import { describe } from "../errors/validate.js";
+import { describe, quote } from "../errors/safe-text.js";
+
+function kindOf(h: Handle): unknown {
+  try {
+    return h.kind;
+  } catch {
+    return undefined;
+  }
+}
 
 /**
  * The base of every handle a {@link Device} issues. A handle is valid only on the device that
@@ -10,16 +18,25 @@ import { describe } from "../errors/validate.js";
  */
 export abstract class Handle {
   readonly #owner: object;
-  /** @internal */
-  readonly slot: number;
-  /** The generation of the slot when this handle was issued. */
-  readonly generation: number;
+  // Private, so that no assignment or defineProperty on a handle can change what a table sees.
+  readonly #slot: number;
+  readonly #generation: number;
 
   /** @internal */
   constructor(owner: object, slot: number, generation: number) {
     this.#owner = owner;
-    this.slot = slot;
-    this.generation = generation;
+    this.#slot = slot;
+    this.#generation = generation;
+  }
+
+  /** @internal The table slot the handle names. */
+  get slot(): number {
+    return this.#slot;
+  }
+
+  /** The generation of the slot when this handle was issued. */
+  get generation(): number {
+    return this.#generation;
   }
 
   /** What kind of resource the handle names. */
@@ -30,9 +47,19 @@ export abstract class Handle {
     return typeof value === "object" && value !== null && #owner in value ? value.#owner : undefined;
   }
 
+  /** @internal The slot of a value {@link Handle.ownerOf} accepted, read from the private field. */
+  static slotOf(value: Handle): number {
+    return value.#slot;
+  }
+
+  /** @internal The generation of a value {@link Handle.ownerOf} accepted. */
+  static generationOf(value: Handle): number {
+    return value.#generation;
+  }
+
   /** A short name for messages, such as `queue#3.1` (slot 3, generation 1). */
   toString(): string {
-    return `${this.kind}#${this.slot}.${this.generation}`;
+    return `${this.kind}#${this.#slot}.${this.#generation}`;
   }
 }
 
@@ -88,8 +115,7 @@ export class HandleTable<H extends Handle, V> {
   /** Whether `handle` is live in this table. */
   has(handle: unknown): boolean {
     if (Handle.ownerOf(handle) !== this.#owner) return false;
-    const slot = (handle as Handle).slot;
-    return this.#handles[slot] === handle;
+    return this.#handles[Handle.slotOf(handle as Handle)] === handle;
   }
 
   /** Removes `handle` and returns its value; throws like {@link HandleTable.get}. */
@@ -123,23 +149,27 @@ export class HandleTable<H extends Handle, V> {
       );
     }
     const h = handle as Handle;
+    // Names come from the private fields, never from the (overridable) `kind` or `toString`.
+    const slot = Handle.slotOf(h);
+    const generation = Handle.generationOf(h);
     if (owner !== this.#owner) {
-      throw new NpuError("INVALID_HANDLE", `${what} ${h} belongs to another device or manager`, {
-        details: { handle: String(h) },
+      throw new NpuError("INVALID_HANDLE", `${what} (slot ${slot}) belongs to another device or manager`, {
+        details: { slot, generation },
       });
     }
-    if (h.kind !== this.#kind) {
-      throw new NpuError("INVALID_HANDLE", `${what} must be a ${this.#kind} handle, got a ${h.kind} handle`);
-    }
-    const slot = h.slot;
     if (this.#handles[slot] !== handle) {
       const current = this.#generations[slot] ?? 0;
+      // Same owner, another table: a handle of the wrong kind (a counter where a queue belongs).
+      // `kind` only picks the message; identity above is what refuses the handle.
+      const kind = kindOf(h);
+      if (kind !== this.#kind) {
+        throw new NpuError("INVALID_HANDLE", `${what} must be a ${this.#kind} handle, got a ${quote(kind)} handle`);
+      }
+      const name = `${this.#kind}#${slot}.${generation}`;
       const reason =
-        current === h.generation
-          ? "it was destroyed"
-          : `it was destroyed and the slot reused (generation ${current})`;
-      throw new NpuError("INVALID_HANDLE", `${what} ${h} is not live: ${reason}`, {
-        details: { handle: String(h), slotGeneration: current },
+        current === generation ? "it was destroyed" : `it was destroyed and the slot reused (generation ${current})`;
+      throw new NpuError("INVALID_HANDLE", `${what} ${name} is not live: ${reason}`, {
+        details: { handle: name, slotGeneration: current },
       });
     }
     return slot;

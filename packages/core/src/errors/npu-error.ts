@@ -1,4 +1,5 @@
-import type { NpuErrorCode } from "./error-codes.js";
+import { isNpuErrorCode, type NpuErrorCode } from "./error-codes.js";
+import { describe, errorMessage } from "./safe-text.js";
 
 // A registry symbol, so two installed copies of @npurt/core recognise each other's errors.
 const BRAND = Symbol.for("@npurt/core/NpuError");
@@ -31,7 +32,15 @@ export class NpuError extends Error {
   /** @internal */
   readonly [BRAND] = true;
 
+  /**
+   * @throws an {@link NpuTypeError} when `code` is not one of {@link ERROR_CODES} or `message` is not a
+   * string: a mistyped code would otherwise travel as if it were public API.
+   */
   constructor(code: NpuErrorCode, message: string, options: NpuErrorOptions = {}) {
+    if (!isNpuErrorCode(code)) throw new NpuTypeError(`NpuError code must be an npurt error code, got ${describe(code)}`);
+    if (typeof message !== "string") throw new NpuTypeError(`NpuError message must be a string, got ${describe(message)}`);
+    if (typeof options !== "object" || options === null)
+      throw new NpuTypeError(`NpuError options must be an object, got ${describe(options)}`);
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = "NpuError";
     this.code = code;
@@ -44,8 +53,13 @@ export class NpuError extends Error {
    */
   static isInstance(value: unknown, code?: NpuErrorCode): value is NpuError {
     if (typeof value !== "object" || value === null) return false;
-    if ((value as Record<symbol, unknown>)[BRAND] !== true) return false;
-    return code === undefined || (value as { code?: unknown }).code === code;
+    try {
+      if ((value as Record<symbol, unknown>)[BRAND] !== true) return false;
+      return code === undefined || (value as { code?: unknown }).code === code;
+    } catch {
+      // A Proxy whose traps throw (or a revoked one) is not an npurt error, and asking must not throw.
+      return false;
+    }
   }
 }
 
@@ -69,9 +83,14 @@ export class NpuTypeError extends TypeError {
   }
 }
 
-/** Wraps any thrown value as an {@link NpuError} with the given code, keeping npurt errors as they are. */
+/**
+ * Wraps any thrown value as an {@link NpuError} with the given code, keeping npurt errors as they
+ * are. The message is `message`, else the value's own (see {@link errorMessage}: safe for values
+ * whose `String()` throws, such as `Object.create(null)`).
+ */
 export function toNpuError(value: unknown, code: NpuErrorCode, message?: string): NpuError {
   if (NpuError.isInstance(value)) return value;
-  const text = message ?? (value instanceof Error ? value.message : String(value));
-  return new NpuError(code, text, { cause: value });
+  if (message !== undefined && typeof message !== "string")
+    throw new NpuTypeError(`toNpuError message must be a string, got ${describe(message)}`);
+  return new NpuError(code, message ?? errorMessage(value), { cause: value });
 }

@@ -1,4 +1,7 @@
 import { NpuError, NpuTypeError } from "./npu-error.js";
+import { describe, quote } from "./safe-text.js";
+
+export { describe };
 
 /**
  * Argument checks shared by every npurt package, so the same misuse gets the same error
@@ -56,30 +59,8 @@ export const check = {
   oneOf<T extends string>(value: unknown, allowed: readonly T[], what: string): T {
     if (typeof value !== "string") throw new NpuTypeError(`${what} must be a string, got ${describe(value)}`);
     if (!(allowed as readonly string[]).includes(value)) {
-      throw new NpuError("INVALID_PARAM", `${what} must be one of ${allowed.join(", ")}; got "${value}"`);
+      throw new NpuError("INVALID_PARAM", `${what} must be one of ${allowed.join(", ")}; got ${quote(value)}`);
     }
     return value as T;
   },
 };
-
-/** A short, safe description of any value for error messages. */
-export function describe(value: unknown): string {
-  if (value === null) return "null";
-  if (Array.isArray(value)) return "an array";
-  switch (typeof value) {
-    case "string":
-      return `the string "${value.length > 40 ? `${value.slice(0, 40)}…` : value}"`;
-    case "number":
-    case "boolean":
-    case "bigint":
-      return `${typeof value} ${String(value)}`;
-    case "undefined":
-      return "undefined";
-    case "function":
-      return "a function";
-    case "symbol":
-      return "a symbol";
-    default:
-      return `an object (${(value as object).constructor?.name ?? "no prototype"})`;
-  }
-}
