@@ -42,7 +42,8 @@ const MAX_TIMEOUT_MS = 2 ** 31 - 1;
 export function checkTimer(delayNs: unknown, callback: unknown, now: number): number | undefined {
   if (typeof callback !== "function")
     throw new NpuTypeError(`timer callback must be a function, got ${describe(callback)}`);
-  if (typeof delayNs !== "number") throw new NpuTypeError(`timer delay must be a number, got ${describe(delayNs)}`);
+  if (typeof delayNs !== "number")
+    throw new NpuTypeError(`timer delay must be a number, got ${describe(delayNs)}`);
   if (Number.isNaN(delayNs)) throw new NpuError("INVALID_PARAM", "timer delay must not be NaN");
   const delay = Math.max(0, Math.ceil(delayNs));
   return now + delay > Number.MAX_SAFE_INTEGER ? undefined : delay;

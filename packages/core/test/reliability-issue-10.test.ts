@@ -2,7 +2,6 @@
 // the defect it pins; each failed before its fix.
 import {
   createDevice,
-  type DeviceBuffer,
   Instrumentation,
   type InstrumentationEvent,
   NpuError,
@@ -66,9 +65,11 @@ describe("issue 10 defect 6: memory safety", () => {
     expect(Reflect.set(small, "bytes", 1 << 20)).toBe(false);
     expect(() => Object.defineProperty(small, "bytes", { value: 1 << 20 })).toThrow(TypeError);
     expect(small.bytes).toBe(64);
-    expect(codeOf(() => device.enqueue(queue, { kind: "fill", dst: { buffer: small, offset: 64, bytes: 64 }, value: 9 }))).toBe(
-      "INVALID_PARAM",
-    );
+    expect(
+      codeOf(() =>
+        device.enqueue(queue, { kind: "fill", dst: { buffer: small, offset: 64, bytes: 64 }, value: 9 }),
+      ),
+    ).toBe("INVALID_PARAM");
     const out = new Uint8Array(64);
     device.enqueue(queue, { kind: "copy", src: neighbour, dst: out });
     await device.drain(queue);
@@ -214,11 +215,15 @@ describe("issue 10 defect 5: options and arguments validated", () => {
     const device = createDevice(new MockDeviceBackend());
     const queue = device.createQueue();
     const b = device.allocate(16);
-    expect(codeOf(() => device.enqueue(queue, { kind: "copy", src: detachedView(), dst: b }))).toBe("INVALID_PARAM");
+    expect(codeOf(() => device.enqueue(queue, { kind: "copy", src: detachedView(), dst: b }))).toBe(
+      "INVALID_PARAM",
+    );
     expect(codeOf(() => device.enqueue(queue, { kind: "copy", src: detachedView(), dst: b, bytes: 8 }))).toBe(
       "INVALID_PARAM",
     );
-    expect(codeOf(() => device.enqueue(queue, { kind: "copy", src: b, dst: detachedView() }))).toBe("INVALID_PARAM");
+    expect(codeOf(() => device.enqueue(queue, { kind: "copy", src: b, dst: detachedView() }))).toBe(
+      "INVALID_PARAM",
+    );
     // A zero-length view on a live buffer is still a valid (empty) copy.
     expect(codeOf(() => device.enqueue(queue, { kind: "copy", src: new Uint8Array(0), dst: b }))).toBe("ok");
   });
@@ -233,12 +238,15 @@ describe("issue 10 defect 5: options and arguments validated", () => {
     };
     expect(codeOf(() => device.createQueue(throwing))).toBe("TypeError");
     expect(codeOf(() => device.allocate(16, throwing))).toBe("TypeError");
-    const spec = new Proxy({ kind: "fill" }, {
-      get(t, k) {
-        if (k === "kind") return "fill";
-        throw new Error(`no ${String(k)}`);
+    const spec = new Proxy(
+      { kind: "fill" },
+      {
+        get(_target, k) {
+          if (k === "kind") return "fill";
+          throw new Error(`no ${String(k)}`);
+        },
       },
-    });
+    );
     expect(codeOf(() => device.enqueue(queue, spec as never))).toBe("TypeError");
     expect(codeOf(() => device.enqueue(queue, { kind: "fill" } as never))).toBe("TypeError");
     expect(codeOf(() => device.enqueue(queue, { kind: 7 } as never))).toBe("TypeError");
@@ -249,10 +257,12 @@ describe("issue 10 defect 5: options and arguments validated", () => {
     const mock = new MockDeviceBackend();
     const device = createDevice(mock);
     const queue = device.createQueue();
-    expect(codeOf(() => device.enqueue(queue, { kind: "kernel", name: "k", params: { f: {} as never } }))).toBe("TypeError");
-    expect(codeOf(() => device.enqueue(queue, { kind: "kernel", name: "k", cost: { durationNs: 1e300 } }))).toBe(
-      "INVALID_PARAM",
-    );
+    expect(
+      codeOf(() => device.enqueue(queue, { kind: "kernel", name: "k", params: { f: {} as never } })),
+    ).toBe("TypeError");
+    expect(
+      codeOf(() => device.enqueue(queue, { kind: "kernel", name: "k", cost: { durationNs: 1e300 } })),
+    ).toBe("INVALID_PARAM");
     const params = { alpha: 2 };
     device.enqueue(queue, { kind: "kernel", name: "k", params });
     params.alpha = 3;
@@ -322,6 +332,3 @@ describe("issue 10 defect 9: user text in messages", () => {
     expect(message.length).toBeLessThan(300);
   });
 });
-
-// Keep the type import used: DeviceBuffer documents what `small` is above.
-export type { DeviceBuffer };

@@ -17,8 +17,8 @@ import type { QueueCompletionListener } from "./completion-listener.js";
 import { CounterHandle, DeviceBuffer, QueueHandle } from "./device-handles.js";
 import type { BufferState, CounterState, QueueState } from "./device-state.js";
 import { HandleTable } from "./handles.js";
-import { type TranslationContext, translateOp } from "./op-translation.js";
 import type { OpSpec } from "./op-spec.js";
+import { type TranslationContext, translateOp } from "./op-translation.js";
 import { validateBackend } from "./validate-backend.js";
 
 export type { QueueCompletionListener } from "./completion-listener.js";
@@ -123,7 +123,7 @@ export class Device {
   /** Creates a hardware queue. Throws `NO_STREAM_RESOURCE` past the device's queue limit. */
   createQueue(options?: CreateQueueOptions): QueueHandle {
     this.#assertOpen();
-    const opts = readOptions(options, "createQueue options", ["device", "priority", "onComplete"]);
+    const opts = check.read(options, "createQueue options", ["device", "priority", "onComplete"]);
     const device = this.#deviceIndex(opts.device ?? 0);
     const { greatest, least } = this.capabilities.priorities;
     const priority =
@@ -162,9 +162,13 @@ export class Device {
     const state = this.#queues.get(queue, "queue");
     const pending = state.enqueued - state.completed;
     if (pending > 0) {
-      throw new NpuError("NOT_READY", `queue ${state.handle} has ${pending} pending op(s); drain or abort it first`, {
-        details: { pending },
-      });
+      throw new NpuError(
+        "NOT_READY",
+        `queue ${state.handle} has ${pending} pending op(s); drain or abort it first`,
+        {
+          details: { pending },
+        },
+      );
     }
     this.#queues.remove(queue);
     this.#queuesById.delete(state.backendId);
@@ -172,7 +176,12 @@ export class Device {
     this.backend.destroyQueue(state.backendId);
     const bus = this.instrumentation;
     if (bus.active) {
-      bus.emit({ type: "queue.destroyed", time: this.clock.now(), device: state.device, queue: state.backendId });
+      bus.emit({
+        type: "queue.destroyed",
+        time: this.clock.now(),
+        device: state.device,
+        queue: state.backendId,
+      });
     }
   }
 
@@ -273,7 +282,7 @@ export class Device {
    */
   allocate(bytes: number, options?: AllocateOptions): DeviceBuffer {
     this.#assertOpen();
-    const opts = readOptions(options, "allocate options", ["device", "tag"]);
+    const opts = check.read(options, "allocate options", ["device", "tag"]);
     const device = this.#deviceIndex(opts.device ?? 0);
     const size = check.integer(bytes, "bytes", 1);
     const tag = opts.tag === undefined ? undefined : check.string(opts.tag, "tag");
@@ -295,7 +304,10 @@ export class Device {
       users: 0,
       released: false,
     };
-    const buffer = this.#buffers.issue(state, (o, s, g) => new DeviceBuffer(o, s, g, device, address, size, tag));
+    const buffer = this.#buffers.issue(
+      state,
+      (o, s, g) => new DeviceBuffer(o, s, g, device, address, size, tag),
+    );
     (state as { handle: DeviceBuffer }).handle = buffer;
     const bus = this.instrumentation;
     if (bus.active) {
@@ -350,7 +362,7 @@ export class Device {
   /** Creates a timeline counter (starting at 0) on a device (default 0). */
   createCounter(options?: { readonly device?: number }): CounterHandle {
     this.#assertOpen();
-    const opts = readOptions(options, "createCounter options", ["device"]);
+    const opts = check.read(options, "createCounter options", ["device"]);
     const device = this.#deviceIndex(opts.device ?? 0);
     const backendId = this.backend.createCounter(device);
     const state: CounterState = {
@@ -433,7 +445,14 @@ export class Device {
     for (const state of states) {
       // A snapshot: when close() runs inside a delivery, these reports are queued behind it.
       for (const opId of [...state.pendingIds]) {
-        this.#onComplete({ queue: state.backendId, opId, status: "aborted", startNs: now, endNs: now, failure });
+        this.#onComplete({
+          queue: state.backendId,
+          opId,
+          status: "aborted",
+          startNs: now,
+          endNs: now,
+          failure,
+        });
       }
     }
   }
@@ -476,7 +495,8 @@ export class Device {
    */
   #onComplete(c: OpCompletion): boolean {
     if (this.#delivering) {
-      (this.#backlog ??= new RingQueue()).push(c);
+      if (this.#backlog === undefined) this.#backlog = new RingQueue();
+      this.#backlog.push(c);
       return false;
     }
     this.#delivering = true;
@@ -552,7 +572,10 @@ export class Device {
         woke = state.listener(c) === true;
       } catch (error) {
         // A listener's bug must not break the backend's loop; report it on the bus and console.
-        this.#reportError(`completion listener of queue ${state.handle} threw: ${errorMessage(error)}`, error);
+        this.#reportError(
+          `completion listener of queue ${state.handle} threw: ${errorMessage(error)}`,
+          error,
+        );
       }
     }
     const waiters = state.waiters;
@@ -582,7 +605,10 @@ export class Device {
     try {
       this.backend.release(b.address);
     } catch (error) {
-      this.#reportError(`backend ${quote(this.backend.name)} failed to release ${b.handle}: ${errorMessage(error)}`, error);
+      this.#reportError(
+        `backend ${quote(this.backend.name)} failed to release ${b.handle}: ${errorMessage(error)}`,
+        error,
+      );
     }
   }
 
@@ -594,7 +620,13 @@ export class Device {
     const bus = this.instrumentation;
     try {
       if (bus.active) {
-        bus.emit({ type: "error", time: this.clock.now(), code: "INTERNAL_ERROR", message, source: "device" });
+        bus.emit({
+          type: "error",
+          time: this.clock.now(),
+          code: "INTERNAL_ERROR",
+          message,
+          source: "device",
+        });
       } else if (error === undefined) console.error(`[npurt] ${message}`);
       else console.error(`[npurt] ${message}`, error);
     } catch {
@@ -614,25 +646,6 @@ export class Device {
 
 function isList(b: BufferState | readonly BufferState[]): b is readonly BufferState[] {
   return Array.isArray(b);
-}
-
-/**
- * Reads the named keys of an options bag once, into a plain object: a getter cannot answer
- * differently on a second read, and one that throws (or a Proxy trap) becomes an `NpuTypeError`.
- */
-function readOptions<K extends string>(
-  value: unknown,
-  what: string,
-  keys: readonly K[],
-): Partial<Record<K, unknown>> {
-  const opts = check.options(value as object | undefined, what) as Record<string, unknown>;
-  const out: Partial<Record<K, unknown>> = {};
-  try {
-    for (const key of keys) out[key] = opts[key];
-  } catch (error) {
-    throw new NpuTypeError(`${what} could not be read: ${errorMessage(error)}`, { cause: error });
-  }
-  return out;
 }
 
 function closedError(): NpuError {
@@ -692,10 +705,11 @@ function memoryAccesses(op: DeviceOp): { reads?: number[]; writes?: number[] } {
  */
 export function createDevice(backend: DeviceBackend, options?: CreateDeviceOptions): Device {
   validateBackend(backend);
-  const opts = check.options(options, "createDevice options");
-  const bus = opts.instrumentation;
+  const bus = check.read(options, "createDevice options", ["instrumentation"]).instrumentation;
   if (bus !== undefined && !isInstrumentation(bus)) {
-    throw new NpuTypeError(`createDevice options.instrumentation must be an Instrumentation, got ${describe(bus)}`);
+    throw new NpuTypeError(
+      `createDevice options.instrumentation must be an Instrumentation, got ${describe(bus)}`,
+    );
   }
   // A backend has one completion sink: a second device would take the first one's completions,
   // leaving its drains and listeners waiting forever.

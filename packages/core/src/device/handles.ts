@@ -82,6 +82,10 @@ export class HandleTable<H extends Handle, V> {
    * @param kind - the handle kind, for messages.
    */
   constructor(owner: object, kind: string) {
+    if (typeof owner !== "object" || owner === null)
+      throw new NpuTypeError(`HandleTable owner must be an object, got ${describe(owner)}`);
+    if (typeof kind !== "string")
+      throw new NpuTypeError(`HandleTable kind must be a string, got ${describe(kind)}`);
     this.#owner = owner;
     this.#kind = kind;
   }
@@ -96,6 +100,8 @@ export class HandleTable<H extends Handle, V> {
    * (so subclasses with their own fields can be issued).
    */
   issue(value: V, make: (owner: object, slot: number, generation: number) => H): H {
+    if (typeof make !== "function")
+      throw new NpuTypeError(`HandleTable.issue needs a make function, got ${describe(make)}`);
     const slot = this.#free.length > 0 ? this.#free.pop()! : this.#handles.length;
     const generation = (this.#generations[slot] ?? 0) + 1;
     const handle = make(this.#owner, slot, generation);
@@ -163,11 +169,16 @@ export class HandleTable<H extends Handle, V> {
       // `kind` only picks the message; identity above is what refuses the handle.
       const kind = kindOf(h);
       if (kind !== this.#kind) {
-        throw new NpuError("INVALID_HANDLE", `${what} must be a ${this.#kind} handle, got a ${quote(kind)} handle`);
+        throw new NpuError(
+          "INVALID_HANDLE",
+          `${what} must be a ${this.#kind} handle, got a ${quote(kind)} handle`,
+        );
       }
       const name = `${this.#kind}#${slot}.${generation}`;
       const reason =
-        current === generation ? "it was destroyed" : `it was destroyed and the slot reused (generation ${current})`;
+        current === generation
+          ? "it was destroyed"
+          : `it was destroyed and the slot reused (generation ${current})`;
       throw new NpuError("INVALID_HANDLE", `${what} ${name} is not live: ${reason}`, {
         details: { handle: name, slotGeneration: current },
       });

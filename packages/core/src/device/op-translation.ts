@@ -102,9 +102,13 @@ function kernelOp(s: Record<string, unknown>, device: number, ctx: TranslationCo
   const blockDimIn = s.blockDim;
   const blockDim = blockDimIn === undefined ? 1 : check.integer(blockDimIn, "blockDim", 1);
   if (blockDim > units) {
-    throw new NpuError("INVALID_PARAM", `blockDim ${blockDim} exceeds the ${units} compute units of device ${device}`, {
-      details: { blockDim, computeUnits: units },
-    });
+    throw new NpuError(
+      "INVALID_PARAM",
+      `blockDim ${blockDim} exceeds the ${units} compute units of device ${device}`,
+      {
+        details: { blockDim, computeUnits: units },
+      },
+    );
   }
   const paramsIn = s.params;
   const params = paramsIn === undefined ? undefined : kernelParams(paramsIn);
@@ -127,12 +131,18 @@ function copyOp(s: Record<string, unknown>, ctx: TranslationContext): Translated
   const srcHost = ArrayBuffer.isView(src);
   const dstHost = ArrayBuffer.isView(dst);
   if (srcHost && dstHost) {
-    throw new NpuError("INVALID_PARAM", "copy needs a device buffer on at least one side (host-to-host is not a device op)");
+    throw new NpuError(
+      "INVALID_PARAM",
+      "copy needs a device buffer on at least one side (host-to-host is not a device op)",
+    );
   }
   const bytes = bytesIn === undefined ? undefined : check.integer(bytesIn, "copy bytes", 0);
   const direction = srcHost ? "h2d" : dstHost ? "d2h" : "d2d";
   if (!ctx.capabilities.copyDirections.includes(direction)) {
-    throw new NpuError("FEATURE_NOT_SUPPORTED", `backend ${quote(ctx.backendName)} does not copy ${direction}`);
+    throw new NpuError(
+      "FEATURE_NOT_SUPPORTED",
+      `backend ${quote(ctx.backendName)} does not copy ${direction}`,
+    );
   }
   const srcRef = srcHost ? undefined : memRef(src, "src", ctx);
   const dstRef = dstHost ? undefined : memRef(dst, "dst", ctx);
@@ -147,7 +157,8 @@ function copyOp(s: Record<string, unknown>, ctx: TranslationContext): Translated
     );
   }
   const hostView = (v: ArrayBufferView) => new Uint8Array(v.buffer, v.byteOffset, length);
-  const clip = (r: MemRef): MemRef => (r.bytes === length ? r : { base: r.base, offset: r.offset, bytes: length });
+  const clip = (r: MemRef): MemRef =>
+    r.bytes === length ? r : { base: r.base, offset: r.offset, bytes: length };
   if (direction === "h2d") {
     return {
       op: { kind: "copy", direction, src: hostView(src as ArrayBufferView), dst: clip(dstRef!.ref) },
@@ -220,9 +231,15 @@ function memRef(ref: unknown, what: string, ctx: TranslationContext): { ref: Mem
   return { ref: { base: state.address, offset, bytes: length }, state };
 }
 
-function memRefs(list: unknown, what: string, ctx: TranslationContext, states: BufferState[]): readonly MemRef[] {
+function memRefs(
+  list: unknown,
+  what: string,
+  ctx: TranslationContext,
+  states: BufferState[],
+): readonly MemRef[] {
   if (list === undefined) return NO_REFS;
-  if (!Array.isArray(list)) throw new NpuTypeError(`${what} must be an array of buffers, got ${describe(list)}`);
+  if (!Array.isArray(list))
+    throw new NpuTypeError(`${what} must be an array of buffers, got ${describe(list)}`);
   const length = list.length;
   if (length === 0) return NO_REFS;
   const refs: MemRef[] = new Array(length);
@@ -252,7 +269,10 @@ function kernelCost(cost: unknown): KernelCost {
     const n = check.number(v, `cost.${key}`);
     if (n < 0) throw new NpuError("INVALID_PARAM", `cost.${key} must not be negative, got ${n}`);
     if (key === "durationNs" && n > MAX_DURATION_NS)
-      throw new NpuError("INVALID_PARAM", `cost.durationNs must be at most ${MAX_DURATION_NS} (2^53-1 ns), got ${n}`);
+      throw new NpuError(
+        "INVALID_PARAM",
+        `cost.durationNs must be at most ${MAX_DURATION_NS} (2^53-1 ns), got ${n}`,
+      );
     out[key] = n;
   }
   return out;

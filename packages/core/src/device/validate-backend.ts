@@ -58,7 +58,8 @@ function validateClock(clock: unknown): void {
 }
 
 function validateCapabilities(caps: DeviceCapabilities): void {
-  if (typeof caps !== "object" || caps === null) throw new NpuTypeError("backend.capabilities must be an object");
+  if (typeof caps !== "object" || caps === null)
+    throw new NpuTypeError("backend.capabilities must be an object");
   if (!Array.isArray(caps.devices) || caps.devices.length === 0) {
     throw new NpuError("INVALID_PARAM", "backend.capabilities.devices must list at least one device");
   }
@@ -71,14 +72,16 @@ function validateCapabilities(caps: DeviceCapabilities): void {
     check.integer(d.memoryBytes, `devices[${i}].memoryBytes`, 0);
   }
   const p = caps.priorities;
-  if (typeof p !== "object" || p === null) throw new NpuTypeError("capabilities.priorities must be an object");
+  if (typeof p !== "object" || p === null)
+    throw new NpuTypeError("capabilities.priorities must be an object");
   check.integer(p.greatest, "priorities.greatest");
   check.integer(p.least, "priorities.least", p.greatest);
   // Read on every enqueue: a malformed list would surface later as a bare TypeError.
   checkList(caps.ops, "capabilities.ops", DEVICE_OP_KINDS);
   checkList(caps.copyDirections, "capabilities.copyDirections", ["h2d", "d2h", "d2d"]);
   if (caps.kernels !== undefined) {
-    if (!Array.isArray(caps.kernels)) throw new NpuTypeError("capabilities.kernels must be an array or undefined");
+    if (!Array.isArray(caps.kernels))
+      throw new NpuTypeError("capabilities.kernels must be an array or undefined");
     for (let i = 0; i < caps.kernels.length; i++) check.string(caps.kernels[i], `capabilities.kernels[${i}]`);
   }
 }

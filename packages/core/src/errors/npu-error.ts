@@ -37,14 +37,26 @@ export class NpuError extends Error {
    * string: a mistyped code would otherwise travel as if it were public API.
    */
   constructor(code: NpuErrorCode, message: string, options: NpuErrorOptions = {}) {
-    if (!isNpuErrorCode(code)) throw new NpuTypeError(`NpuError code must be an npurt error code, got ${describe(code)}`);
-    if (typeof message !== "string") throw new NpuTypeError(`NpuError message must be a string, got ${describe(message)}`);
-    if (typeof options !== "object" || options === null)
+    if (!isNpuErrorCode(code))
+      throw new NpuTypeError(`NpuError code must be an npurt error code, got ${describe(code)}`);
+    if (typeof message !== "string")
+      throw new NpuTypeError(`NpuError message must be a string, got ${describe(message)}`);
+    if (typeof options !== "object" || options === null || Array.isArray(options))
       throw new NpuTypeError(`NpuError options must be an object, got ${describe(options)}`);
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    let cause: unknown;
+    let details: unknown;
+    try {
+      cause = options.cause;
+      details = options.details;
+    } catch (error) {
+      throw new NpuTypeError(`NpuError options could not be read: ${errorMessage(error)}`);
+    }
+    if (details !== undefined && (typeof details !== "object" || details === null))
+      throw new NpuTypeError(`NpuError details must be an object, got ${describe(details)}`);
+    super(message, cause === undefined ? undefined : { cause });
     this.name = "NpuError";
     this.code = code;
-    this.details = options.details;
+    this.details = details as Readonly<Record<string, unknown>> | undefined;
   }
 
   /**
@@ -76,7 +88,12 @@ export class NpuTypeError extends TypeError {
   /** @internal */
   readonly [BRAND] = true;
 
+  /** @throws a plain `TypeError` when `message` is not a string or `details` not an object. */
   constructor(message: string, details?: Readonly<Record<string, unknown>>) {
+    if (typeof message !== "string")
+      throw new TypeError(`NpuTypeError message must be a string, got ${describe(message)}`);
+    if (details !== undefined && (typeof details !== "object" || details === null || Array.isArray(details)))
+      throw new TypeError(`NpuTypeError details must be an object, got ${describe(details)}`);
     super(message);
     this.name = "NpuTypeError";
     this.details = details;

@@ -100,5 +100,6 @@ export function errorMessage(value: unknown, maxLength = 500): string {
     text = describe(value);
   }
   if (typeof text !== "string") text = describe(value);
-  return text.length > maxLength ? `${text.slice(0, maxLength)}…` : text;
+  const max = Number.isSafeInteger(maxLength) && maxLength > 0 ? maxLength : 500;
+  return text.length > max ? `${text.slice(0, max)}…` : text;
 }

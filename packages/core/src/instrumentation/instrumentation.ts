@@ -55,8 +55,10 @@ export class Instrumentation {
   emit(event: InstrumentationEvent): void {
     const listeners = this.#listeners;
     if (listeners.length === 0) return;
-    if (typeof event !== "object" || event === null || typeof event.type !== "string")
-      throw new NpuTypeError(`an instrumentation event must be an object with a string type, got ${describe(event)}`);
+    if (!isEvent(event))
+      throw new NpuTypeError(
+        `an instrumentation event must be an object with a string type, got ${describe(event)}`,
+      );
     for (let i = 0; i < listeners.length; i++) {
       try {
         listeners[i]!(event);
@@ -69,6 +71,15 @@ export class Instrumentation {
         }
       }
     }
+  }
+}
+
+function isEvent(event: unknown): boolean {
+  if (typeof event !== "object" || event === null) return false;
+  try {
+    return typeof (event as { type?: unknown }).type === "string";
+  } catch {
+    return false; // a Proxy whose get trap throws is no event
   }
 }
 

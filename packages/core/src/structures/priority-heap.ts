@@ -31,7 +31,9 @@ export class PriorityHeap<T> {
   /** @param initialCapacity - slots reserved up front; the heap grows by doubling. */
   constructor(initialCapacity = 64) {
     if (typeof initialCapacity !== "number")
-      throw new NpuTypeError(`PriorityHeap initialCapacity must be a number, got ${describe(initialCapacity)}`);
+      throw new NpuTypeError(
+        `PriorityHeap initialCapacity must be a number, got ${describe(initialCapacity)}`,
+      );
     if (!Number.isSafeInteger(initialCapacity) || initialCapacity < 0 || initialCapacity > MAX_CAPACITY) {
       throw new NpuError(
         "INVALID_PARAM",
@@ -53,7 +55,7 @@ export class PriorityHeap<T> {
     // NaN compares false with everything and would silently break the heap's order.
     if (typeof priority !== "number")
       throw new NpuTypeError(`PriorityHeap priority must be a number, got ${describe(priority)}`);
-    if (priority !== priority) throw new NpuError("INVALID_PARAM", "PriorityHeap priority must not be NaN");
+    if (Number.isNaN(priority)) throw new NpuError("INVALID_PARAM", "PriorityHeap priority must not be NaN");
     if (this.#size === this.#priorities.length) this.#grow();
     let i = this.#size++;
     const seq = this.#nextSequence++;

@@ -87,6 +87,19 @@ interface Allocation {
 
 const ALIGN = 64;
 
+/** A frozen copy of the `kernels` option, each entry checked to be a function. */
+function mockKernels(value: unknown): Readonly<Record<string, MockKernel>> {
+  const given = check.options(value as object, "kernels") as Record<string, unknown>;
+  const out: Record<string, MockKernel> = {};
+  try {
+    for (const name of Object.keys(given)) out[name] = check.func<MockKernel>(given[name], `kernels.${name}`);
+  } catch (error) {
+    if (NpuError.isInstance(error)) throw error;
+    throw new NpuTypeError(`kernels could not be read: ${errorMessage(error)}`);
+  }
+  return Object.freeze(out);
+}
+
 /**
  * A small reference backend that runs ops one at a time in host order, on a virtual clock, and
  * records every call. It passes the whole conformance suite, so core and the runtime packages
@@ -147,17 +160,27 @@ export class MockDeviceBackend implements DeviceBackend {
    * window each device gets).
    */
   constructor(options: MockDeviceBackendOptions = {}) {
-    const o = check.options(options, "MockDeviceBackend options");
+    const o = check.read(options, "MockDeviceBackend options", [
+      "devices",
+      "computeUnits",
+      "memoryBytes",
+      "maxQueues",
+      "maxCounters",
+      "opDurationNs",
+      "kernels",
+      "reuseAddresses",
+    ]);
     const devices = o.devices === undefined ? 1 : check.integer(o.devices, "devices", 1, 1024);
     const computeUnits = o.computeUnits === undefined ? 8 : check.integer(o.computeUnits, "computeUnits", 1);
-    const memoryBytes = o.memoryBytes === undefined ? 2 ** 30 : check.integer(o.memoryBytes, "memoryBytes", 1, 2 ** 40);
-    const maxQueues = o.maxQueues === undefined ? Number.POSITIVE_INFINITY : check.integer(o.maxQueues, "maxQueues", 0);
+    const memoryBytes =
+      o.memoryBytes === undefined ? 2 ** 30 : check.integer(o.memoryBytes, "memoryBytes", 1, 2 ** 40);
+    const maxQueues =
+      o.maxQueues === undefined ? Number.POSITIVE_INFINITY : check.integer(o.maxQueues, "maxQueues", 0);
     const maxCounters =
       o.maxCounters === undefined ? Number.POSITIVE_INFINITY : check.integer(o.maxCounters, "maxCounters", 0);
-    this.#opDurationNs = o.opDurationNs === undefined ? 1000 : check.integer(o.opDurationNs, "opDurationNs", 0);
-    const kernels = o.kernels === undefined ? {} : check.options(o.kernels, "kernels");
-    for (const [name, fn] of Object.entries(kernels)) check.func(fn, `kernels.${name}`);
-    this.#kernels = kernels as Readonly<Record<string, MockKernel>>;
+    this.#opDurationNs =
+      o.opDurationNs === undefined ? 1000 : check.integer(o.opDurationNs, "opDurationNs", 0);
+    this.#kernels = o.kernels === undefined ? {} : mockKernels(o.kernels);
     if (o.reuseAddresses !== undefined && typeof o.reuseAddresses !== "boolean")
       throw new NpuTypeError(`reuseAddresses must be a boolean, got ${describe(o.reuseAddresses)}`);
     this.#freeBlocks = o.reuseAddresses === true ? new Map() : undefined;
@@ -192,16 +215,19 @@ export class MockDeviceBackend implements DeviceBackend {
    */
   failNext(name: string, options: { nth?: number; code?: NpuErrorCode } = {}): void {
     check.string(name, "kernel name");
-    const o = check.options(options, "failNext options");
+    const o = check.read(options, "failNext options", ["nth", "code"]);
     const nth = o.nth === undefined ? 1 : check.integer(o.nth, "nth", 1);
-    const code = o.code === undefined ? "KERNEL_FAILED" : check.oneOf(o.code, Object.keys(ERROR_CODES) as NpuErrorCode[], "code");
+    const code =
+      o.code === undefined
+        ? "KERNEL_FAILED"
+        : check.oneOf(o.code, Object.keys(ERROR_CODES) as NpuErrorCode[], "code");
     this.#faults.push({ kernel: name, nth: this.#count(name) + nth, kind: "fail", code });
   }
 
   /** Makes the `nth` (1-based, counted from now) launch of kernel `name` hang until its queue is aborted. */
   hangNext(name: string, options: { nth?: number } = {}): void {
     check.string(name, "kernel name");
-    const o = check.options(options, "hangNext options");
+    const o = check.read(options, "hangNext options", ["nth"]);
     const nth = o.nth === undefined ? 1 : check.integer(o.nth, "nth", 1);
     this.#faults.push({ kernel: name, nth: this.#count(name) + nth, kind: "hang", code: "TASK_TIMEOUT" });
   }

@@ -1,6 +1,7 @@
 import { type Clock, checkTimer, type TimerId } from "../clock.js";
 import { NpuError, NpuTypeError } from "../errors/npu-error.js";
 import { describe } from "../errors/safe-text.js";
+import { check } from "../errors/validate.js";
 import { PriorityHeap } from "../structures/priority-heap.js";
 
 interface Timer {
@@ -37,12 +38,10 @@ export class VirtualClock implements Clock {
    * that drives this clock can wake up and fire the timer even while it has no other work.
    */
   constructor(options: { onTimerSet?: () => void } = {}) {
-    if (typeof options !== "object" || options === null)
-      throw new NpuTypeError(`VirtualClock options must be an object, got ${describe(options)}`);
-    const onTimerSet = options.onTimerSet;
+    const onTimerSet = check.read(options, "VirtualClock options", ["onTimerSet"]).onTimerSet;
     if (onTimerSet !== undefined && typeof onTimerSet !== "function")
       throw new NpuTypeError(`VirtualClock onTimerSet must be a function, got ${describe(onTimerSet)}`);
-    this.#onTimerSet = onTimerSet;
+    this.#onTimerSet = onTimerSet as (() => void) | undefined;
   }
 
   /** The current virtual time in nanoseconds. */
@@ -89,9 +88,13 @@ export class VirtualClock implements Clock {
    * no longer count single nanoseconds, and durations would vanish.
    */
   advanceTo(time: number): void {
-    if (typeof time !== "number") throw new NpuTypeError(`advanceTo time must be a number, got ${describe(time)}`);
+    if (typeof time !== "number")
+      throw new NpuTypeError(`advanceTo time must be a number, got ${describe(time)}`);
     if (!(time >= 0 && time <= Number.MAX_SAFE_INTEGER)) {
-      throw new NpuError("INVALID_PARAM", `advanceTo time must be in [0, ${Number.MAX_SAFE_INTEGER}] ns, got ${time}`);
+      throw new NpuError(
+        "INVALID_PARAM",
+        `advanceTo time must be in [0, ${Number.MAX_SAFE_INTEGER}] ns, got ${time}`,
+      );
     }
     if (time > this.#now) this.#now = time;
   }
