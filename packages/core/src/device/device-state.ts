@@ -1,3 +1,4 @@
+import type { MemRef } from "../backend/ops.js";
 import type { RingQueue } from "../structures/ring-queue.js";
 import type { QueueCompletionListener } from "./completion-listener.js";
 import type { CounterHandle, DeviceBuffer, QueueHandle } from "./device-handles.js";
@@ -19,10 +20,12 @@ export interface QueueState {
    */
   readonly pendingIds: RingQueue<number>;
   /**
-   * In step with `pendingIds`: the buffers each pending op names (one entry, a list, or
-   * `undefined` for none), so a release while the op is pending can be detected and deferred.
+   * In step with `pendingIds`: how many buffers each pending op names; the buffers themselves
+   * are in `pendingBuffers`, flat and in op order. A release while an op is pending is detected
+   * (and deferred) through them. Two flat rings rather than a list per op: no allocation per op.
    */
-  readonly pendingBuffers: RingQueue<BufferState | readonly BufferState[] | undefined>;
+  readonly pendingBufferCounts: RingQueue<number>;
+  readonly pendingBuffers: RingQueue<BufferState>;
   /** The signal and wait ops among them, oldest first, with the counter each one holds. */
   counterOps: RingQueue<{ readonly opId: number; readonly counter: CounterState }> | undefined;
   /** Drain waiters: resolve when `completed` reaches `target`. */
@@ -47,6 +50,8 @@ export interface BufferState {
   readonly device: number;
   readonly bytes: number;
   readonly tag: string | undefined;
+  /** The whole buffer as a backend range, frozen and shared by every op that names all of it. */
+  readonly whole: MemRef;
   /** Pending ops that name the buffer. */
   users: number;
   /**

@@ -98,6 +98,9 @@ export class Device {
       backendName: backend.name,
       buffers: this.#buffers,
       counters: this.#counters,
+      touched: [],
+      touchedCount: 0,
+      counter: undefined,
     };
     const sink: CompletionSink = { complete: (c) => this.#onComplete(c) };
     backend.connect(sink);
@@ -141,6 +144,7 @@ export class Device {
       enqueued: 0,
       completed: 0,
       pendingIds: new RingQueue(),
+      pendingBufferCounts: new RingQueue(),
       pendingBuffers: new RingQueue(),
       counterOps: undefined,
       waiters: undefined,
@@ -211,17 +215,22 @@ export class Device {
     this.#assertOpen();
     const state = this.#queues.get(queue, "queue");
     const device = state.device;
-    const { op, buffers, counter } = translateOp(spec, device, this.#translation);
+    const t = this.#translation;
+    const op = translateOp(spec, device, t);
     const opId = this.#nextOpId++;
     // Count the op only once the backend took it: a backend that throws here must not leave a
     // phantom pending op that drain() would wait for forever (nor an op.enqueued event for it).
     this.backend.enqueue(state.backendId, opId, op);
     state.enqueued++;
     state.pendingIds.push(opId);
-    state.pendingBuffers.push(buffers);
-    if (buffers !== undefined) {
-      if (isList(buffers)) for (let i = 0; i < buffers.length; i++) buffers[i]!.users++;
-      else buffers.users++;
+    const touched = t.touched;
+    const named = t.touchedCount;
+    const counter = t.counter;
+    state.pendingBufferCounts.push(named);
+    for (let i = 0; i < named; i++) {
+      const b = touched[i]!;
+      b.users++;
+      state.pendingBuffers.push(b);
     }
     if (counter !== undefined) {
       counter.users++;
@@ -301,6 +310,7 @@ export class Device {
       device,
       bytes: size,
       tag,
+      whole: Object.freeze({ base: address, offset: 0, bytes: size }),
       users: 0,
       released: false,
     };
@@ -527,9 +537,10 @@ export class Device {
     }
     state.pendingIds.shift();
     state.completed++;
-    const buffers = state.pendingBuffers.shift();
-    if (buffers !== undefined) {
-      const released = isList(buffers) ? this.#dropUsers(buffers) : this.#dropUser(buffers);
+    const named = state.pendingBufferCounts.shift()!;
+    if (named > 0) {
+      let released: BufferState | undefined;
+      for (let i = 0; i < named; i++) released = this.#dropUser(state.pendingBuffers.shift()!) ?? released;
       if (released !== undefined && c.status === "ok") {
         c = {
           ...c,
@@ -594,12 +605,6 @@ export class Device {
     return b.released ? b : undefined;
   }
 
-  #dropUsers(list: readonly BufferState[]): BufferState | undefined {
-    let released: BufferState | undefined;
-    for (let i = 0; i < list.length; i++) released = this.#dropUser(list[i]!) ?? released;
-    return released;
-  }
-
   /** Gives a released buffer's memory back once the last op naming it has completed. */
   #releaseDeferred(b: BufferState): void {
     try {
@@ -642,10 +647,6 @@ export class Device {
   #deviceIndex(index: unknown): number {
     return check.integer(index, "device index", 0, this.capabilities.devices.length - 1);
   }
-}
-
-function isList(b: BufferState | readonly BufferState[]): b is readonly BufferState[] {
-  return Array.isArray(b);
 }
 
 function closedError(): NpuError {

@@ -118,6 +118,16 @@ export class HandleTable<H extends Handle, V> {
     return this.#values[slot]!;
   }
 
+  /**
+   * The value behind `handle` when it is live in this table, else `undefined` (never throws):
+   * one lookup where `has` then `get` would make two.
+   */
+  find(handle: unknown): V | undefined {
+    if (Handle.ownerOf(handle) !== this.#owner) return undefined;
+    const slot = Handle.slotOf(handle as Handle);
+    return this.#handles[slot] === handle ? this.#values[slot] : undefined;
+  }
+
   /** Whether `handle` is live in this table. */
   has(handle: unknown): boolean {
     if (Handle.ownerOf(handle) !== this.#owner) return false;
