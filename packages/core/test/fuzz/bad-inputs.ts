@@ -331,19 +331,28 @@ export function fuzzProperty(sites: readonly CallSite[]): fc.IAsyncPropertyWithH
   );
 }
 
-/** A markdown table of the sweep, one line per (site, class) with the outcomes seen. */
+/**
+ * A markdown matrix of the sweep: one row per call site, one column per bad-input class, each
+ * cell the outcomes seen (`TypeError`, an error code, or `accepted` where the site documents that
+ * the value is fine, such as an unknown key in an options bag).
+ */
 export function reportTable(rows: readonly FuzzRow[]): string {
+  const kinds = [...new Set(BAD_VALUES.map((b) => b.kind))];
+  const sites = [...new Set(rows.map((r) => r.site))];
   const cells = new Map<string, Set<string>>();
   for (const r of rows) {
-    const key = `${r.site} | ${r.kind}`;
+    const key = `${r.site}\u0000${r.kind}`;
     let set = cells.get(key);
     if (set === undefined) {
       set = new Set();
       cells.set(key, set);
     }
-    set.add(r.outcome === "returned" ? "accepted (documented)" : r.outcome);
+    set.add(r.outcome === "returned" ? "accepted" : r.outcome.replace(/^NpuError /, ""));
   }
-  const lines = ["| function | bad input class | result |", "| --- | --- | --- |"];
-  for (const [key, set] of cells) lines.push(`| ${key} | ${[...set].sort().join(", ")} |`);
+  const lines = [`| function | ${kinds.join(" | ")} |`, `| --- |${kinds.map(() => " --- |").join("")}`];
+  for (const site of sites) {
+    const row = kinds.map((k) => [...(cells.get(`${site}\u0000${k}`) ?? [])].sort().join(", ") || "—");
+    lines.push(`| \`${site}\` | ${row.join(" | ")} |`);
+  }
   return lines.join("\n");
 }
