@@ -228,6 +228,19 @@ describe("issue 10 defect 5: options and arguments validated", () => {
     expect(codeOf(() => device.enqueue(queue, { kind: "copy", src: new Uint8Array(0), dst: b }))).toBe("ok");
   });
 
+  it("defect 5: a host buffer detached after the enqueue fails the copy with INVALID_PARAM, not KERNEL_FAILED", async () => {
+    const device = createDevice(new MockDeviceBackend());
+    const completions: OpCompletion[] = [];
+    const queue = device.createQueue({ onComplete: (c) => void completions.push(c) });
+    const b = device.allocate(16);
+    const host = new Uint8Array(16);
+    device.enqueue(queue, { kind: "copy", src: host, dst: b });
+    structuredClone(host.buffer, { transfer: [host.buffer] });
+    await device.drain(queue);
+    expect(completions[0]?.status).toBe("error");
+    expect(completions[0]?.failure?.code).toBe("INVALID_PARAM");
+  });
+
   it("defect 5: throwing getters and Proxies in options and specs give coded errors", () => {
     const device = createDevice(new MockDeviceBackend());
     const queue = device.createQueue();

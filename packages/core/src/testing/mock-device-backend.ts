@@ -10,7 +10,7 @@ import { DEVICE_OP_KINDS, type DeviceOp, type KernelParams, type MemRef } from "
 import { scheduleMacrotask } from "../clock.js";
 import { ERROR_CODES, type NpuErrorCode } from "../errors/error-codes.js";
 import { NpuError, NpuTypeError } from "../errors/npu-error.js";
-import { describe, errorMessage } from "../errors/safe-text.js";
+import { describe, errorMessage, quote } from "../errors/safe-text.js";
 import { check } from "../errors/validate.js";
 import type { OpStatus } from "../instrumentation/events.js";
 import { RingQueue } from "../structures/ring-queue.js";
@@ -570,7 +570,16 @@ export class MockDeviceBackend implements DeviceBackend {
       }
     } catch (error) {
       if (NpuError.isInstance(error)) return { code: error.code, message: error.message };
-      return { code: "KERNEL_FAILED", message: `kernel threw: ${errorMessage(error)}` };
+      // A copy throws only on its host view: one detached (transferred) after the enqueue.
+      if (op.kind === "copy")
+        return {
+          code: "INVALID_PARAM",
+          message: `the copy's host buffer is unusable (detached?): ${errorMessage(error)}`,
+        };
+      return {
+        code: "KERNEL_FAILED",
+        message: `kernel ${quote(op.kind === "kernel" ? op.name : op.kind)} threw: ${errorMessage(error)}`,
+      };
     }
   }
 
