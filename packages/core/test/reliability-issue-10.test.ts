@@ -13,6 +13,7 @@ import {
 } from "@npurt/core";
 import { MockDeviceBackend, VirtualClock } from "@npurt/core/testing";
 import { describe, expect, it } from "vitest";
+import { overriding } from "./helpers.js";
 
 function unprintable(): object {
   return Object.create(null) as object;
@@ -117,6 +118,33 @@ describe("issue 10 defect 7: re-entrancy", () => {
     const queue = device.createQueue({ onComplete: () => device.close() });
     device.enqueue(queue, { kind: "fill", dst: buffer, value: 1 });
     await expect(device.drain(queue)).resolves.toBeUndefined();
+  });
+
+  it("defect 7: a backend that throws while the device cleans up during a delivery loses no completion", async () => {
+    const mock = new MockDeviceBackend();
+    const backend = overriding(mock, {
+      destroyCounter: () => {
+        throw Object.create(null);
+      },
+    });
+    const bus = new Instrumentation();
+    const errors: string[] = [];
+    bus.subscribe((e) => {
+      if (e.type === "error") errors.push(e.message);
+    });
+    const device = createDevice(backend, { instrumentation: bus });
+    const seen: number[] = [];
+    const queue = device.createQueue({ onComplete: (c) => void seen.push(c.opId) });
+    const counter = device.createCounter();
+    const b = device.allocate(16);
+    const ids = [
+      device.enqueue(queue, { kind: "signal", counter, value: 1 }),
+      device.enqueue(queue, { kind: "fill", dst: b, value: 1 }),
+    ];
+    device.destroyCounter(counter);
+    await device.drain(queue);
+    expect(seen).toEqual(ids);
+    expect(errors.some((m) => m.includes("failed to destroy a counter"))).toBe(true);
   });
 
   it("defect 7: handles can be retired after close() without reaching the closed backend", () => {

@@ -555,8 +555,17 @@ export class Device {
     const counterOps = state.counterOps;
     if (counterOps !== undefined && counterOps.size > 0 && counterOps.peek()!.opId === c.opId) {
       const counter = counterOps.shift()!.counter;
-      if (--counter.users === 0 && counter.destroyed && !this.#closed)
-        this.backend.destroyCounter(counter.backendId);
+      if (--counter.users === 0 && counter.destroyed && !this.#closed) {
+        // Inside a delivery: a throw here would strand the completions queued behind this one.
+        try {
+          this.backend.destroyCounter(counter.backendId);
+        } catch (error) {
+          this.#reportError(
+            `backend ${quote(this.backend.name)} failed to destroy a counter: ${errorMessage(error)}`,
+            error,
+          );
+        }
+      }
     }
     if (bus.active) {
       const meta = this.#opMeta.get(c.opId);
