@@ -6,7 +6,6 @@ import type {
   MemoryInfo,
   OpCompletion,
 } from "../backend/device-backend.js";
-import type { DeviceOp, MemRef } from "../backend/ops.js";
 import type { Clock } from "../clock.js";
 import { NpuError, NpuTypeError } from "../errors/npu-error.js";
 import { describe, errorMessage, quote } from "../errors/safe-text.js";
@@ -17,6 +16,7 @@ import type { QueueCompletionListener } from "./completion-listener.js";
 import { CounterHandle, DeviceBuffer, QueueHandle } from "./device-handles.js";
 import type { BufferState, CounterState, QueueState } from "./device-state.js";
 import { HandleTable } from "./handles.js";
+import { memoryAccesses, opName } from "./op-description.js";
 import type { OpSpec } from "./op-spec.js";
 import { type TranslationContext, translateOp } from "./op-translation.js";
 import { validateBackend } from "./validate-backend.js";
@@ -660,41 +660,6 @@ export class Device {
 
 function closedError(): NpuError {
   return new NpuError("DEVICE_CLOSED", "the device is closed");
-}
-
-function opName(op: DeviceOp): string {
-  switch (op.kind) {
-    case "kernel":
-      return op.name;
-    case "copy":
-      return op.direction;
-    case "fill":
-      return "fill";
-    default:
-      return `counter:${op.counter}=${op.value}`;
-  }
-}
-
-function flatten(refs: readonly MemRef[]): number[] {
-  const out: number[] = [];
-  for (const r of refs) out.push(r.base, r.offset, r.bytes);
-  return out;
-}
-
-function memoryAccesses(op: DeviceOp): { reads?: number[]; writes?: number[] } {
-  switch (op.kind) {
-    case "kernel":
-      return { reads: flatten(op.inputs), writes: flatten(op.outputs) };
-    case "copy":
-      return {
-        ...(op.direction === "h2d" ? {} : { reads: flatten([op.src]) }),
-        ...(op.direction === "d2h" ? {} : { writes: flatten([op.dst]) }),
-      };
-    case "fill":
-      return { writes: flatten([op.dst]) };
-    default:
-      return {};
-  }
 }
 
 /**
