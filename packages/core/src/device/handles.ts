@@ -169,8 +169,10 @@ export class HandleTable<H extends Handle, V> {
     const slot = Handle.slotOf(h);
     const generation = Handle.generationOf(h);
     if (owner !== this.#owner) {
-      throw new NpuError("INVALID_HANDLE", `${what} (slot ${slot}) belongs to another device or manager`, {
-        details: { slot, generation },
+      const kind = kindOf(h);
+      const name = `${typeof kind === "string" ? quote(kind, 20, false) : "handle"}#${slot}.${generation}`;
+      throw new NpuError("INVALID_HANDLE", `${what} ${name} belongs to another device or manager`, {
+        details: { handle: name },
       });
     }
     if (this.#handles[slot] !== handle) {
