@@ -1,3 +1,6 @@
+import { NpuError, NpuTypeError } from "./errors/npu-error.js";
+import { describe } from "./errors/safe-text.js";
+
 /** How a backend's clock relates to real time. */
 export type TimeModel = "virtual" | "wall";
 
@@ -16,6 +19,10 @@ export interface Clock {
   /**
    * Calls `callback` once after `delayNs` nanoseconds of this clock's time. In virtual time the
    * backend fires it when its simulation reaches that instant (and the host runs at that time).
+   * A negative delay counts as 0. A delay that puts the due time past
+   * `Number.MAX_SAFE_INTEGER` ns (about 104 days), `Infinity` included, never fires: no clock
+   * reaches it, so a timeout that large means "no timeout" rather than an error. `NaN` is
+   * `INVALID_PARAM`; a `callback` that is not a function is a `TypeError`.
    */
   setTimer(delayNs: number, callback: () => void): TimerId;
   /** Cancels a timer; unknown or fired ids are ignored. */
@@ -24,6 +31,23 @@ export interface Clock {
 
 /** The longest delay `setTimeout` accepts, in ms. */
 const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+
+/**
+ * Checks a {@link Clock.setTimer} call's arguments (shared by every clock in core, so they refuse
+ * the same misuse alike). Returns the delay in whole nanoseconds (negative becomes 0), or
+ * `undefined` when the timer can never fire (due past `Number.MAX_SAFE_INTEGER` ns from `now`).
+ *
+ * @internal
+ */
+export function checkTimer(delayNs: unknown, callback: unknown, now: number): number | undefined {
+  if (typeof callback !== "function")
+    throw new NpuTypeError(`timer callback must be a function, got ${describe(callback)}`);
+  if (typeof delayNs !== "number")
+    throw new NpuTypeError(`timer delay must be a number, got ${describe(delayNs)}`);
+  if (Number.isNaN(delayNs)) throw new NpuError("INVALID_PARAM", "timer delay must not be NaN");
+  const delay = Math.max(0, Math.ceil(delayNs));
+  return now + delay > Number.MAX_SAFE_INTEGER ? undefined : delay;
+}
 
 /**
  * A {@link Clock} on real time (`performance.now()`, `setTimeout`), for backends whose work runs
@@ -37,8 +61,11 @@ export function wallClock(): Clock {
     mode: "wall",
     now: () => Math.round((performance.now() - origin) * 1e6),
     setTimer(delayNs, callback) {
+      const delay = checkTimer(delayNs, callback, Math.round((performance.now() - origin) * 1e6));
       const id = nextId++;
-      const due = performance.now() + Math.max(0, delayNs / 1e6);
+      // A timer that can never fire holds no setTimeout (and so does not keep a process alive).
+      if (delay === undefined) return id;
+      const due = performance.now() + delay / 1e6;
       // setTimeout takes at most 2^31-1 ms (about 24.8 days) and fires at once beyond that, so
       // a longer timer waits in steps until its due time.
       const arm = () => {
@@ -57,6 +84,7 @@ export function wallClock(): Clock {
       return id;
     },
     clearTimer(id) {
+      if (typeof id !== "number") throw new NpuTypeError(`timer id must be a number, got ${describe(id)}`);
       const handle = timers.get(id);
       if (handle !== undefined) {
         clearTimeout(handle);
@@ -74,8 +102,13 @@ export function wallClock(): Clock {
 export const scheduleMacrotask: (callback: () => void) => void =
   typeof globalThis.setImmediate === "function"
     ? (callback) => {
+        // Checked here: a non-function would throw later, on its own macrotask, uncatchably.
+        if (typeof callback !== "function")
+          throw new NpuTypeError(`scheduleMacrotask callback must be a function, got ${describe(callback)}`);
         globalThis.setImmediate(callback);
       }
     : (callback) => {
+        if (typeof callback !== "function")
+          throw new NpuTypeError(`scheduleMacrotask callback must be a function, got ${describe(callback)}`);
         setTimeout(callback, 0);
       };

@@ -74,7 +74,8 @@ export type {
 } from "./device/op-spec.js";
 export { ERROR_CODES, type ErrorCodeInfo, isNpuErrorCode, type NpuErrorCode } from "./errors/error-codes.js";
 export { NpuError, type NpuErrorOptions, NpuTypeError, toNpuError } from "./errors/npu-error.js";
-export { check, describe } from "./errors/validate.js";
+export { describe, errorMessage, quote } from "./errors/safe-text.js";
+export { check } from "./errors/validate.js";
 export type { HostExecutor, HostTask, HostTaskOutcome } from "./host-executor.js";
 export type * from "./instrumentation/events.js";
 export { Instrumentation, type InstrumentationListener } from "./instrumentation/instrumentation.js";

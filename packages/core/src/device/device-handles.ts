@@ -1,5 +1,9 @@
 import { Handle } from "./handles.js";
 
+// The handles below are frozen at construction: their fields are copies for the user to read.
+// `Device` never trusts them; it checks identity in its handle tables and reads sizes, devices and
+// addresses from the table's entry.
+
 /** A hardware queue issued by {@link Device.createQueue}. */
 export class QueueHandle extends Handle {
   /** The device index the queue lives on. */
@@ -12,6 +16,8 @@ export class QueueHandle extends Handle {
     super(owner, slot, generation);
     this.device = device;
     this.priority = priority;
+    // Frozen: the fields are for reading; the device keeps the truth in its own tables.
+    Object.freeze(this);
   }
 
   /** Always `"queue"`. */
@@ -29,6 +35,7 @@ export class CounterHandle extends Handle {
   constructor(owner: object, slot: number, generation: number, device: number) {
     super(owner, slot, generation);
     this.device = device;
+    Object.freeze(this);
   }
 
   /** Always `"counter"`. */
@@ -63,6 +70,8 @@ export class DeviceBuffer extends Handle {
     this.address = address;
     this.bytes = bytes;
     this.tag = tag;
+    // Frozen: bounds checks use the device's table, but a reader of `bytes` must not be lied to.
+    Object.freeze(this);
   }
 
   /** Always `"buffer"`. */

@@ -6,25 +6,22 @@ import type {
   MemoryInfo,
   OpCompletion,
 } from "../backend/device-backend.js";
-import {
-  DEVICE_OP_KINDS,
-  type DeviceOp,
-  type KernelCost,
-  type KernelParams,
-  type MemRef,
-} from "../backend/ops.js";
 import type { Clock } from "../clock.js";
 import { NpuError, NpuTypeError } from "../errors/npu-error.js";
-import { check, describe } from "../errors/validate.js";
+import { describe, errorMessage, quote } from "../errors/safe-text.js";
+import { check } from "../errors/validate.js";
 import { Instrumentation } from "../instrumentation/instrumentation.js";
 import { RingQueue } from "../structures/ring-queue.js";
+import type { QueueCompletionListener } from "./completion-listener.js";
 import { CounterHandle, DeviceBuffer, QueueHandle } from "./device-handles.js";
+import type { BufferState, CounterState, QueueState } from "./device-state.js";
 import { HandleTable } from "./handles.js";
+import { memoryAccesses, opName } from "./op-description.js";
 import type { OpSpec } from "./op-spec.js";
+import { type TranslationContext, translateOp } from "./op-translation.js";
+import { validateBackend } from "./validate-backend.js";
 
-/** Receives the completions of one queue's ops; return `true` when it woke host code. */
-// biome-ignore lint/suspicious/noConfusingVoidType: most listeners return nothing; `void` lets them.
-export type QueueCompletionListener = (completion: OpCompletion) => boolean | undefined | void;
+export type { QueueCompletionListener } from "./completion-listener.js";
 
 /** Options of {@link Device.createQueue}. */
 export interface CreateQueueOptions {
@@ -48,35 +45,6 @@ export interface AllocateOptions {
 export interface CreateDeviceOptions {
   /** The bus to emit on; by default the device creates its own. */
   readonly instrumentation?: Instrumentation;
-}
-
-interface QueueState {
-  readonly handle: QueueHandle;
-  readonly backendId: number;
-  readonly listener: QueueCompletionListener | undefined;
-  enqueued: number;
-  completed: number;
-  /**
-   * Ids of the ops not completed yet, oldest first: a backend must report them in this order,
-   * and `close()` reports them itself, since the backend no longer will.
-   */
-  readonly pendingIds: RingQueue<number>;
-  /** The signal and wait ops among them, oldest first, with the counter each one holds. */
-  counterOps: RingQueue<{ readonly opId: number; readonly counter: CounterState }> | undefined;
-  /** Drain waiters: resolve when `completed` reaches `target`. */
-  waiters: RingQueue<{ target: number; resolve: () => void; reject: (e: unknown) => void }> | undefined;
-}
-
-interface CounterState {
-  readonly backendId: number;
-  /** Pending signal and wait ops on the counter. */
-  users: number;
-  /** The handle was destroyed; the backend's counter goes once `users` drops to 0. */
-  destroyed: boolean;
-}
-
-interface BufferState {
-  readonly address: number;
 }
 
 interface OpMeta {
@@ -110,6 +78,10 @@ export class Device {
   #nextOpId = 1;
   #closed = false;
   #closeListeners: (() => void)[] | undefined;
+  /** A completion is being delivered: another one reported now waits in `#backlog`. */
+  #delivering = false;
+  #backlog: RingQueue<OpCompletion> | undefined;
+  readonly #translation: TranslationContext;
 
   /** @internal Use {@link createDevice}. */
   constructor(backend: DeviceBackend, options: CreateDeviceOptions) {
@@ -121,6 +93,15 @@ export class Device {
     this.#queues = new HandleTable(owner, "queue");
     this.#counters = new HandleTable(owner, "counter");
     this.#buffers = new HandleTable(owner, "buffer");
+    this.#translation = {
+      capabilities: this.capabilities,
+      backendName: backend.name,
+      buffers: this.#buffers,
+      counters: this.#counters,
+      touched: [],
+      touchedCount: 0,
+      counter: undefined,
+    };
     const sink: CompletionSink = { complete: (c) => this.#onComplete(c) };
     backend.connect(sink);
   }
@@ -145,7 +126,7 @@ export class Device {
   /** Creates a hardware queue. Throws `NO_STREAM_RESOURCE` past the device's queue limit. */
   createQueue(options?: CreateQueueOptions): QueueHandle {
     this.#assertOpen();
-    const opts = check.options(options, "createQueue options");
+    const opts = check.read(options, "createQueue options", ["device", "priority", "onComplete"]);
     const device = this.#deviceIndex(opts.device ?? 0);
     const { greatest, least } = this.capabilities.priorities;
     const priority =
@@ -158,10 +139,13 @@ export class Device {
     const state: QueueState = {
       handle: undefined as unknown as QueueHandle,
       backendId,
+      device,
       listener,
       enqueued: 0,
       completed: 0,
       pendingIds: new RingQueue(),
+      pendingBufferCounts: new RingQueue(),
+      pendingBuffers: new RingQueue(),
       counterOps: undefined,
       waiters: undefined,
     };
@@ -174,14 +158,17 @@ export class Device {
     return handle;
   }
 
-  /** Destroys an idle queue. Throws `NOT_READY` while it has pending ops (drain or abort first). */
+  /**
+   * Destroys an idle queue. Throws `NOT_READY` while it has pending ops (drain or abort first).
+   * After {@link Device.close} it only retires the handle (the backend was released already).
+   */
   destroyQueue(queue: QueueHandle): void {
     const state = this.#queues.get(queue, "queue");
     const pending = state.enqueued - state.completed;
     if (pending > 0) {
       throw new NpuError(
         "NOT_READY",
-        `queue ${queue} has ${pending} pending op(s); drain or abort it first`,
+        `queue ${state.handle} has ${pending} pending op(s); drain or abort it first`,
         {
           details: { pending },
         },
@@ -189,13 +176,14 @@ export class Device {
     }
     this.#queues.remove(queue);
     this.#queuesById.delete(state.backendId);
+    if (this.#closed) return;
     this.backend.destroyQueue(state.backendId);
     const bus = this.instrumentation;
     if (bus.active) {
       bus.emit({
         type: "queue.destroyed",
         time: this.clock.now(),
-        device: queue.device,
+        device: state.device,
         queue: state.backendId,
       });
     }
@@ -219,20 +207,32 @@ export class Device {
 
   /**
    * Checks `spec` and appends it to `queue`. Returns the op's id, which its completion carries.
-   * The op runs after every op enqueued before it on the same queue.
+   * The op runs after every op enqueued before it on the same queue. A buffer it names may be
+   * released before it completes; it is then reported failed (`INVALID_HANDLE`), and the memory
+   * is not reused while the op is pending.
    */
   enqueue(queue: QueueHandle, spec: OpSpec): number {
     this.#assertOpen();
     const state = this.#queues.get(queue, "queue");
-    const op = this.#toBackendOp(spec, queue.device);
+    const device = state.device;
+    const t = this.#translation;
+    const op = translateOp(spec, device, t);
     const opId = this.#nextOpId++;
     // Count the op only once the backend took it: a backend that throws here must not leave a
     // phantom pending op that drain() would wait for forever (nor an op.enqueued event for it).
     this.backend.enqueue(state.backendId, opId, op);
     state.enqueued++;
     state.pendingIds.push(opId);
-    if (op.kind === "signal" || op.kind === "wait") {
-      const counter = this.#counters.get((spec as { counter: unknown }).counter, "counter");
+    const touched = t.touched;
+    const named = t.touchedCount;
+    const counter = t.counter;
+    state.pendingBufferCounts.push(named);
+    for (let i = 0; i < named; i++) {
+      const b = touched[i]!;
+      b.users++;
+      state.pendingBuffers.push(b);
+    }
+    if (counter !== undefined) {
       counter.users++;
       if (state.counterOps === undefined) state.counterOps = new RingQueue();
       state.counterOps.push({ opId, counter });
@@ -244,7 +244,7 @@ export class Device {
       bus.emit({
         type: "op.enqueued",
         time: this.clock.now(),
-        device: queue.device,
+        device,
         queue: state.backendId,
         opId,
         kind: op.kind,
@@ -255,9 +255,13 @@ export class Device {
     return opId;
   }
 
-  /** Discards the queue's pending work: each op completes with status `'aborted'` (`STREAM_ABORT`). */
+  /**
+   * Discards the queue's pending work: each op completes with status `'aborted'` (`STREAM_ABORT`).
+   * After {@link Device.close} there is nothing left to discard and it does nothing.
+   */
   abortQueue(queue: QueueHandle): void {
     const state = this.#queues.get(queue, "queue");
+    if (this.#closed) return;
     this.backend.abortQueue(state.backendId);
   }
 
@@ -287,7 +291,7 @@ export class Device {
    */
   allocate(bytes: number, options?: AllocateOptions): DeviceBuffer {
     this.#assertOpen();
-    const opts = check.options(options, "allocate options");
+    const opts = check.read(options, "allocate options", ["device", "tag"]);
     const device = this.#deviceIndex(opts.device ?? 0);
     const size = check.integer(bytes, "bytes", 1);
     const tag = opts.tag === undefined ? undefined : check.string(opts.tag, "tag");
@@ -300,10 +304,21 @@ export class Device {
       );
     }
     const address = this.backend.allocate(device, size);
+    const state: BufferState = {
+      handle: undefined as unknown as DeviceBuffer,
+      address,
+      device,
+      bytes: size,
+      tag,
+      whole: Object.freeze({ base: address, offset: 0, bytes: size }),
+      users: 0,
+      released: false,
+    };
     const buffer = this.#buffers.issue(
-      { address },
+      state,
       (o, s, g) => new DeviceBuffer(o, s, g, device, address, size, tag),
     );
+    (state as { handle: DeviceBuffer }).handle = buffer;
     const bus = this.instrumentation;
     if (bus.active) {
       bus.emit({
@@ -320,20 +335,24 @@ export class Device {
 
   /**
    * Releases a buffer at once, as CANN's `aclrtFree` does: it does not wait for queued ops that
-   * use it. Releasing twice is `INVALID_HANDLE`.
+   * use it. Those ops are reported failed (`INVALID_HANDLE`), and the backend's memory is given
+   * back only once they have completed, so its address cannot be reused under them. Releasing
+   * twice is `INVALID_HANDLE`. After {@link Device.close} it only retires the handle.
    */
   release(buffer: DeviceBuffer): void {
     const state = this.#buffers.remove(buffer, "buffer");
-    this.backend.release(state.address);
+    state.released = true;
+    if (this.#closed) return;
+    if (state.users === 0) this.backend.release(state.address);
     const bus = this.instrumentation;
     if (bus.active) {
       bus.emit({
         type: "memory.released",
         time: this.clock.now(),
-        device: buffer.device,
+        device: state.device,
         ptr: state.address,
-        bytes: buffer.bytes,
-        ...(buffer.tag === undefined ? {} : { tag: buffer.tag }),
+        bytes: state.bytes,
+        ...(state.tag === undefined ? {} : { tag: state.tag }),
       });
     }
   }
@@ -353,13 +372,19 @@ export class Device {
   /** Creates a timeline counter (starting at 0) on a device (default 0). */
   createCounter(options?: { readonly device?: number }): CounterHandle {
     this.#assertOpen();
-    const opts = check.options(options, "createCounter options");
+    const opts = check.read(options, "createCounter options", ["device"]);
     const device = this.#deviceIndex(opts.device ?? 0);
     const backendId = this.backend.createCounter(device);
-    return this.#counters.issue(
-      { backendId, users: 0, destroyed: false },
-      (o, s, g) => new CounterHandle(o, s, g, device),
-    );
+    const state: CounterState = {
+      handle: undefined as unknown as CounterHandle,
+      backendId,
+      device,
+      users: 0,
+      destroyed: false,
+    };
+    const handle = this.#counters.issue(state, (o, s, g) => new CounterHandle(o, s, g, device));
+    (state as { handle: CounterHandle }).handle = handle;
+    return handle;
   }
 
   /**
@@ -370,7 +395,7 @@ export class Device {
   destroyCounter(counter: CounterHandle): void {
     const state = this.#counters.remove(counter, "counter");
     state.destroyed = true;
-    if (state.users === 0) this.backend.destroyCounter(state.backendId);
+    if (state.users === 0 && !this.#closed) this.backend.destroyCounter(state.backendId);
   }
 
   /** A counter's current value. */
@@ -389,9 +414,11 @@ export class Device {
 
   /**
    * Closes the device: the backend is closed, pending `drain()` promises reject with
-   * `DEVICE_CLOSED`, and every later call that would start work throws it. Ops that had not
-   * completed are reported to their queue's listener (in queue order) as `'aborted'` with code
-   * `DEVICE_CLOSED`, so code waiting on a completion is never left hanging. Idempotent.
+   * `DEVICE_CLOSED` (those already satisfied resolve), and every later call that would start
+   * work throws it. Ops that had not completed are reported to their queue's listener (in queue
+   * order) as `'aborted'` with code `DEVICE_CLOSED`, so code waiting on a completion is never
+   * left hanging. Idempotent. Safe to call from a completion or instrumentation listener: the
+   * completion being delivered is finished first, so listeners still see queue order.
    */
   close(): void {
     if (this.#closed) return;
@@ -400,7 +427,12 @@ export class Device {
     const states = [...this.#queuesById.values()];
     for (const state of states) {
       const waiters = state.waiters;
-      if (waiters !== undefined) for (const w of waiters.drain()) w.reject(closedError());
+      if (waiters === undefined) continue;
+      for (const w of waiters.drain()) {
+        // Closed from a listener of the op a drain was waiting for: that drain is satisfied.
+        if (w.target <= state.completed) w.resolve();
+        else w.reject(closedError());
+      }
     }
     // Close listeners first: a layered runtime must learn that the device closed before the
     // lost ops are reported, so it settles its waits with DEVICE_CLOSED rather than treating the
@@ -412,7 +444,7 @@ export class Device {
         listener();
       } catch (error) {
         // One listener's bug must not keep the others from learning that the device closed.
-        console.error("[npurt] a device close listener threw", error);
+        this.#reportError(`a device close listener threw: ${errorMessage(error)}`, error);
       }
     }
     const now = this.clock.now();
@@ -421,8 +453,8 @@ export class Device {
       message: "the device was closed before the op completed",
     } as const;
     for (const state of states) {
-      while (state.pendingIds.size > 0) {
-        const opId = state.pendingIds.peek()!;
+      // A snapshot: when close() runs inside a delivery, these reports are queued behind it.
+      for (const opId of [...state.pendingIds]) {
         this.#onComplete({
           queue: state.backendId,
           opId,
@@ -465,7 +497,31 @@ export class Device {
 
   // ---- internals ----------------------------------------------------------------------------
 
+  /**
+   * The sink's entry. Deliveries never nest: a completion reported while another is being
+   * delivered (by `close()` from a listener, or a backend reporting from a call a listener
+   * made) waits in `#backlog` and is delivered right after, so every listener sees each queue's
+   * completions in order and one at a time.
+   */
   #onComplete(c: OpCompletion): boolean {
+    if (this.#delivering) {
+      if (this.#backlog === undefined) this.#backlog = new RingQueue();
+      this.#backlog.push(c);
+      return false;
+    }
+    this.#delivering = true;
+    try {
+      let woke = this.#deliver(c);
+      const backlog = this.#backlog;
+      if (backlog !== undefined) while (backlog.size > 0) woke = this.#deliver(backlog.shift()!) || woke;
+      return woke;
+    } finally {
+      this.#delivering = false;
+    }
+  }
+
+  #deliver(reported: OpCompletion): boolean {
+    let c = reported;
     const state = this.#queuesById.get(c.queue);
     const bus = this.instrumentation;
     if (state === undefined || state.pendingIds.peek() !== c.opId) {
@@ -474,18 +530,42 @@ export class Device {
       const expected = state?.pendingIds.peek();
       const message =
         expected === undefined
-          ? `backend ${this.backend.name} reported a completion for op ${c.opId} on queue ${c.queue}, which has none pending`
-          : `backend ${this.backend.name} reported op ${c.opId} on queue ${c.queue} out of queue order (op ${expected} is next); ignored`;
+          ? `backend ${quote(this.backend.name)} reported a completion for op ${c.opId} on queue ${c.queue}, which has none pending`
+          : `backend ${quote(this.backend.name)} reported op ${c.opId} on queue ${c.queue} out of queue order (op ${expected} is next); ignored`;
       this.#reportError(message, undefined);
       return false;
     }
     state.pendingIds.shift();
     state.completed++;
+    const named = state.pendingBufferCounts.shift()!;
+    if (named > 0) {
+      let released: BufferState | undefined;
+      for (let i = 0; i < named; i++) released = this.#dropUser(state.pendingBuffers.shift()!) ?? released;
+      if (released !== undefined && c.status === "ok") {
+        c = {
+          ...c,
+          status: "error",
+          failure: {
+            code: "INVALID_HANDLE",
+            message: `${released.handle} was released before the op completed`,
+          },
+        };
+      }
+    }
     const counterOps = state.counterOps;
     if (counterOps !== undefined && counterOps.size > 0 && counterOps.peek()!.opId === c.opId) {
       const counter = counterOps.shift()!.counter;
-      if (--counter.users === 0 && counter.destroyed && !this.#closed)
-        this.backend.destroyCounter(counter.backendId);
+      if (--counter.users === 0 && counter.destroyed && !this.#closed) {
+        // Inside a delivery: a throw here would strand the completions queued behind this one.
+        try {
+          this.backend.destroyCounter(counter.backendId);
+        } catch (error) {
+          this.#reportError(
+            `backend ${quote(this.backend.name)} failed to destroy a counter: ${errorMessage(error)}`,
+            error,
+          );
+        }
+      }
     }
     if (bus.active) {
       const meta = this.#opMeta.get(c.opId);
@@ -493,7 +573,7 @@ export class Device {
       bus.emit({
         type: "op.completed",
         time: this.clock.now(),
-        device: state.handle.device,
+        device: state.device,
         queue: c.queue,
         opId: c.opId,
         kind: meta?.kind ?? "unknown",
@@ -512,7 +592,10 @@ export class Device {
         woke = state.listener(c) === true;
       } catch (error) {
         // A listener's bug must not break the backend's loop; report it on the bus and console.
-        this.#reportError(`completion listener of queue ${state.handle} threw: ${String(error)}`, error);
+        this.#reportError(
+          `completion listener of queue ${state.handle} threw: ${errorMessage(error)}`,
+          error,
+        );
       }
     }
     const waiters = state.waiters;
@@ -525,13 +608,45 @@ export class Device {
     return woke;
   }
 
-  /** Reports a bug nobody can catch (it happened inside the backend's loop): on the bus, else the console. */
+  /** Drops one pending user of a buffer; returns it when it had been released. */
+  #dropUser(b: BufferState): BufferState | undefined {
+    if (--b.users === 0 && b.released && !this.#closed) this.#releaseDeferred(b);
+    return b.released ? b : undefined;
+  }
+
+  /** Gives a released buffer's memory back once the last op naming it has completed. */
+  #releaseDeferred(b: BufferState): void {
+    try {
+      this.backend.release(b.address);
+    } catch (error) {
+      this.#reportError(
+        `backend ${quote(this.backend.name)} failed to release ${b.handle}: ${errorMessage(error)}`,
+        error,
+      );
+    }
+  }
+
+  /**
+   * Reports a bug nobody can catch (it happened inside the backend's loop): on the bus, else the
+   * console. Never throws, whatever `error` is.
+   */
   #reportError(message: string, error: unknown): void {
     const bus = this.instrumentation;
-    if (bus.active) {
-      bus.emit({ type: "error", time: this.clock.now(), code: "INTERNAL_ERROR", message, source: "device" });
-    } else if (error === undefined) console.error(`[npurt] ${message}`);
-    else console.error(`[npurt] ${message}`, error);
+    try {
+      if (bus.active) {
+        bus.emit({
+          type: "error",
+          time: this.clock.now(),
+          code: "INTERNAL_ERROR",
+          message,
+          source: "device",
+        });
+      } else if (error === undefined) console.error(`[npurt] ${message}`);
+      else console.error(`[npurt] ${message}`, error);
+    } catch {
+      // The console itself failed on the value (a hostile Proxy): the message alone still goes out.
+      console.error(`[npurt] ${message}`);
+    }
   }
 
   #assertOpen(): void {
@@ -541,190 +656,10 @@ export class Device {
   #deviceIndex(index: unknown): number {
     return check.integer(index, "device index", 0, this.capabilities.devices.length - 1);
   }
-
-  #memRef(ref: unknown, what: string): MemRef {
-    let buffer: unknown = ref;
-    let offset = 0;
-    let bytes: number | undefined;
-    if (!this.#buffers.has(ref) && typeof ref === "object" && ref !== null && "buffer" in ref) {
-      const slice = ref as { buffer: unknown; offset?: unknown; bytes?: unknown };
-      buffer = slice.buffer;
-      if (slice.offset !== undefined) offset = check.integer(slice.offset, `${what}.offset`, 0);
-      if (slice.bytes !== undefined) bytes = check.integer(slice.bytes, `${what}.bytes`, 0);
-    }
-    const state = this.#buffers.get(buffer, what);
-    const size = (buffer as DeviceBuffer).bytes;
-    const length = bytes ?? size - offset;
-    if (offset + length > size || length < 0) {
-      throw new NpuError(
-        "INVALID_PARAM",
-        `${what}: range [${offset}, ${offset + length}) is outside the ${size}-byte buffer`,
-        { details: { offset, bytes: length, size } },
-      );
-    }
-    return { base: state.address, offset, bytes: length };
-  }
-
-  #memRefs(list: unknown, what: string): readonly MemRef[] {
-    if (list === undefined) return NO_REFS;
-    if (!Array.isArray(list))
-      throw new NpuTypeError(`${what} must be an array of buffers, got ${describe(list)}`);
-    return list.map((ref, i) => this.#memRef(ref, `${what}[${i}]`));
-  }
-
-  #toBackendOp(spec: unknown, device: number): DeviceOp {
-    if (typeof spec !== "object" || spec === null)
-      throw new NpuTypeError(`op must be an object, got ${describe(spec)}`);
-    const s = spec as Record<string, unknown>;
-    const kind = s.kind;
-    if (!DEVICE_OP_KINDS.includes(kind as DeviceOp["kind"])) {
-      throw new NpuError(
-        "INVALID_PARAM",
-        `unknown op kind ${describe(kind)}; expected one of ${DEVICE_OP_KINDS.join(", ")}`,
-      );
-    }
-    if (!this.capabilities.ops.includes(kind as DeviceOp["kind"])) {
-      throw new NpuError(
-        "FEATURE_NOT_SUPPORTED",
-        `backend ${this.backend.name} does not execute "${String(kind)}" ops`,
-      );
-    }
-    switch (kind) {
-      case "kernel": {
-        const name = check.string(s.name, "kernel name");
-        const known = this.capabilities.kernels;
-        if (known !== undefined && !known.includes(name)) {
-          throw new NpuError(
-            "INVALID_PARAM",
-            `unknown kernel "${name}"; backend ${this.backend.name} knows ${known.join(", ")}`,
-          );
-        }
-        const units = this.capabilities.devices[device]!.computeUnits;
-        const blockDim = s.blockDim === undefined ? 1 : check.integer(s.blockDim, "blockDim", 1);
-        if (blockDim > units) {
-          throw new NpuError(
-            "INVALID_PARAM",
-            `blockDim ${blockDim} exceeds the ${units} compute units of device ${device}`,
-            {
-              details: { blockDim, computeUnits: units },
-            },
-          );
-        }
-        if (s.params !== undefined) check.options(s.params as object, "kernel params");
-        if (s.cost !== undefined) checkCost(s.cost);
-        return {
-          kind: "kernel",
-          name,
-          blockDim,
-          inputs: this.#memRefs(s.inputs, "inputs"),
-          outputs: this.#memRefs(s.outputs, "outputs"),
-          params: s.params as KernelParams | undefined,
-          cost: s.cost as KernelCost | undefined,
-        };
-      }
-      case "copy":
-        return this.#copyOp(s);
-      case "fill": {
-        const value = check.integer(s.value, "fill value", 0, 255);
-        return { kind: "fill", dst: this.#memRef(s.dst, "dst"), value };
-      }
-      case "signal":
-      case "wait": {
-        const counter = this.#counters.get(s.counter, "counter");
-        const value = check.integer(s.value, `${kind} value`, 0);
-        return { kind, counter: counter.backendId, value };
-      }
-    }
-    throw new NpuError("INTERNAL_ERROR", "unreachable");
-  }
-
-  #copyOp(s: Record<string, unknown>): DeviceOp {
-    const srcHost = ArrayBuffer.isView(s.src);
-    const dstHost = ArrayBuffer.isView(s.dst);
-    if (srcHost && dstHost) {
-      throw new NpuError(
-        "INVALID_PARAM",
-        "copy needs a device buffer on at least one side (host-to-host is not a device op)",
-      );
-    }
-    const bytes = s.bytes === undefined ? undefined : check.integer(s.bytes, "copy bytes", 0);
-    const direction = srcHost ? "h2d" : dstHost ? "d2h" : "d2d";
-    if (!this.capabilities.copyDirections.includes(direction)) {
-      throw new NpuError("FEATURE_NOT_SUPPORTED", `backend ${this.backend.name} does not copy ${direction}`);
-    }
-    const srcRef = srcHost ? undefined : this.#memRef(s.src, "src");
-    const dstRef = dstHost ? undefined : this.#memRef(s.dst, "dst");
-    const srcLength = srcRef?.bytes ?? (s.src as ArrayBufferView).byteLength;
-    const length = bytes ?? srcLength;
-    const dstLength = dstRef?.bytes ?? (s.dst as ArrayBufferView).byteLength;
-    if (length > srcLength || length > dstLength) {
-      throw new NpuError(
-        "INVALID_PARAM",
-        `copy of ${length} bytes does not fit: source has ${srcLength}, destination ${dstLength}`,
-        { details: { bytes: length, srcBytes: srcLength, dstBytes: dstLength } },
-      );
-    }
-    const hostView = (v: ArrayBufferView) => new Uint8Array(v.buffer, v.byteOffset, length);
-    const clip = (r: MemRef): MemRef =>
-      r.bytes === length ? r : { base: r.base, offset: r.offset, bytes: length };
-    if (direction === "h2d")
-      return { kind: "copy", direction, src: hostView(s.src as ArrayBufferView), dst: clip(dstRef!) };
-    if (direction === "d2h")
-      return { kind: "copy", direction, src: clip(srcRef!), dst: hostView(s.dst as ArrayBufferView) };
-    return { kind: "copy", direction, src: clip(srcRef!), dst: clip(dstRef!) };
-  }
-}
-
-// Kernels without declared inputs or outputs share one frozen empty list: two fewer allocations
-// per launch, which is most of a queued op's memory on a fast backend.
-const NO_REFS: readonly MemRef[] = Object.freeze([]);
-
-function checkCost(cost: unknown): void {
-  const c = check.options(cost as object, "kernel cost") as Record<string, unknown>;
-  for (const key of ["flops", "bytes", "durationNs"] as const) {
-    if (c[key] !== undefined && check.number(c[key], `cost.${key}`) < 0) {
-      throw new NpuError("INVALID_PARAM", `cost.${key} must not be negative, got ${String(c[key])}`);
-    }
-  }
 }
 
 function closedError(): NpuError {
   return new NpuError("DEVICE_CLOSED", "the device is closed");
-}
-
-function opName(op: DeviceOp): string {
-  switch (op.kind) {
-    case "kernel":
-      return op.name;
-    case "copy":
-      return op.direction;
-    case "fill":
-      return "fill";
-    default:
-      return `counter:${op.counter}=${op.value}`;
-  }
-}
-
-function flatten(refs: readonly MemRef[]): number[] {
-  const out: number[] = [];
-  for (const r of refs) out.push(r.base, r.offset, r.bytes);
-  return out;
-}
-
-function memoryAccesses(op: DeviceOp): { reads?: number[]; writes?: number[] } {
-  switch (op.kind) {
-    case "kernel":
-      return { reads: flatten(op.inputs), writes: flatten(op.outputs) };
-    case "copy":
-      return {
-        ...(op.direction === "h2d" ? {} : { reads: flatten([op.src]) }),
-        ...(op.direction === "d2h" ? {} : { writes: flatten([op.dst]) }),
-      };
-    case "fill":
-      return { writes: flatten([op.dst]) };
-    default:
-      return {};
-  }
 }
 
 /**
@@ -744,79 +679,31 @@ function memoryAccesses(op: DeviceOp): { reads?: number[]; writes?: number[] } {
  * ```
  */
 export function createDevice(backend: DeviceBackend, options?: CreateDeviceOptions): Device {
-  if (typeof backend !== "object" || backend === null) {
-    throw new NpuTypeError(`backend must be a DeviceBackend object, got ${describe(backend)}`);
-  }
-  const version = (backend as { specificationVersion?: unknown }).specificationVersion;
-  if (version !== "v1") {
-    throw new NpuError(
-      "FEATURE_NOT_SUPPORTED",
-      `backend specificationVersion ${describe(version)} is not supported; this core implements "v1"`,
+  validateBackend(backend);
+  const bus = check.read(options, "createDevice options", ["instrumentation"]).instrumentation;
+  if (bus !== undefined && !isInstrumentation(bus)) {
+    throw new NpuTypeError(
+      `createDevice options.instrumentation must be an Instrumentation, got ${describe(bus)}`,
     );
   }
-  for (const method of [
-    "connect",
-    "createQueue",
-    "destroyQueue",
-    "enqueue",
-    "abortQueue",
-    "allocate",
-    "release",
-    "memoryInfo",
-    "createCounter",
-    "destroyCounter",
-    "counterValue",
-    "signalCounter",
-    "close",
-  ] as const) {
-    check.func(backend[method], `backend.${method}`);
-  }
-  validateCapabilities(backend.capabilities);
-  const opts = check.options(options, "createDevice options");
   // A backend has one completion sink: a second device would take the first one's completions,
   // leaving its drains and listeners waiting forever.
   if (connected.has(backend)) {
     throw new NpuError(
       "ILLEGAL_STATE",
-      `backend ${String(backend.name)} already belongs to a device; create a new backend for each device`,
+      `backend ${quote(backend.name)} already belongs to a device; create a new backend for each device`,
     );
   }
   connected.add(backend);
-  return new Device(
-    backend,
-    opts.instrumentation === undefined ? {} : { instrumentation: opts.instrumentation },
-  );
+  return new Device(backend, bus === undefined ? {} : { instrumentation: bus });
 }
 
 const connected = new WeakSet<DeviceBackend>();
 
-function validateCapabilities(caps: DeviceCapabilities): void {
-  if (typeof caps !== "object" || caps === null)
-    throw new NpuTypeError("backend.capabilities must be an object");
-  if (!Array.isArray(caps.devices) || caps.devices.length === 0) {
-    throw new NpuError("INVALID_PARAM", "backend.capabilities.devices must list at least one device");
-  }
-  caps.devices.forEach((d, i) => {
-    if (d.index !== i) throw new NpuError("INVALID_PARAM", `capabilities.devices[${i}].index must be ${i}`);
-    check.integer(d.computeUnits, `devices[${i}].computeUnits`, 1);
-    check.number(d.memoryBytes, `devices[${i}].memoryBytes`);
-  });
-  const p = caps.priorities;
-  if (typeof p !== "object" || p === null)
-    throw new NpuTypeError("capabilities.priorities must be an object");
-  check.integer(p.greatest, "priorities.greatest");
-  check.integer(p.least, "priorities.least", p.greatest);
-  // Read on every enqueue: a malformed list would surface later as a bare TypeError.
-  checkList(caps.ops, "capabilities.ops", DEVICE_OP_KINDS);
-  checkList(caps.copyDirections, "capabilities.copyDirections", ["h2d", "d2h", "d2d"]);
-  if (caps.kernels !== undefined) {
-    if (!Array.isArray(caps.kernels))
-      throw new NpuTypeError("capabilities.kernels must be an array or undefined");
-    for (const [i, k] of caps.kernels.entries()) check.string(k, `capabilities.kernels[${i}]`);
-  }
-}
-
-function checkList(list: unknown, what: string, allowed: readonly string[]): void {
-  if (!Array.isArray(list)) throw new NpuTypeError(`${what} must be an array, got ${describe(list)}`);
-  for (const [i, v] of list.entries()) check.oneOf(v, allowed, `${what}[${i}]`);
+/** An {@link Instrumentation}, also one from a second installed copy of core (same shape). */
+function isInstrumentation(value: unknown): value is Instrumentation {
+  if (value instanceof Instrumentation) return true;
+  if (typeof value !== "object" || value === null) return false;
+  const v = value as Record<string, unknown>;
+  return typeof v.emit === "function" && typeof v.subscribe === "function" && typeof v.active === "boolean";
 }

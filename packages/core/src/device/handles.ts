@@ -1,5 +1,13 @@
 import { NpuError, NpuTypeError } from "../errors/npu-error.js";
-import { describe } from "../errors/validate.js";
+import { describe, quote } from "../errors/safe-text.js";
+
+function kindOf(h: Handle): unknown {
+  try {
+    return h.kind;
+  } catch {
+    return undefined;
+  }
+}
 
 /**
  * The base of every handle a {@link Device} issues. A handle is valid only on the device that
@@ -10,16 +18,25 @@ import { describe } from "../errors/validate.js";
  */
 export abstract class Handle {
   readonly #owner: object;
-  /** @internal */
-  readonly slot: number;
-  /** The generation of the slot when this handle was issued. */
-  readonly generation: number;
+  // Private, so that no assignment or defineProperty on a handle can change what a table sees.
+  readonly #slot: number;
+  readonly #generation: number;
 
   /** @internal */
   constructor(owner: object, slot: number, generation: number) {
     this.#owner = owner;
-    this.slot = slot;
-    this.generation = generation;
+    this.#slot = slot;
+    this.#generation = generation;
+  }
+
+  /** @internal The table slot the handle names. */
+  get slot(): number {
+    return this.#slot;
+  }
+
+  /** The generation of the slot when this handle was issued. */
+  get generation(): number {
+    return this.#generation;
   }
 
   /** What kind of resource the handle names. */
@@ -30,9 +47,19 @@ export abstract class Handle {
     return typeof value === "object" && value !== null && #owner in value ? value.#owner : undefined;
   }
 
+  /** @internal The slot of a value {@link Handle.ownerOf} accepted, read from the private field. */
+  static slotOf(value: Handle): number {
+    return value.#slot;
+  }
+
+  /** @internal The generation of a value {@link Handle.ownerOf} accepted. */
+  static generationOf(value: Handle): number {
+    return value.#generation;
+  }
+
   /** A short name for messages, such as `queue#3.1` (slot 3, generation 1). */
   toString(): string {
-    return `${this.kind}#${this.slot}.${this.generation}`;
+    return `${this.kind}#${this.#slot}.${this.#generation}`;
   }
 }
 
@@ -55,6 +82,10 @@ export class HandleTable<H extends Handle, V> {
    * @param kind - the handle kind, for messages.
    */
   constructor(owner: object, kind: string) {
+    if (typeof owner !== "object" || owner === null)
+      throw new NpuTypeError(`HandleTable owner must be an object, got ${describe(owner)}`);
+    if (typeof kind !== "string")
+      throw new NpuTypeError(`HandleTable kind must be a string, got ${describe(kind)}`);
     this.#owner = owner;
     this.#kind = kind;
   }
@@ -69,6 +100,8 @@ export class HandleTable<H extends Handle, V> {
    * (so subclasses with their own fields can be issued).
    */
   issue(value: V, make: (owner: object, slot: number, generation: number) => H): H {
+    if (typeof make !== "function")
+      throw new NpuTypeError(`HandleTable.issue needs a make function, got ${describe(make)}`);
     const slot = this.#free.length > 0 ? this.#free.pop()! : this.#handles.length;
     const generation = (this.#generations[slot] ?? 0) + 1;
     const handle = make(this.#owner, slot, generation);
@@ -85,11 +118,20 @@ export class HandleTable<H extends Handle, V> {
     return this.#values[slot]!;
   }
 
+  /**
+   * The value behind `handle` when it is live in this table, else `undefined` (never throws):
+   * one lookup where `has` then `get` would make two.
+   */
+  find(handle: unknown): V | undefined {
+    if (Handle.ownerOf(handle) !== this.#owner) return undefined;
+    const slot = Handle.slotOf(handle as Handle);
+    return this.#handles[slot] === handle ? this.#values[slot] : undefined;
+  }
+
   /** Whether `handle` is live in this table. */
   has(handle: unknown): boolean {
     if (Handle.ownerOf(handle) !== this.#owner) return false;
-    const slot = (handle as Handle).slot;
-    return this.#handles[slot] === handle;
+    return this.#handles[Handle.slotOf(handle as Handle)] === handle;
   }
 
   /** Removes `handle` and returns its value; throws like {@link HandleTable.get}. */
@@ -123,23 +165,34 @@ export class HandleTable<H extends Handle, V> {
       );
     }
     const h = handle as Handle;
+    // Names come from the private fields, never from the (overridable) `kind` or `toString`.
+    const slot = Handle.slotOf(h);
+    const generation = Handle.generationOf(h);
     if (owner !== this.#owner) {
-      throw new NpuError("INVALID_HANDLE", `${what} ${h} belongs to another device or manager`, {
-        details: { handle: String(h) },
+      const kind = kindOf(h);
+      const name = `${typeof kind === "string" ? quote(kind, 20, false) : "handle"}#${slot}.${generation}`;
+      throw new NpuError("INVALID_HANDLE", `${what} ${name} belongs to another device or manager`, {
+        details: { handle: name },
       });
     }
-    if (h.kind !== this.#kind) {
-      throw new NpuError("INVALID_HANDLE", `${what} must be a ${this.#kind} handle, got a ${h.kind} handle`);
-    }
-    const slot = h.slot;
     if (this.#handles[slot] !== handle) {
       const current = this.#generations[slot] ?? 0;
+      // Same owner, another table: a handle of the wrong kind (a counter where a queue belongs).
+      // `kind` only picks the message; identity above is what refuses the handle.
+      const kind = kindOf(h);
+      if (kind !== this.#kind) {
+        throw new NpuError(
+          "INVALID_HANDLE",
+          `${what} must be a ${this.#kind} handle, got a ${quote(kind)} handle`,
+        );
+      }
+      const name = `${this.#kind}#${slot}.${generation}`;
       const reason =
-        current === h.generation
+        current === generation
           ? "it was destroyed"
           : `it was destroyed and the slot reused (generation ${current})`;
-      throw new NpuError("INVALID_HANDLE", `${what} ${h} is not live: ${reason}`, {
-        details: { handle: String(h), slotGeneration: current },
+      throw new NpuError("INVALID_HANDLE", `${what} ${name} is not live: ${reason}`, {
+        details: { handle: name, slotGeneration: current },
       });
     }
     return slot;

@@ -1,4 +1,5 @@
-import type { NpuErrorCode } from "./error-codes.js";
+import { isNpuErrorCode, type NpuErrorCode } from "./error-codes.js";
+import { describe, errorMessage } from "./safe-text.js";
 
 // A registry symbol, so two installed copies of @npurt/core recognise each other's errors.
 const BRAND = Symbol.for("@npurt/core/NpuError");
@@ -31,11 +32,31 @@ export class NpuError extends Error {
   /** @internal */
   readonly [BRAND] = true;
 
+  /**
+   * @throws an {@link NpuTypeError} when `code` is not one of {@link ERROR_CODES} or `message` is not a
+   * string: a mistyped code would otherwise travel as if it were public API.
+   */
   constructor(code: NpuErrorCode, message: string, options: NpuErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    if (!isNpuErrorCode(code))
+      throw new NpuTypeError(`NpuError code must be an npurt error code, got ${describe(code)}`);
+    if (typeof message !== "string")
+      throw new NpuTypeError(`NpuError message must be a string, got ${describe(message)}`);
+    if (typeof options !== "object" || options === null || Array.isArray(options))
+      throw new NpuTypeError(`NpuError options must be an object, got ${describe(options)}`);
+    let cause: unknown;
+    let details: unknown;
+    try {
+      cause = options.cause;
+      details = options.details;
+    } catch (error) {
+      throw new NpuTypeError(`NpuError options could not be read: ${errorMessage(error)}`);
+    }
+    if (details !== undefined && (typeof details !== "object" || details === null))
+      throw new NpuTypeError(`NpuError details must be an object, got ${describe(details)}`);
+    super(message, cause === undefined ? undefined : { cause });
     this.name = "NpuError";
     this.code = code;
-    this.details = options.details;
+    this.details = details as Readonly<Record<string, unknown>> | undefined;
   }
 
   /**
@@ -44,8 +65,13 @@ export class NpuError extends Error {
    */
   static isInstance(value: unknown, code?: NpuErrorCode): value is NpuError {
     if (typeof value !== "object" || value === null) return false;
-    if ((value as Record<symbol, unknown>)[BRAND] !== true) return false;
-    return code === undefined || (value as { code?: unknown }).code === code;
+    try {
+      if ((value as Record<symbol, unknown>)[BRAND] !== true) return false;
+      return code === undefined || (value as { code?: unknown }).code === code;
+    } catch {
+      // A Proxy whose traps throw (or a revoked one) is not an npurt error, and asking must not throw.
+      return false;
+    }
   }
 }
 
@@ -62,16 +88,26 @@ export class NpuTypeError extends TypeError {
   /** @internal */
   readonly [BRAND] = true;
 
+  /** @throws a plain `TypeError` when `message` is not a string or `details` not an object. */
   constructor(message: string, details?: Readonly<Record<string, unknown>>) {
+    if (typeof message !== "string")
+      throw new TypeError(`NpuTypeError message must be a string, got ${describe(message)}`);
+    if (details !== undefined && (typeof details !== "object" || details === null || Array.isArray(details)))
+      throw new TypeError(`NpuTypeError details must be an object, got ${describe(details)}`);
     super(message);
     this.name = "NpuTypeError";
     this.details = details;
   }
 }
 
-/** Wraps any thrown value as an {@link NpuError} with the given code, keeping npurt errors as they are. */
+/**
+ * Wraps any thrown value as an {@link NpuError} with the given code, keeping npurt errors as they
+ * are. The message is `message`, else the value's own (see {@link errorMessage}: safe for values
+ * whose `String()` throws, such as `Object.create(null)`).
+ */
 export function toNpuError(value: unknown, code: NpuErrorCode, message?: string): NpuError {
   if (NpuError.isInstance(value)) return value;
-  const text = message ?? (value instanceof Error ? value.message : String(value));
-  return new NpuError(code, text, { cause: value });
+  if (message !== undefined && typeof message !== "string")
+    throw new NpuTypeError(`toNpuError message must be a string, got ${describe(message)}`);
+  return new NpuError(code, message ?? errorMessage(value), { cause: value });
 }

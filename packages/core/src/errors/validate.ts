@@ -1,4 +1,7 @@
 import { NpuError, NpuTypeError } from "./npu-error.js";
+import { describe, errorMessage, quote } from "./safe-text.js";
+
+export { describe };
 
 /**
  * Argument checks shared by every npurt package, so the same misuse gets the same error
@@ -20,6 +23,8 @@ export const check = {
     min = Number.MIN_SAFE_INTEGER,
     max = Number.MAX_SAFE_INTEGER,
   ): number {
+    if (typeof min !== "number" || typeof max !== "number" || Number.isNaN(min) || Number.isNaN(max))
+      throw new NpuTypeError(`${what}: the bounds given to check.integer must be numbers, not NaN`);
     const n = check.number(value, what);
     if (!Number.isSafeInteger(n)) throw new NpuError("INVALID_PARAM", `${what} must be an integer, got ${n}`);
     if (n < min || n > max) {
@@ -43,43 +48,43 @@ export const check = {
     return value;
   },
 
-  /** A plain object (or `undefined`, which becomes `{}`), for options bags. */
+  /** An object that is not an array or a typed array (or `undefined`, which becomes `{}`), for options bags. */
   options<T extends object>(value: T | undefined, what: string): Partial<T> {
     if (value === undefined) return {};
-    if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    if (typeof value !== "object" || value === null || Array.isArray(value) || ArrayBuffer.isView(value)) {
       throw new NpuTypeError(`${what} must be an object, got ${describe(value)}`);
     }
     return value;
   },
 
+  /**
+   * Reads the named keys of an options bag once, into a plain object (`undefined` counts as
+   * `{}`): a getter cannot answer differently on a second read, and one that throws (or a Proxy
+   * trap) becomes an {@link NpuTypeError} naming the bag, instead of escaping uncoded.
+   */
+  read<K extends string>(value: unknown, what: string, keys: readonly K[]): Partial<Record<K, unknown>> {
+    const opts = check.options(value as object | undefined, what) as Record<string, unknown>;
+    const out: Partial<Record<K, unknown>> = {};
+    try {
+      for (const key of keys) out[key] = opts[key];
+    } catch (error) {
+      throw new NpuTypeError(`${what} could not be read: ${errorMessage(error)}`);
+    }
+    return out;
+  },
+
   /** One of the listed string values. */
   oneOf<T extends string>(value: unknown, allowed: readonly T[], what: string): T {
+    // A string here would match substrings (`"cann".includes("an")`).
+    if (!Array.isArray(allowed))
+      throw new NpuTypeError(`${what}: check.oneOf needs an array of allowed values`);
     if (typeof value !== "string") throw new NpuTypeError(`${what} must be a string, got ${describe(value)}`);
     if (!(allowed as readonly string[]).includes(value)) {
-      throw new NpuError("INVALID_PARAM", `${what} must be one of ${allowed.join(", ")}; got "${value}"`);
+      throw new NpuError(
+        "INVALID_PARAM",
+        `${what} must be one of ${allowed.join(", ")}; got ${quote(value)}`,
+      );
     }
     return value as T;
   },
 };
-
-/** A short, safe description of any value for error messages. */
-export function describe(value: unknown): string {
-  if (value === null) return "null";
-  if (Array.isArray(value)) return "an array";
-  switch (typeof value) {
-    case "string":
-      return `the string "${value.length > 40 ? `${value.slice(0, 40)}…` : value}"`;
-    case "number":
-    case "boolean":
-    case "bigint":
-      return `${typeof value} ${String(value)}`;
-    case "undefined":
-      return "undefined";
-    case "function":
-      return "a function";
-    case "symbol":
-      return "a symbol";
-    default:
-      return `an object (${(value as object).constructor?.name ?? "no prototype"})`;
-  }
-}

@@ -1,3 +1,5 @@
+import { NpuTypeError } from "../errors/npu-error.js";
+import { describe } from "../errors/safe-text.js";
 import type { InstrumentationEvent } from "./events.js";
 
 /** Receives instrumentation events. */
@@ -30,13 +32,16 @@ export class Instrumentation {
    * reaches the code that emitted the event.
    */
   constructor(onListenerError?: (error: unknown) => void) {
-    this.#onListenerError =
-      onListenerError ?? ((error) => console.error("[npurt] instrumentation listener threw", error));
+    if (onListenerError !== undefined && typeof onListenerError !== "function") {
+      throw new NpuTypeError(`onListenerError must be a function, got ${describe(onListenerError)}`);
+    }
+    this.#onListenerError = onListenerError ?? reportToConsole;
   }
 
   /** Adds a listener; returns the function that removes it (calling it twice is harmless). */
   subscribe(listener: InstrumentationListener): () => void {
-    if (typeof listener !== "function") throw new TypeError("listener must be a function");
+    if (typeof listener !== "function")
+      throw new NpuTypeError(`listener must be a function, got ${describe(listener)}`);
     // Copy on write, so a listener that unsubscribes during emit does not skip its neighbour.
     this.#listeners = [...this.#listeners, listener];
     this.active = true;
@@ -46,15 +51,43 @@ export class Instrumentation {
     };
   }
 
-  /** Delivers `event` to every listener, in subscription order. */
+  /** Delivers `event` (an object with a string `type`) to every listener, in subscription order. */
   emit(event: InstrumentationEvent): void {
     const listeners = this.#listeners;
+    if (listeners.length === 0) return;
+    if (!isEvent(event))
+      throw new NpuTypeError(
+        `an instrumentation event must be an object with a string type, got ${describe(event)}`,
+      );
     for (let i = 0; i < listeners.length; i++) {
       try {
         listeners[i]!(event);
       } catch (error) {
-        this.#onListenerError(error);
+        try {
+          this.#onListenerError(error);
+        } catch (second) {
+          // The error handler failed too: the emitter (often a backend's loop) must still not see it.
+          reportToConsole(second);
+        }
       }
     }
+  }
+}
+
+function isEvent(event: unknown): boolean {
+  if (typeof event !== "object" || event === null) return false;
+  try {
+    return typeof (event as { type?: unknown }).type === "string";
+  } catch {
+    return false; // a Proxy whose get trap throws is no event
+  }
+}
+
+function reportToConsole(error: unknown): void {
+  try {
+    console.error("[npurt] instrumentation listener threw", error);
+  } catch {
+    // The console could not print the value (a hostile Proxy): say so without it.
+    console.error("[npurt] instrumentation listener threw an unprintable value");
   }
 }

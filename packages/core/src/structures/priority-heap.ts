@@ -1,3 +1,9 @@
+import { NpuError, NpuTypeError } from "../errors/npu-error.js";
+import { describe } from "../errors/safe-text.js";
+
+/** The largest initial capacity (2^30 slots). */
+const MAX_CAPACITY = 2 ** 30;
+
 /**
  * A binary min-heap ordered by `(priority, sequence)`: the lowest priority number comes out
  * first, and among equal priorities the item pushed first. That is the order every npurt
@@ -24,7 +30,17 @@ export class PriorityHeap<T> {
 
   /** @param initialCapacity - slots reserved up front; the heap grows by doubling. */
   constructor(initialCapacity = 64) {
-    const capacity = Math.max(4, initialCapacity | 0);
+    if (typeof initialCapacity !== "number")
+      throw new NpuTypeError(
+        `PriorityHeap initialCapacity must be a number, got ${describe(initialCapacity)}`,
+      );
+    if (!Number.isSafeInteger(initialCapacity) || initialCapacity < 0 || initialCapacity > MAX_CAPACITY) {
+      throw new NpuError(
+        "INVALID_PARAM",
+        `PriorityHeap initialCapacity must be an integer in [0, ${MAX_CAPACITY}], got ${describe(initialCapacity)}`,
+      );
+    }
+    const capacity = Math.max(4, initialCapacity);
     this.#priorities = new Float64Array(capacity);
     this.#sequences = new Float64Array(capacity);
   }
@@ -36,6 +52,10 @@ export class PriorityHeap<T> {
 
   /** Adds `item` with the given priority (lower comes out first). */
   push(item: T, priority: number): void {
+    // NaN compares false with everything and would silently break the heap's order.
+    if (typeof priority !== "number")
+      throw new NpuTypeError(`PriorityHeap priority must be a number, got ${describe(priority)}`);
+    if (Number.isNaN(priority)) throw new NpuError("INVALID_PARAM", "PriorityHeap priority must not be NaN");
     if (this.#size === this.#priorities.length) this.#grow();
     let i = this.#size++;
     const seq = this.#nextSequence++;

@@ -1,3 +1,9 @@
+import { NpuError, NpuTypeError } from "../errors/npu-error.js";
+import { describe } from "../errors/safe-text.js";
+
+/** The largest initial capacity (2^30 slots): beyond it the array would not be allocatable. */
+const MAX_CAPACITY = 2 ** 30;
+
 /**
  * A first-in first-out queue on a growable ring buffer: O(1) push and shift, where
  * `Array.prototype.shift` is O(n) once an array is large. Stream op queues, ready queues and
@@ -18,6 +24,14 @@ export class RingQueue<T> {
 
   /** @param initialCapacity - rounded up to a power of two (at least 4). */
   constructor(initialCapacity = 4) {
+    if (typeof initialCapacity !== "number")
+      throw new NpuTypeError(`RingQueue initialCapacity must be a number, got ${describe(initialCapacity)}`);
+    if (!Number.isSafeInteger(initialCapacity) || initialCapacity < 0 || initialCapacity > MAX_CAPACITY) {
+      throw new NpuError(
+        "INVALID_PARAM",
+        `RingQueue initialCapacity must be an integer in [0, ${MAX_CAPACITY}], got ${describe(initialCapacity)}`,
+      );
+    }
     let capacity = 4;
     while (capacity < initialCapacity) capacity *= 2;
     this.#buffer = new Array(capacity);
@@ -53,7 +67,8 @@ export class RingQueue<T> {
 
   /** The item at position `index` from the head (0 = head), or `undefined` when out of range. */
   at(index: number): T | undefined {
-    if (index < 0 || index >= this.#size) return undefined;
+    // Also refuses fractions, NaN and non-numbers, which would index outside the ring.
+    if (!Number.isInteger(index) || index < 0 || index >= this.#size) return undefined;
     return this.#buffer[(this.#head + index) & this.#mask];
   }
 

@@ -8,8 +8,10 @@ import type {
 } from "../backend/device-backend.js";
 import { DEVICE_OP_KINDS, type DeviceOp, type KernelParams, type MemRef } from "../backend/ops.js";
 import { scheduleMacrotask } from "../clock.js";
-import type { NpuErrorCode } from "../errors/error-codes.js";
-import { NpuError } from "../errors/npu-error.js";
+import { ERROR_CODES, type NpuErrorCode } from "../errors/error-codes.js";
+import { NpuError, NpuTypeError } from "../errors/npu-error.js";
+import { describe, errorMessage, quote } from "../errors/safe-text.js";
+import { check } from "../errors/validate.js";
 import type { OpStatus } from "../instrumentation/events.js";
 import { RingQueue } from "../structures/ring-queue.js";
 import { VirtualClock } from "./virtual-clock.js";
@@ -37,6 +39,13 @@ export interface MockDeviceBackendOptions {
   readonly opDurationNs?: number;
   /** Kernels that compute; any other kernel name runs as a no-op. */
   readonly kernels?: Readonly<Record<string, MockKernel>>;
+  /**
+   * Hand a released block's address to the next allocation of the same rounded size, as real
+   * allocators do (default `false`: every allocation gets a fresh address). Tests of
+   * use-after-release need it: only a reused address shows whether a stale op could write into
+   * the new owner's memory.
+   */
+  readonly reuseAddresses?: boolean;
 }
 
 /** One recorded call of the mock. */
@@ -77,6 +86,19 @@ interface Allocation {
 }
 
 const ALIGN = 64;
+
+/** A frozen copy of the `kernels` option, each entry checked to be a function. */
+function mockKernels(value: unknown): Readonly<Record<string, MockKernel>> {
+  const given = check.options(value as object, "kernels") as Record<string, unknown>;
+  const out: Record<string, MockKernel> = {};
+  try {
+    for (const name of Object.keys(given)) out[name] = check.func<MockKernel>(given[name], `kernels.${name}`);
+  } catch (error) {
+    if (NpuError.isInstance(error)) throw error;
+    throw new NpuTypeError(`kernels could not be read: ${errorMessage(error)}`);
+  }
+  return Object.freeze(out);
+}
 
 /**
  * A small reference backend that runs ops one at a time in host order, on a virtual clock, and
@@ -119,6 +141,8 @@ export class MockDeviceBackend implements DeviceBackend {
   readonly #used: number[];
   readonly #peak: number[];
   readonly #nextAddress: number[];
+  /** Released blocks by `device:reserved`, when addresses are reused. */
+  readonly #freeBlocks: Map<string, number[]> | undefined;
   readonly #faults: { kernel: string; nth: number; kind: "fail" | "hang"; code: NpuErrorCode }[] = [];
   readonly #kernelCounts = new Map<string, number>();
   #sink: CompletionSink | undefined;
@@ -130,20 +154,44 @@ export class MockDeviceBackend implements DeviceBackend {
   #scheduled = false;
   #closed = false;
 
+  /**
+   * @throws `TypeError` for options of the wrong type; `INVALID_PARAM` for out-of-range figures
+   * (devices 1–1024, compute units ≥ 1, memory 1 B – 1 TiB per device, which is the address
+   * window each device gets).
+   */
   constructor(options: MockDeviceBackendOptions = {}) {
-    const devices = options.devices ?? 1;
-    const computeUnits = options.computeUnits ?? 8;
-    const memoryBytes = options.memoryBytes ?? 2 ** 30;
-    this.#opDurationNs = options.opDurationNs ?? 1000;
-    this.#kernels = options.kernels ?? {};
+    const o = check.read(options, "MockDeviceBackend options", [
+      "devices",
+      "computeUnits",
+      "memoryBytes",
+      "maxQueues",
+      "maxCounters",
+      "opDurationNs",
+      "kernels",
+      "reuseAddresses",
+    ]);
+    const devices = o.devices === undefined ? 1 : check.integer(o.devices, "devices", 1, 1024);
+    const computeUnits = o.computeUnits === undefined ? 8 : check.integer(o.computeUnits, "computeUnits", 1);
+    const memoryBytes =
+      o.memoryBytes === undefined ? 2 ** 30 : check.integer(o.memoryBytes, "memoryBytes", 1, 2 ** 40);
+    const maxQueues =
+      o.maxQueues === undefined ? Number.POSITIVE_INFINITY : check.integer(o.maxQueues, "maxQueues", 0);
+    const maxCounters =
+      o.maxCounters === undefined ? Number.POSITIVE_INFINITY : check.integer(o.maxCounters, "maxCounters", 0);
+    this.#opDurationNs =
+      o.opDurationNs === undefined ? 1000 : check.integer(o.opDurationNs, "opDurationNs", 0);
+    this.#kernels = o.kernels === undefined ? {} : mockKernels(o.kernels);
+    if (o.reuseAddresses !== undefined && typeof o.reuseAddresses !== "boolean")
+      throw new NpuTypeError(`reuseAddresses must be a boolean, got ${describe(o.reuseAddresses)}`);
+    this.#freeBlocks = o.reuseAddresses === true ? new Map() : undefined;
     this.capabilities = {
       devices: Array.from({ length: devices }, (_, index) => ({
         index,
         name: "mock-npu",
         computeUnits,
         memoryBytes,
-        maxQueues: options.maxQueues ?? Number.POSITIVE_INFINITY,
-        maxCounters: options.maxCounters ?? Number.POSITIVE_INFINITY,
+        maxQueues,
+        maxCounters,
         copyEngines: 0,
       })),
       timeModel: "virtual",
@@ -166,22 +214,22 @@ export class MockDeviceBackend implements DeviceBackend {
    * (default `KERNEL_FAILED`).
    */
   failNext(name: string, options: { nth?: number; code?: NpuErrorCode } = {}): void {
-    this.#faults.push({
-      kernel: name,
-      nth: this.#count(name) + (options.nth ?? 1),
-      kind: "fail",
-      code: options.code ?? "KERNEL_FAILED",
-    });
+    check.string(name, "kernel name");
+    const o = check.read(options, "failNext options", ["nth", "code"]);
+    const nth = o.nth === undefined ? 1 : check.integer(o.nth, "nth", 1);
+    const code =
+      o.code === undefined
+        ? "KERNEL_FAILED"
+        : check.oneOf(o.code, Object.keys(ERROR_CODES) as NpuErrorCode[], "code");
+    this.#faults.push({ kernel: name, nth: this.#count(name) + nth, kind: "fail", code });
   }
 
   /** Makes the `nth` (1-based, counted from now) launch of kernel `name` hang until its queue is aborted. */
   hangNext(name: string, options: { nth?: number } = {}): void {
-    this.#faults.push({
-      kernel: name,
-      nth: this.#count(name) + (options.nth ?? 1),
-      kind: "hang",
-      code: "TASK_TIMEOUT",
-    });
+    check.string(name, "kernel name");
+    const o = check.read(options, "hangNext options", ["nth"]);
+    const nth = o.nth === undefined ? 1 : check.integer(o.nth, "nth", 1);
+    this.#faults.push({ kernel: name, nth: this.#count(name) + nth, kind: "hang", code: "TASK_TIMEOUT" });
   }
 
   connect(sink: CompletionSink): void {
@@ -253,8 +301,9 @@ export class MockDeviceBackend implements DeviceBackend {
         },
       );
     }
-    const base = this.#nextAddress[device]!;
-    this.#nextAddress[device] = base + reserved;
+    const reused = this.#freeBlocks?.get(`${device}:${reserved}`)?.pop();
+    const base = reused ?? this.#nextAddress[device]!;
+    if (reused === undefined) this.#nextAddress[device] = base + reserved;
     this.#allocations.set(base, { device, bytes, reserved, data: undefined });
     this.#used[device]! += reserved;
     this.#peak[device] = Math.max(this.#peak[device]!, this.#used[device]!);
@@ -267,6 +316,13 @@ export class MockDeviceBackend implements DeviceBackend {
     if (a === undefined) throw new NpuError("MEMORY_FREE", `mock: no allocation at address ${base}`);
     this.#allocations.delete(base);
     this.#used[a.device]! -= a.reserved;
+    const free = this.#freeBlocks;
+    if (free !== undefined) {
+      const key = `${a.device}:${a.reserved}`;
+      const list = free.get(key);
+      if (list === undefined) free.set(key, [base]);
+      else list.push(base);
+    }
   }
 
   memoryInfo(device: number): MemoryInfo {
@@ -514,7 +570,16 @@ export class MockDeviceBackend implements DeviceBackend {
       }
     } catch (error) {
       if (NpuError.isInstance(error)) return { code: error.code, message: error.message };
-      return { code: "KERNEL_FAILED", message: `kernel threw: ${String(error)}` };
+      // A copy throws only on its host view: one detached (transferred) after the enqueue.
+      if (op.kind === "copy")
+        return {
+          code: "INVALID_PARAM",
+          message: `the copy's host buffer is unusable (detached?): ${errorMessage(error)}`,
+        };
+      return {
+        code: "KERNEL_FAILED",
+        message: `kernel ${quote(op.kind === "kernel" ? op.name : op.kind)} threw: ${errorMessage(error)}`,
+      };
     }
   }
 

@@ -1,4 +1,6 @@
-import type { Clock, TimerId } from "../clock.js";
+import { type Clock, checkTimer, type TimerId } from "../clock.js";
+import { NpuError, NpuTypeError } from "../errors/npu-error.js";
+import { describe } from "../errors/safe-text.js";
 import { check } from "../errors/validate.js";
 import { PriorityHeap } from "../structures/priority-heap.js";
 
@@ -36,7 +38,10 @@ export class VirtualClock implements Clock {
    * that drives this clock can wake up and fire the timer even while it has no other work.
    */
   constructor(options: { onTimerSet?: () => void } = {}) {
-    this.#onTimerSet = options.onTimerSet;
+    const onTimerSet = check.read(options, "VirtualClock options", ["onTimerSet"]).onTimerSet;
+    if (onTimerSet !== undefined && typeof onTimerSet !== "function")
+      throw new NpuTypeError(`VirtualClock onTimerSet must be a function, got ${describe(onTimerSet)}`);
+    this.#onTimerSet = onTimerSet as (() => void) | undefined;
   }
 
   /** The current virtual time in nanoseconds. */
@@ -44,20 +49,25 @@ export class VirtualClock implements Clock {
     return this.#now;
   }
 
-  /** Schedules `callback` at `now() + delayNs` (negative delays count as 0). */
+  /**
+   * Schedules `callback` at `now() + delayNs` (negative delays count as 0). A timer due past
+   * `Number.MAX_SAFE_INTEGER` ns never fires (see {@link Clock.setTimer}); it counts in
+   * {@link VirtualClock.pendingTimers} until cleared, but not in {@link VirtualClock.nextTimerAt}.
+   */
   setTimer(delayNs: number, callback: () => void): TimerId {
-    check.number(delayNs, "timer delay");
-    check.func(callback, "timer callback");
+    const delay = checkTimer(delayNs, callback, this.#now);
     const id = this.#nextId++;
-    const at = this.#now + Math.max(0, Math.ceil(delayNs));
-    this.#heap.push({ id, at, callback }, at);
     this.#live.add(id);
+    if (delay === undefined) return id;
+    const at = this.#now + delay;
+    this.#heap.push({ id, at, callback }, at);
     this.#onTimerSet?.();
     return id;
   }
 
   /** Cancels a pending timer. */
   clearTimer(id: TimerId): void {
+    if (typeof id !== "number") throw new NpuTypeError(`timer id must be a number, got ${describe(id)}`);
     this.#live.delete(id);
   }
 
@@ -72,8 +82,20 @@ export class VirtualClock implements Clock {
     return this.#heap.size === 0 ? Number.POSITIVE_INFINITY : this.#heap.peekPriority();
   }
 
-  /** Moves time forward to `time` (never backward). Does not fire timers. */
+  /**
+   * Moves time forward to `time` (never backward). Does not fire timers. `time` must be a number
+   * (`TypeError`) in `[0, Number.MAX_SAFE_INTEGER]` (`INVALID_PARAM`): past 2^53 ns the clock could
+   * no longer count single nanoseconds, and durations would vanish.
+   */
   advanceTo(time: number): void {
+    if (typeof time !== "number")
+      throw new NpuTypeError(`advanceTo time must be a number, got ${describe(time)}`);
+    if (!(time >= 0 && time <= Number.MAX_SAFE_INTEGER)) {
+      throw new NpuError(
+        "INVALID_PARAM",
+        `advanceTo time must be in [0, ${Number.MAX_SAFE_INTEGER}] ns, got ${time}`,
+      );
+    }
     if (time > this.#now) this.#now = time;
   }
 

@@ -1,6 +1,5 @@
 import { expect } from "vitest";
 import { createDevice } from "../../device/device.js";
-import { NpuError } from "../../errors/npu-error.js";
 import {
   type ConformanceOptions,
   codeOf,

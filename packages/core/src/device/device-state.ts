@@ -1,0 +1,63 @@
+import type { MemRef } from "../backend/ops.js";
+import type { RingQueue } from "../structures/ring-queue.js";
+import type { QueueCompletionListener } from "./completion-listener.js";
+import type { CounterHandle, DeviceBuffer, QueueHandle } from "./device-handles.js";
+
+/**
+ * What a {@link Device} knows about each live handle. Internal: these entries, not the handles'
+ * public fields, are the truth every check reads (a handle's fields are frozen copies).
+ */
+export interface QueueState {
+  readonly handle: QueueHandle;
+  readonly backendId: number;
+  readonly device: number;
+  readonly listener: QueueCompletionListener | undefined;
+  enqueued: number;
+  completed: number;
+  /**
+   * Ids of the ops not completed yet, oldest first: a backend must report them in this order,
+   * and `close()` reports them itself, since the backend no longer will.
+   */
+  readonly pendingIds: RingQueue<number>;
+  /**
+   * In step with `pendingIds`: how many buffers each pending op names; the buffers themselves
+   * are in `pendingBuffers`, flat and in op order. A release while an op is pending is detected
+   * (and deferred) through them. Two flat rings rather than a list per op: no allocation per op.
+   */
+  readonly pendingBufferCounts: RingQueue<number>;
+  readonly pendingBuffers: RingQueue<BufferState>;
+  /** The signal and wait ops among them, oldest first, with the counter each one holds. */
+  counterOps: RingQueue<{ readonly opId: number; readonly counter: CounterState }> | undefined;
+  /** Drain waiters: resolve when `completed` reaches `target`. */
+  waiters: RingQueue<{ target: number; resolve: () => void; reject: (e: unknown) => void }> | undefined;
+}
+
+/** A live or destroyed-but-still-used timeline counter. */
+export interface CounterState {
+  readonly handle: CounterHandle;
+  readonly backendId: number;
+  readonly device: number;
+  /** Pending signal and wait ops on the counter. */
+  users: number;
+  /** The handle was destroyed; the backend's counter goes once `users` drops to 0. */
+  destroyed: boolean;
+}
+
+/** A live or released-but-still-named allocation. */
+export interface BufferState {
+  readonly handle: DeviceBuffer;
+  readonly address: number;
+  readonly device: number;
+  readonly bytes: number;
+  readonly tag: string | undefined;
+  /** The whole buffer as a backend range, frozen and shared by every op that names all of it. */
+  readonly whole: MemRef;
+  /** Pending ops that name the buffer. */
+  users: number;
+  /**
+   * The user released it. The backend's memory is kept until `users` drops to 0, so the address
+   * cannot be handed to a new allocation that a pending op would then write into; each of those
+   * ops is reported failed (`INVALID_HANDLE`).
+   */
+  released: boolean;
+}
