@@ -57,6 +57,24 @@ export class PagedMemory {
     });
   }
 
+  /**
+   * Copies `length` bytes from `src` to `dst` (which may overlap) a page at a time, so a
+   * gigabyte device-to-device copy needs no gigabyte of scratch host memory.
+   */
+  move(src: number, dst: number, length: number): void {
+    const backwards = dst > src && dst < src + length;
+    const chunks = Math.ceil(length / PAGE_BYTES);
+    const scratch = new Uint8Array(Math.min(length, PAGE_BYTES));
+    for (let k = 0; k < chunks; k++) {
+      const i = backwards ? chunks - 1 - k : k;
+      const done = i * PAGE_BYTES;
+      const n = Math.min(PAGE_BYTES, length - done);
+      const piece = n === scratch.length ? scratch : scratch.subarray(0, n);
+      this.readInto(src + done, n, piece);
+      this.write(dst + done, piece);
+    }
+  }
+
   /** Sets `length` bytes at `address` to `value`; zero-filling unbacked pages backs nothing. */
   fill(address: number, length: number, value: number): void {
     this.#walk(address, length, (index, offset, _done, n) => {
