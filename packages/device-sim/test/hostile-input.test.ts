@@ -206,6 +206,7 @@ describe("option validation of every export (issue 10, defect 5)", () => {
       },
     );
     expect(() => simulatedNpu(trap)).toThrow(TypeError);
+    expect(codeOf(() => simulatedNpu(JSON.parse('{"__proto__": {"aiCores": 0}}')))).toBe("INVALID_PARAM");
     expect(() => simulatedNpu({ hostCosts: trap })).toThrow(TypeError);
     expect(() => simulatedNpu({ kernels: { k: trap } })).toThrow(TypeError);
     const npu = simulatedNpu();

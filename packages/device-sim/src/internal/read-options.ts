@@ -39,7 +39,14 @@ export function readOptions(value: unknown, what: string): Record<string, unknow
   }
   for (const key of keys) {
     try {
-      out[key] = (value as Record<string, unknown>)[key];
+      // defineProperty, not assignment: an own "__proto__" key (JSON.parse makes them) would
+      // otherwise replace the copy's prototype instead of being refused as an unknown option.
+      Object.defineProperty(out, key, {
+        value: (value as Record<string, unknown>)[key],
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
     } catch (error) {
       throw unreadable(`${what}.${key}`, error);
     }
