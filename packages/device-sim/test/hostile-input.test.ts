@@ -148,6 +148,15 @@ describe("simulator limits", () => {
     const out = s.download(q, b);
     await s.device.drain(q);
     expect(out).toEqual(data);
+    // Copying unwritten memory leaves the destination unbacked (and reading as zeros).
+    const fresh = setup(IDEAL);
+    const fq = fresh.queue();
+    const c = fresh.device.allocate(4 * 2 ** 20);
+    const d = fresh.device.allocate(4 * 2 ** 20);
+    fresh.device.enqueue(fq, { kind: "copy", src: c, dst: d });
+    await fresh.device.drain(fq);
+    expect(fresh.done(fq)[0]!.status).toBe("ok");
+    expect(fresh.npu.hostBackedBytes()).toBe(0);
   });
 });
 

@@ -59,7 +59,8 @@ export class PagedMemory {
 
   /**
    * Copies `length` bytes from `src` to `dst` (which may overlap) a page at a time, so a
-   * gigabyte device-to-device copy needs no gigabyte of scratch host memory.
+   * gigabyte device-to-device copy needs no gigabyte of scratch host memory, and copying
+   * unwritten memory backs no destination page.
    */
   move(src: number, dst: number, length: number): void {
     const backwards = dst > src && dst < src + length;
@@ -69,10 +70,24 @@ export class PagedMemory {
       const i = backwards ? chunks - 1 - k : k;
       const done = i * PAGE_BYTES;
       const n = Math.min(PAGE_BYTES, length - done);
+      if (this.#unbacked(src + done, n)) {
+        // Unwritten source reads as zeros: zeroing the destination backs no new page.
+        this.fill(dst + done, n, 0);
+        continue;
+      }
       const piece = n === scratch.length ? scratch : scratch.subarray(0, n);
       this.readInto(src + done, n, piece);
       this.write(dst + done, piece);
     }
+  }
+
+  /** Whether no page of `[address, address + length)` is backed. */
+  #unbacked(address: number, length: number): boolean {
+    const last = Math.floor((address + length - 1) / PAGE_BYTES);
+    for (let index = Math.floor(address / PAGE_BYTES); index <= last; index++) {
+      if (this.#pages.has(index)) return false;
+    }
+    return true;
   }
 
   /** Sets `length` bytes at `address` to `value`; zero-filling unbacked pages backs nothing. */
