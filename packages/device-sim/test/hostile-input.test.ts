@@ -160,6 +160,32 @@ describe("simulator limits", () => {
   });
 });
 
+describe("host memory behind device memory", () => {
+  it("an op whose writes would back more than maxHostBackedBytes fails with a code, not an out-of-memory crash", async () => {
+    const s = setup({ ...IDEAL, maxHostBackedBytes: 2 ** 20 });
+    const q = s.queue();
+    const big = s.device.allocate(4 * 2 ** 20);
+    s.device.enqueue(q, { kind: "fill", dst: big, value: 1 });
+    const small = s.device.allocate(4096);
+    s.device.enqueue(q, { kind: "fill", dst: small, value: 1 });
+    await s.device.drain(q);
+    expect(s.done(q)[0]).toMatchObject({ status: "error", failure: { code: "FEATURE_NOT_SUPPORTED" } });
+    expect(s.done(q)[0]!.failure!.message).toMatch(/maxHostBackedBytes/);
+    expect(s.npu.hostBackedBytes()).toBeLessThanOrEqual(2 ** 20);
+    // Releasing the buffer gives its pages back; then writes fit again.
+    s.device.release(big);
+    s.device.enqueue(q, { kind: "fill", dst: small, value: 2 });
+    await s.device.drain(q);
+    expect(s.done(q)[2]!.status).toBe("ok");
+    expect(simulatedNpu().config.maxHostBackedBytes).toBe(4 * 2 ** 30);
+    expect(simulatedNpu({ maxHostBackedBytes: Number.POSITIVE_INFINITY }).config.maxHostBackedBytes).toBe(
+      Number.POSITIVE_INFINITY,
+    );
+    expect(codeOf(() => simulatedNpu({ maxHostBackedBytes: -1 }))).toBe("INVALID_PARAM");
+    expect(() => simulatedNpu({ maxHostBackedBytes: "1" as unknown as number })).toThrow(TypeError);
+  });
+});
+
 describe("the virtual clock's timers", () => {
   it("refuse a delay that is not a finite number, and never fire one past the time limit", async () => {
     const npu = simulatedNpu(IDEAL);

@@ -1,3 +1,5 @@
+import { NpuError } from "@npurt/core";
+
 /** Bytes per backing page: device memory costs host memory one page at a time, on first write. */
 export const PAGE_BYTES = 64 * 1024;
 
@@ -8,6 +10,12 @@ export const PAGE_BYTES = 64 * 1024;
  */
 export class PagedMemory {
   readonly #pages = new Map<number, Uint8Array>();
+  readonly #maxPages: number;
+
+  /** @param maxBytes - host bytes the pages may take; backing past it throws a coded error. */
+  constructor(maxBytes: number) {
+    this.#maxPages = Math.floor(maxBytes / PAGE_BYTES);
+  }
 
   /** Pages currently backed by host memory. */
   get backedPages(): number {
@@ -133,6 +141,13 @@ export class PagedMemory {
   page(index: number): Uint8Array {
     let page = this.#pages.get(index);
     if (page === undefined) {
+      if (this.#pages.size >= this.#maxPages) {
+        throw new NpuError(
+          "FEATURE_NOT_SUPPORTED",
+          `device memory backed by host memory would pass the simulator's limit of ` +
+            `${this.#maxPages * PAGE_BYTES} bytes (config.maxHostBackedBytes)`,
+        );
+      }
       page = new Uint8Array(PAGE_BYTES);
       this.#pages.set(index, page);
     }

@@ -32,6 +32,7 @@ const OTHER_KEYS = [
   "timeMode",
   "paceScale",
   "computeKernels",
+  "maxHostBackedBytes",
   "kernels",
   "faults",
 ] as const;
@@ -119,6 +120,10 @@ export function resolveConfig(config: SimulatedNpuConfig | undefined): {
   if (typeof computeKernels !== "boolean") {
     throw new NpuTypeError(`config.computeKernels must be a boolean, got ${describe(computeKernels)}`);
   }
+  const maxHostBackedBytes =
+    c.maxHostBackedBytes === undefined || c.maxHostBackedBytes === Number.POSITIVE_INFINITY
+      ? (c.maxHostBackedBytes ?? 4 * 2 ** 30)
+      : check.integer(c.maxHostBackedBytes, "config.maxHostBackedBytes", 0);
   const kernels: Record<string, KernelDefinition> = {};
   for (const [name, def] of Object.entries(readOptions(c.kernels, "config.kernels"))) {
     kernels[name] = checkKernelDefinition(name, def);
@@ -137,6 +142,7 @@ export function resolveConfig(config: SimulatedNpuConfig | undefined): {
       timeMode,
       paceScale,
       computeKernels,
+      maxHostBackedBytes: maxHostBackedBytes as number,
     },
     kernels,
     faults,

@@ -102,7 +102,7 @@ export class SimBackend implements SimulatedNpu {
   readonly #wake: SimQueue[] = [];
   readonly #kernels = new Map<string, KernelDefinition>();
   readonly #kernelNames: string[];
-  readonly #memory = new PagedMemory();
+  readonly #memory: PagedMemory;
   readonly #effects: MemoryEffects;
   readonly #abortEngine: AbortEngine;
   readonly #jitter: number;
@@ -140,6 +140,7 @@ export class SimBackend implements SimulatedNpu {
     this.#jitterRng = mulberry32(resolved.seed);
     this.#faultRng = mulberry32(resolved.seed ^ 0x5bd1e995);
     this.#computeKernels = resolved.computeKernels;
+    this.#memory = new PagedMemory(resolved.maxHostBackedBytes);
     this.#paceScale = resolved.timeMode === "paced" ? resolved.paceScale : 0;
     const f = resolved.figures;
     this.#devices = Array.from(
