@@ -35,6 +35,14 @@ export interface SimulatedNpuConfig extends Partial<DeviceFigures> {
   readonly paceScale?: number;
   /** Whether kernels compute their results; `false` is timing-only mode. Default true. */
   readonly computeKernels?: boolean;
+  /**
+   * Host memory the lazily backed device memory may take, in bytes (whole 64 KiB pages), over
+   * all devices; `Infinity` for no limit. An op whose writes would back more fails with
+   * `FEATURE_NOT_SUPPORTED` (its destination may be partly written) instead of the process
+   * running out of memory: filling a 32 GiB buffer with ones needs 32 GiB of host pages.
+   * Default 4 GiB.
+   */
+  readonly maxHostBackedBytes?: number;
   /** Extra kernels (or replacements of built-in ones) by name. */
   readonly kernels?: Readonly<Record<string, KernelDefinition>>;
   /** Faults to inject. */
@@ -59,4 +67,6 @@ export interface ResolvedSimConfig {
   readonly paceScale: number;
   /** Whether kernels compute their results. */
   readonly computeKernels: boolean;
+  /** Host memory the backing of device memory may take, in bytes. */
+  readonly maxHostBackedBytes: number;
 }

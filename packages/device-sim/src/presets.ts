@@ -20,8 +20,21 @@ export interface DeviceFigures {
   readonly d2hBandwidth: number;
   /** Device-to-device copy (and fill) bandwidth in bytes per second. */
   readonly d2dBandwidth: number;
-  /** Copy engines per direction (h2d, d2h, d2d); they run alongside the AI cores. */
+  /**
+   * Copy engines per direction (h2d, d2h, d2d); they run alongside the AI cores. The engines of
+   * one direction share its bandwidth (the host link, or HBM for d2d): more engines let more
+   * copies run at once, not faster in sum.
+   */
   readonly copyEnginesPerDirection: number;
+  /**
+   * Queue priority levels the AI cores arbitrate by (1–32): priorities `0` (most urgent) to
+   * `priorityLevels - 1`. `1` is a device without priority support: the manifest says
+   * `{ supported: false, greatest: 0, least: 0 }` (as `cudaDeviceGetStreamPriorityRange`
+   * returns 0, 0 on such devices, and as CANN's A2/A3 parts fix the priority of
+   * `aclrtCreateStreamWithConfig` to 0, a reserved parameter) and every queue is served first
+   * come first served. Copies ignore priorities either way.
+   */
+  readonly priorityLevels: number;
   /** Hardware queues (streams) the device holds at once; `Infinity` for no limit. */
   readonly maxQueues: number;
   /** Timeline counters (events) the device holds at once; `Infinity` for no limit. */
@@ -63,24 +76,24 @@ export interface HostCosts {
 }
 
 /** The host costs used unless overridden. */
-export const DEFAULT_HOST_COSTS: HostCosts = {
+export const DEFAULT_HOST_COSTS: HostCosts = Object.freeze({
   launchNs: 3000,
   recordNs: 1500,
   waitNs: 1000,
   syncWakeNs: 2300,
   callbackDispatchNs: 6000,
   queueCreateNs: 2000,
-};
+});
 
 /** Host costs of zero: every API call is free, so device timelines match an ideal model. */
-export const ZERO_HOST_COSTS: HostCosts = {
+export const ZERO_HOST_COSTS: HostCosts = Object.freeze({
   launchNs: 0,
   recordNs: 0,
   waitNs: 0,
   syncWakeNs: 0,
   callbackDispatchNs: 0,
   queueCreateNs: 0,
-};
+});
 
 const GiB = 2 ** 30;
 
@@ -98,10 +111,15 @@ const GiB = 2 ** 30;
  *   achievable DMA rate. Device-to-device copies read and write HBM: half its bandwidth.
  * - 2048 hardware queues including the default stream (CANN runtime API reference, stream
  *   management, Atlas training series) and 65,535 sync events (same, event management).
+ * - 8 priority levels, 0 the most urgent: `RT_STREAM_GREATEST_PRIORITY = 0`,
+ *   `RT_STREAM_LEAST_PRIORITY = 7` (hicann/runtime `src/runtime/core/inc/spec/base_info.hpp`,
+ *   runtime semantics §1.6).
+ * - 2 copy engines per direction: an assumption (no public figure found). They share the
+ *   host link, so the count sets how many copies overlap, not the throughput.
  * - Launch-to-start ≈ 5–7 µs of which ≈ 3 µs is host side (runtime semantics §4): 2 µs of
  *   device-side kernel overhead.
  */
-export const ASCEND_910: DeviceFigures = {
+export const ASCEND_910: DeviceFigures = Object.freeze({
   name: "Ascend 910 (simulated)",
   aiCores: 32,
   hbmBytes: 32 * GiB,
@@ -111,17 +129,19 @@ export const ASCEND_910: DeviceFigures = {
   d2hBandwidth: 25e9,
   d2dBandwidth: 0.6e12,
   copyEnginesPerDirection: 2,
+  priorityLevels: 8,
   maxQueues: 2048,
   maxCounters: 65_535,
   kernelLaunchNs: 2000,
   copyLatencyNs: 1500,
-};
+});
 
 /**
  * A small device for tests and examples: 4 AI cores, 64 MiB of HBM, round figures (1 TFLOP/s,
- * 100 GB/s HBM, 10 GB/s copies), 64 queues and 1024 counters, so limits are quick to reach.
+ * 100 GB/s HBM, 10 GB/s copies), 64 queues and 1024 counters, so limits are quick to reach;
+ * CANN's 8 priority levels.
  */
-export const TINY: DeviceFigures = {
+export const TINY: DeviceFigures = Object.freeze({
   name: "tiny NPU (simulated)",
   aiCores: 4,
   hbmBytes: 64 * 2 ** 20,
@@ -131,14 +151,18 @@ export const TINY: DeviceFigures = {
   d2hBandwidth: 10e9,
   d2dBandwidth: 50e9,
   copyEnginesPerDirection: 1,
+  priorityLevels: 8,
   maxQueues: 64,
   maxCounters: 1024,
   kernelLaunchNs: 1000,
   copyLatencyNs: 500,
-};
+});
 
-/** The presets by name. */
-export const PRESETS = { tiny: TINY, ascend910: ASCEND_910 } as const satisfies Record<string, DeviceFigures>;
+/** The presets by name (frozen, like every preset: a simulator copies what it uses). */
+export const PRESETS = Object.freeze({ tiny: TINY, ascend910: ASCEND_910 } as const) satisfies Record<
+  string,
+  DeviceFigures
+>;
 
 /** A preset's name. */
 export type PresetName = keyof typeof PRESETS;

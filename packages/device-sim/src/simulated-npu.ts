@@ -39,14 +39,20 @@ export interface SimulatedNpu extends DeviceBackend {
  * - Per device: AI cores (a kernel holds `blockDim` of them), copy engines per direction that
  *   run alongside compute, HBM with a first-fit allocator (64-byte aligned addresses; sizes
  *   rounded as CANN does, up to a multiple of 32 plus 32 bytes), hardware queues with priority
- *   arbitration: among ready work the more urgent queue first, then the work that became ready
- *   first; running work is never preempted, and a head that needs more cores than are free
- *   waits (no backfilling past it), so arbitration order is strict.
+ *   arbitration of compute: among ready kernels the more urgent queue first, then the work that
+ *   became ready first; running work is never preempted, and a head that needs more cores than
+ *   are free waits (no backfilling past it), so arbitration order is strict. Copy engines
+ *   ignore priority (first come, first served); `priorityLevels: 1` is a device without
+ *   priority support (manifest range [0, 0]).
  * - Kernel time: `cost.durationNs` when the launch states it; else the roofline
  *   `kernelLaunchNs + max(flops / peak, bytes / hbmBandwidth)`, where a kernel on `blockDim`
  *   of `aiCores` cores gets that share of both roofs. Copies: `copyLatencyNs + bytes /
- *   bandwidth` of their direction; fills use the d2d engines. Signals and waits take no time.
- *   Seeded jitter then adds up to `jitter ×` the duration.
+ *   bandwidth` of their direction, the copies in flight of one direction sharing that
+ *   bandwidth equally; fills use the d2d engines. Signals and waits take no time. Seeded jitter
+ *   then adds up to `jitter ×` the duration. An op that would end past 2^53 − 1 ns fails
+ *   (`FEATURE_NOT_SUPPORTED`).
+ * - Abort (`abortQueue`) stops the running kernel or copy at once, with no effect, and reports
+ *   it `'aborted'` (`STREAM_ABORT`), as `aclrtStreamAbort` does.
  * - Results are applied when an op completes: copies move bytes, kernels compute on float32
  *   views of lazily backed memory (skipped with `computeKernels: false`).
  *

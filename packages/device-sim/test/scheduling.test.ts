@@ -125,7 +125,8 @@ describe("priority arbitration and resources", () => {
 });
 
 describe("abort", () => {
-  it("a running kernel finishes with its own result; the ops behind it, ready or queued, are aborted", async () => {
+  it("stops a running kernel at the abort instant (STREAM_ABORT) and frees its cores; queued ops are aborted", async () => {
+    // Runtime semantics §1.1, "Abort / stop" (CANN aclrtStreamAbort stops the running task).
     const s = setup({ ...IDEAL, aiCores: 1 });
     const busy = s.queue(0);
     const q = s.queue(7);
@@ -134,6 +135,8 @@ describe("abort", () => {
     s.device.enqueue(q, timed(500));
     const running = s.queue(0);
     s.device.enqueue(running, timed(2_000, 1));
+    const other = s.queue(7);
+    s.device.enqueue(other, timed(300)); // waits for the core behind `running`
     await new Promise<void>((resolve) => s.device.clock.setTimer(1_500, resolve));
     // Now: busy is done, `running` holds the core (priority 0), q's head is ready behind it.
     s.device.abortQueue(q);
@@ -142,14 +145,48 @@ describe("abort", () => {
     await s.device.idle();
     expect(s.done(q).map((c) => c.status)).toEqual(["aborted", "aborted"]);
     expect(s.done(q).map((c) => c.endNs)).toEqual([1_500, 1_500]);
-    expect(s.done(running).map((c) => [c.status, c.startNs, c.endNs])).toEqual([
-      ["ok", 1_000, 3_000],
-      ["ok", 3_000, 3_100],
+    expect(s.done(running).map((c) => [c.status, c.failure?.code, c.startNs, c.endNs])).toEqual([
+      ["aborted", "STREAM_ABORT", 1_000, 1_500],
+      ["ok", undefined, 1_500, 1_600],
     ]);
+    // The stopped kernel's core went back at 1.5 µs, where the urgent op enqueued on `running`
+    // after the abort took it; `other` followed (without the stop it would wait until 3 µs).
+    expect(s.done(other)[0]).toMatchObject({ status: "ok", startNs: 1_600, endNs: 1_900 });
     // The aborted queue takes new work normally.
     s.device.enqueue(q, timed(10));
     await s.device.drain(q);
-    expect(s.done(q)[2]).toMatchObject({ status: "ok", startNs: 3_100 });
+    expect(s.done(q)[2]).toMatchObject({ status: "ok" });
+  });
+
+  it("stops a running copy: it ends at the abort instant and leaves its destination untouched", async () => {
+    const s = setup(IDEAL); // tiny: 10 GB/s h2d, so 40 kB take 4 µs
+    const q = s.queue();
+    const buf = s.device.allocate(40_000);
+    s.device.enqueue(q, { kind: "fill", dst: buf, value: 7 });
+    await s.device.drain(q);
+    s.device.enqueue(q, { kind: "copy", src: new Uint8Array(40_000).fill(1), dst: buf });
+    const start = s.device.clock.now();
+    await new Promise<void>((resolve) => s.device.clock.setTimer(1_000, resolve));
+    s.device.abortQueue(q);
+    await s.device.idle();
+    expect(s.done(q)[1]).toMatchObject({ status: "aborted", startNs: start, endNs: start + 1_000 });
+    const out = s.download(q, buf);
+    await s.device.drain(q);
+    expect(out.every((v) => v === new Float32Array(new Uint8Array(4).fill(7).buffer)[0])).toBe(true);
+  });
+
+  it("an op that ends at the abort instant keeps its own result", async () => {
+    const s = setup({ ...IDEAL, aiCores: 1 });
+    const q = s.queue();
+    s.device.enqueue(q, timed(1_000));
+    s.device.enqueue(q, timed(1_000));
+    await new Promise<void>((resolve) => s.device.clock.setTimer(1_000, resolve));
+    s.device.abortQueue(q);
+    await s.device.idle();
+    expect(s.done(q).map((c) => [c.status, c.startNs, c.endNs])).toEqual([
+      ["ok", 0, 1_000],
+      ["aborted", 1_000, 1_000],
+    ]);
   });
 
   it("after aborting a ready kernel, the queue's next op waits for its own resource only", async () => {

@@ -1,3 +1,5 @@
+import { NpuError } from "@npurt/core";
+
 /** Bytes per backing page: device memory costs host memory one page at a time, on first write. */
 export const PAGE_BYTES = 64 * 1024;
 
@@ -8,6 +10,12 @@ export const PAGE_BYTES = 64 * 1024;
  */
 export class PagedMemory {
   readonly #pages = new Map<number, Uint8Array>();
+  readonly #maxPages: number;
+
+  /** @param maxBytes - host bytes the pages may take; backing past it throws a coded error. */
+  constructor(maxBytes: number) {
+    this.#maxPages = Math.floor(maxBytes / PAGE_BYTES);
+  }
 
   /** Pages currently backed by host memory. */
   get backedPages(): number {
@@ -57,6 +65,39 @@ export class PagedMemory {
     });
   }
 
+  /**
+   * Copies `length` bytes from `src` to `dst` (which may overlap) a page at a time, so a
+   * gigabyte device-to-device copy needs no gigabyte of scratch host memory, and copying
+   * unwritten memory backs no destination page.
+   */
+  move(src: number, dst: number, length: number): void {
+    const backwards = dst > src && dst < src + length;
+    const chunks = Math.ceil(length / PAGE_BYTES);
+    const scratch = new Uint8Array(Math.min(length, PAGE_BYTES));
+    for (let k = 0; k < chunks; k++) {
+      const i = backwards ? chunks - 1 - k : k;
+      const done = i * PAGE_BYTES;
+      const n = Math.min(PAGE_BYTES, length - done);
+      if (this.#unbacked(src + done, n)) {
+        // Unwritten source reads as zeros: zeroing the destination backs no new page.
+        this.fill(dst + done, n, 0);
+        continue;
+      }
+      const piece = n === scratch.length ? scratch : scratch.subarray(0, n);
+      this.readInto(src + done, n, piece);
+      this.write(dst + done, piece);
+    }
+  }
+
+  /** Whether no page of `[address, address + length)` is backed. */
+  #unbacked(address: number, length: number): boolean {
+    const last = Math.floor((address + length - 1) / PAGE_BYTES);
+    for (let index = Math.floor(address / PAGE_BYTES); index <= last; index++) {
+      if (this.#pages.has(index)) return false;
+    }
+    return true;
+  }
+
   /** Sets `length` bytes at `address` to `value`; zero-filling unbacked pages backs nothing. */
   fill(address: number, length: number, value: number): void {
     this.#walk(address, length, (index, offset, _done, n) => {
@@ -100,6 +141,13 @@ export class PagedMemory {
   page(index: number): Uint8Array {
     let page = this.#pages.get(index);
     if (page === undefined) {
+      if (this.#pages.size >= this.#maxPages) {
+        throw new NpuError(
+          "FEATURE_NOT_SUPPORTED",
+          `device memory backed by host memory would pass the simulator's limit of ` +
+            `${this.#maxPages * PAGE_BYTES} bytes (config.maxHostBackedBytes)`,
+        );
+      }
       page = new Uint8Array(PAGE_BYTES);
       this.#pages.set(index, page);
     }

@@ -2,18 +2,26 @@ import { RingQueue } from "@npurt/core";
 import type { SimQueue } from "./sim-queue.js";
 
 /**
- * The queues whose head op waits for one resource, in dispatch order: more urgent priority
- * first, then the queue whose head became ready first. Priorities are the manifest's 0..7, so
- * one FIFO per level with a bit mask of the non-empty ones gives O(1) push and pop (a binary
- * heap on (priority, sequence) gives the same order at O(log n) and measured ~2× slower here).
+ * The queues whose head op waits for one resource, in dispatch order. For the AI cores: more
+ * urgent priority first, then the queue whose head became ready first. For copy engines the
+ * priority is ignored, first come first served: stream priority steers compute only, "no
+ * effect on H2D/D2H copies" (runtime-semantics §1.6; CUDA `cudaStreamCreateWithPriority`;
+ * CANN's scheduler text in the stream dev guide speaks of compute tasks).
+ *
+ * Priorities are at most 32 levels, so one FIFO per level with a bit mask of the non-empty ones
+ * gives O(1) push and pop (a binary heap on (priority, sequence) gives the same order at
+ * O(log n) and measured ~2× slower here).
  */
 export class ReadyQueues {
   readonly #levels: RingQueue<SimQueue>[];
+  readonly #byPriority: boolean;
   #nonEmpty = 0;
   #size = 0;
 
-  constructor(levels: number) {
-    this.#levels = Array.from({ length: levels }, () => new RingQueue<SimQueue>(16));
+  /** @param byPriority - false: one FIFO, whatever the queues' priorities (copy engines). */
+  constructor(levels: number, byPriority: boolean) {
+    this.#byPriority = byPriority;
+    this.#levels = Array.from({ length: byPriority ? levels : 1 }, () => new RingQueue<SimQueue>(16));
   }
 
   get size(): number {
@@ -21,8 +29,9 @@ export class ReadyQueues {
   }
 
   push(q: SimQueue): void {
-    this.#levels[q.priority]!.push(q);
-    this.#nonEmpty |= 1 << q.priority;
+    const level = this.#byPriority ? q.priority : 0;
+    this.#levels[level]!.push(q);
+    this.#nonEmpty |= 1 << level;
     this.#size++;
   }
 
@@ -46,7 +55,7 @@ export class ReadyQueues {
    * next op when that op waits for another resource.
    */
   remove(q: SimQueue): void {
-    const level = q.priority;
+    const level = this.#byPriority ? q.priority : 0;
     const fifo = this.#levels[level]!;
     const n = fifo.size;
     let found = false;

@@ -1,4 +1,4 @@
-import { check, describe, type KernelCost, NpuError, NpuTypeError } from "@npurt/core";
+import { check, type KernelCost, NpuError, NpuTypeError } from "@npurt/core";
 import type { ResolvedSimConfig, SimulatedNpuConfig } from "../config.js";
 import type { FaultSpec } from "../faults.js";
 import type { KernelDefinition } from "../kernels/kernel-definition.js";
@@ -9,6 +9,17 @@ import {
   PRESETS,
   type PresetName,
 } from "../presets.js";
+import { safeDescribe as describe, readArray, readOptions } from "./read-options.js";
+
+/**
+ * Each device's addresses live in their own 1 TiB window (the base address names its device),
+ * so a device holds at most that much HBM.
+ */
+export const DEVICE_WINDOW_BYTES = 2 ** 40;
+/** A host cost above a second per call is surely a unit mistake (the figures are microseconds). */
+const MAX_HOST_COST_NS = 1e9;
+/** Faults one config may list. */
+const MAX_FAULTS = 100_000;
 
 const FIGURE_KEYS = Object.keys(PRESETS.tiny) as (keyof DeviceFigures)[];
 const HOST_KEYS = Object.keys(DEFAULT_HOST_COSTS) as (keyof HostCosts)[];
@@ -21,6 +32,7 @@ const OTHER_KEYS = [
   "timeMode",
   "paceScale",
   "computeKernels",
+  "maxHostBackedBytes",
   "kernels",
   "faults",
 ] as const;
@@ -29,7 +41,20 @@ const KNOWN_KEYS = new Set<string>([...FIGURE_KEYS, ...OTHER_KEYS]);
 /** Figures that may be `Infinity` (limits); the others must be finite. */
 const UNBOUNDED_OK = new Set<string>(["maxQueues", "maxCounters"]);
 /** Figures that are counts (integers ≥ 1) rather than rates or sizes. */
-const COUNTS = new Set<string>(["aiCores", "copyEnginesPerDirection", "maxQueues", "maxCounters"]);
+const COUNTS = new Set<string>([
+  "aiCores",
+  "copyEnginesPerDirection",
+  "priorityLevels",
+  "maxQueues",
+  "maxCounters",
+  "hbmBytes",
+]);
+/** Upper bounds of the figures that have one. */
+const MAXIMA: Readonly<Record<string, number>> = {
+  // The ready queues keep one bit per level in a 32-bit mask.
+  priorityLevels: 32,
+  hbmBytes: DEVICE_WINDOW_BYTES,
+};
 /** Figures that may be 0 (latencies). */
 const ZERO_OK = new Set<string>(["kernelLaunchNs", "copyLatencyNs"]);
 
@@ -49,7 +74,10 @@ function figure(key: string, value: unknown): number {
   if (typeof value !== "number") throw new NpuTypeError(`${what} must be a number, got ${describe(value)}`);
   if (value === Number.POSITIVE_INFINITY && UNBOUNDED_OK.has(key)) return value;
   const min = ZERO_OK.has(key) ? 0 : COUNTS.has(key) ? 1 : Number.MIN_VALUE;
-  const n = COUNTS.has(key) || ZERO_OK.has(key) ? check.integer(value, what, min) : check.number(value, what);
+  const n =
+    COUNTS.has(key) || ZERO_OK.has(key)
+      ? check.integer(value, what, min, MAXIMA[key])
+      : check.number(value, what);
   if (n < min) throw new NpuError("INVALID_PARAM", `${what} must be positive, got ${n}`);
   return n;
 }
@@ -60,7 +88,7 @@ export function resolveConfig(config: SimulatedNpuConfig | undefined): {
   kernels: Readonly<Record<string, KernelDefinition>>;
   faults: readonly FaultSpec[];
 } {
-  const c = check.options(config, "simulatedNpu config") as Record<string, unknown>;
+  const c = readOptions(config, "simulatedNpu config");
   unknownKeys(c, KNOWN_KEYS, "simulatedNpu config");
   const preset = (
     c.preset === undefined ? "ascend910" : check.oneOf(c.preset, Object.keys(PRESETS), "config.preset")
@@ -70,18 +98,20 @@ export function resolveConfig(config: SimulatedNpuConfig | undefined): {
     if (c[key] === undefined) continue;
     figures[key] = key === "name" ? check.string(c[key], "config.name") : figure(key, c[key]);
   }
-  const host = check.options(c.hostCosts as object | undefined, "config.hostCosts") as Record<
-    string,
-    unknown
-  >;
+  const host = readOptions(c.hostCosts, "config.hostCosts");
   unknownKeys(host, new Set(HOST_KEYS), "config.hostCosts");
   const hostCosts: Record<string, number> = { ...DEFAULT_HOST_COSTS };
   for (const key of HOST_KEYS) {
-    if (host[key] !== undefined) hostCosts[key] = check.integer(host[key], `config.hostCosts.${key}`, 0);
+    if (host[key] !== undefined) {
+      hostCosts[key] = check.integer(host[key], `config.hostCosts.${key}`, 0, MAX_HOST_COST_NS);
+    }
   }
   const timeMode =
     c.timeMode === undefined ? "virtual" : check.oneOf(c.timeMode, ["virtual", "paced"], "config.timeMode");
   const paceScale = c.paceScale === undefined ? 1 : check.number(c.paceScale, "config.paceScale");
+  // A wall second per virtual nanosecond is the slowest playback anyone can watch.
+  if (paceScale > 1e9)
+    throw new NpuError("INVALID_PARAM", `config.paceScale must be at most 1e9, got ${paceScale}`);
   if (paceScale <= 0)
     throw new NpuError("INVALID_PARAM", `config.paceScale must be positive, got ${paceScale}`);
   const jitter = c.jitter === undefined ? 0 : check.number(c.jitter, "config.jitter");
@@ -90,13 +120,16 @@ export function resolveConfig(config: SimulatedNpuConfig | undefined): {
   if (typeof computeKernels !== "boolean") {
     throw new NpuTypeError(`config.computeKernels must be a boolean, got ${describe(computeKernels)}`);
   }
-  const kernels = check.options(c.kernels as object | undefined, "config.kernels") as Record<string, unknown>;
-  for (const [name, def] of Object.entries(kernels)) checkKernelDefinition(name, def);
-  if (c.faults !== undefined && !Array.isArray(c.faults)) {
-    throw new NpuTypeError(`config.faults must be an array, got ${describe(c.faults)}`);
+  const maxHostBackedBytes =
+    c.maxHostBackedBytes === undefined || c.maxHostBackedBytes === Number.POSITIVE_INFINITY
+      ? (c.maxHostBackedBytes ?? 4 * 2 ** 30)
+      : check.integer(c.maxHostBackedBytes, "config.maxHostBackedBytes", 0);
+  const kernels: Record<string, KernelDefinition> = {};
+  for (const [name, def] of Object.entries(readOptions(c.kernels, "config.kernels"))) {
+    kernels[name] = checkKernelDefinition(name, def);
   }
   const devices = c.devices === undefined ? 1 : check.integer(c.devices, "config.devices", 1, 64);
-  const faults = ((c.faults as unknown[] | undefined) ?? []).map((f, i) =>
+  const faults = readArray(c.faults, "config.faults", MAX_FAULTS).map((f, i) =>
     checkFault(f, `config.faults[${i}]`, devices),
   );
   return {
@@ -109,20 +142,21 @@ export function resolveConfig(config: SimulatedNpuConfig | undefined): {
       timeMode,
       paceScale,
       computeKernels,
+      maxHostBackedBytes: maxHostBackedBytes as number,
     },
-    kernels: kernels as Record<string, KernelDefinition>,
+    kernels,
     faults,
   };
 }
 
-/** Checks a kernel definition; returns it typed. */
+/** Checks a kernel definition; returns a frozen copy (the simulator keeps what it checked). */
 export function checkKernelDefinition(name: string, def: unknown): KernelDefinition {
   if (name.length === 0) throw new NpuError("INVALID_PARAM", "a kernel name must not be empty");
-  const d = check.options(def as object | undefined, `kernel "${name}"`) as Record<string, unknown>;
+  const d = readOptions(def, `kernel "${name}"`);
   unknownKeys(d, new Set(["compute", "cost"]), `kernel "${name}"`);
   if (d.compute !== undefined) check.func(d.compute, `kernel "${name}".compute`);
   if (d.cost !== undefined) check.func(d.cost, `kernel "${name}".cost`);
-  return d as KernelDefinition;
+  return Object.freeze(d) as KernelDefinition;
 }
 
 /**
@@ -152,28 +186,37 @@ export function checkStatedCost(name: string, value: unknown): KernelCost {
 
 const FAULT_KINDS = ["kernel-fail", "kernel-hang", "allocation-fail", "device-lost"] as const;
 
-/** Checks a fault spec against the backend's device count. */
+/**
+ * Checks a fault spec against the backend's device count; returns a frozen copy. A `kernel`
+ * pattern is copied without its `g` and `y` flags: `test` on such a RegExp is stateful
+ * (`lastIndex`), which would make the same program hit different kernels run to run.
+ */
 export function checkFault(value: unknown, what: string, devices: number): FaultSpec {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw new NpuTypeError(`${what} must be an object, got ${describe(value)}`);
-  }
-  const f = value as Record<string, unknown>;
+  if (value === undefined) throw new NpuTypeError(`${what} must be an object, got undefined`);
+  const f = readOptions(value, what);
   const kind = check.oneOf(f.kind, FAULT_KINDS, `${what}.kind`);
   const deviceIndex = (v: unknown) => check.integer(v, `${what}.device`, 0, devices - 1);
   if (f.device !== undefined) deviceIndex(f.device);
   if (kind === "device-lost") {
     unknownKeys(f, new Set(["kind", "device", "atNs"]), what);
     if (f.atNs !== undefined) check.integer(f.atNs, `${what}.atNs`, 0);
-    return f as unknown as FaultSpec;
+    return Object.freeze(f) as unknown as FaultSpec;
   }
   if (kind === "allocation-fail") {
     unknownKeys(f, new Set(["kind", "device", "nth"]), what);
     if (f.nth !== undefined) check.integer(f.nth, `${what}.nth`, 1);
-    return f as unknown as FaultSpec;
+    return Object.freeze(f) as unknown as FaultSpec;
   }
   unknownKeys(f, new Set(["kind", "device", "kernel", "nth", "probability"]), what);
-  if (f.kernel !== undefined && typeof f.kernel !== "string" && !(f.kernel instanceof RegExp)) {
-    throw new NpuTypeError(`${what}.kernel must be a string or a RegExp, got ${describe(f.kernel)}`);
+  if (f.kernel !== undefined && typeof f.kernel !== "string") {
+    if (!(f.kernel instanceof RegExp)) {
+      throw new NpuTypeError(`${what}.kernel must be a string or a RegExp, got ${describe(f.kernel)}`);
+    }
+    try {
+      f.kernel = new RegExp(f.kernel.source, f.kernel.flags.replace(/[gy]/g, ""));
+    } catch {
+      throw new NpuTypeError(`${what}.kernel could not be read as a RegExp`);
+    }
   }
   if (f.nth !== undefined && f.probability !== undefined) {
     throw new NpuError("INVALID_PARAM", `${what}: give either nth or probability, not both`);
@@ -184,5 +227,5 @@ export function checkFault(value: unknown, what: string, devices: number): Fault
     if (p < 0 || p > 1)
       throw new NpuError("INVALID_PARAM", `${what}.probability must be in [0, 1], got ${p}`);
   }
-  return f as unknown as FaultSpec;
+  return Object.freeze(f) as unknown as FaultSpec;
 }

@@ -7,7 +7,6 @@ import {
   type DeviceOp,
   type KernelOp,
   type MemoryInfo,
-  type MemRef,
   NpuError,
   type OpFailure,
   PriorityHeap,
@@ -22,15 +21,17 @@ import { BUILTIN_KERNELS } from "../kernels/builtin-kernels.js";
 import type { KernelDefinition } from "../kernels/kernel-definition.js";
 import type { HostCosts } from "../presets.js";
 import type { SimulatedNpu } from "../simulated-npu.js";
+import { type AbortEngine, abortQueue } from "./abort.js";
+import { modelledDuration, TIME_LIMIT_NS } from "./cost-model.js";
 import { DeviceState, type Resource } from "./device-state.js";
+import { aborted, failureOf, HANG, logSurvived, lost } from "./failures.js";
 import { HbmAllocator } from "./hbm-allocator.js";
+import { MemoryEffects } from "./memory-effects.js";
 import { PAGE_BYTES, PagedMemory } from "./paged-memory.js";
 import { mulberry32 } from "./prng.js";
-import { checkFault, checkKernelDefinition, checkStatedCost, resolveConfig } from "./resolve-config.js";
-import { BLOCKED, HUNG, IDLE, PENDING, QUEUE_EVENT, READY, RUNNING, SimQueue } from "./sim-queue.js";
+import { checkFault, checkKernelDefinition, DEVICE_WINDOW_BYTES, resolveConfig } from "./resolve-config.js";
+import { BLOCKED, HUNG, IDLE, LATENCY, PENDING, QUEUE_EVENT, READY, RUNNING, SimQueue } from "./sim-queue.js";
 
-/** Each device's addresses live in their own 1 TiB window, so a base address names its device. */
-const DEVICE_WINDOW = 2 ** 40;
 /** A queue whose head the engine is examining; enqueue must not schedule it meanwhile. */
 const ADVANCING = 6;
 const TIMER_EVENT = 1;
@@ -72,21 +73,15 @@ interface AllocationFault {
   seen: number;
 }
 
-const HANG: OpFailure = { code: "TASK_TIMEOUT", message: "hung" };
-const EMPTY_PARAMS = Object.freeze({});
 const NO_FAILURE = undefined;
 
-function failureOf(error: unknown, fallback: string): OpFailure {
-  if (NpuError.isInstance(error)) return { code: error.code, message: error.message };
-  return { code: "KERNEL_FAILED", message: `${fallback}: ${String(error)}` };
-}
-
-function aborted(): OpFailure {
-  return { code: "STREAM_ABORT", message: "the queue was aborted before the op ran" };
-}
-
-function lost(device: number): OpFailure {
-  return { code: "DEVICE_LOST", message: `device ${device} was lost` };
+function pastTimeLimit(end: number): OpFailure {
+  return {
+    code: "FEATURE_NOT_SUPPORTED",
+    message:
+      `the op would end at ${end} ns of virtual time, past the simulator's limit of ${TIME_LIMIT_NS} ns ` +
+      "(2^53 - 1, about 104 days), where nanoseconds are no longer exact; state smaller costs",
+  };
 }
 
 /** The engine behind {@link simulatedNpu}. See that function for the model. */
@@ -107,7 +102,9 @@ export class SimBackend implements SimulatedNpu {
   readonly #wake: SimQueue[] = [];
   readonly #kernels = new Map<string, KernelDefinition>();
   readonly #kernelNames: string[];
-  readonly #memory = new PagedMemory();
+  readonly #memory: PagedMemory;
+  readonly #effects: MemoryEffects;
+  readonly #abortEngine: AbortEngine;
   readonly #jitter: number;
   readonly #jitterRng: () => number;
   readonly #faultRng: () => number;
@@ -143,15 +140,30 @@ export class SimBackend implements SimulatedNpu {
     this.#jitterRng = mulberry32(resolved.seed);
     this.#faultRng = mulberry32(resolved.seed ^ 0x5bd1e995);
     this.#computeKernels = resolved.computeKernels;
+    this.#memory = new PagedMemory(resolved.maxHostBackedBytes);
     this.#paceScale = resolved.timeMode === "paced" ? resolved.paceScale : 0;
     const f = resolved.figures;
     this.#devices = Array.from(
       { length: resolved.devices },
-      (_, i) => new DeviceState(i, f, new HbmAllocator((i + 1) * DEVICE_WINDOW, f.hbmBytes)),
+      (_, i) => new DeviceState(i, f, new HbmAllocator((i + 1) * DEVICE_WINDOW_BYTES, f.hbmBytes)),
     );
     for (const [name, def] of Object.entries(BUILTIN_KERNELS)) this.#kernels.set(name, def);
     for (const [name, def] of Object.entries(kernels)) this.#kernels.set(name, def);
     this.#kernelNames = [...this.#kernels.keys()];
+    this.#effects = new MemoryEffects(
+      this.#memory,
+      this.#kernels,
+      (address) => this.#deviceOf(address)?.memory,
+      resolved.computeKernels,
+    );
+    this.#abortEngine = {
+      stop: (q, t) => this.#stop(q, t),
+      unready: (q) => {
+        q.resource!.ready.remove(q);
+        q.resource = undefined;
+      },
+      advance: (q, t) => this.#advance(q, t),
+    };
     this.capabilities = {
       devices: this.#devices.map((d) => ({
         index: d.index,
@@ -163,7 +175,7 @@ export class SimBackend implements SimulatedNpu {
         copyEngines: 3 * f.copyEnginesPerDirection,
       })),
       timeModel: "virtual",
-      priorities: { supported: true, greatest: 0, least: 7 },
+      priorities: { supported: f.priorityLevels > 1, greatest: 0, least: f.priorityLevels - 1 },
       ops: DEVICE_OP_KINDS,
       copyDirections: ["h2d", "d2h", "d2d"],
       timing: true,
@@ -231,9 +243,9 @@ export class SimBackend implements SimulatedNpu {
 
   createQueue(device: number, options: QueueOptions): number {
     const dev = this.#device(device);
-    // The ready queues index their levels by priority: outside the manifest's 0..7 the engine
+    // The ready queues index their levels by priority: outside the manifest's range the engine
     // would crash later, in a macrotask, far from the call.
-    const priority = check.integer(options.priority, "priority", 0, 7);
+    const priority = check.integer(options.priority, "priority", 0, dev.figures.priorityLevels - 1);
     if (dev.lost) throw new NpuError("DEVICE_LOST", `device ${device} was lost; it takes no new queues`);
     const limit = dev.figures.maxQueues;
     if (dev.queues.size >= limit) {
@@ -276,7 +288,7 @@ export class SimBackend implements SimulatedNpu {
   abortQueue(queue: number): void {
     const q = this.#queue(queue);
     const until = q.enqueued;
-    this.#action(Math.max(this.#host, this.#now), (t) => this.#abort(q, until, t));
+    this.#action(Math.max(this.#host, this.#now), (t) => abortQueue(this.#abortEngine, q, until, t));
   }
 
   allocate(device: number, bytes: number): number {
@@ -408,6 +420,7 @@ export class SimBackend implements SimulatedNpu {
             if (q.at === t) {
               if (q.state === RUNNING) this.#finish(q, t);
               else if (q.state === PENDING) this.#advance(q, t);
+              else if (q.state === LATENCY) this.#transfer(q, t);
             }
           } else if (item.eventKind === TIMER_EVENT) {
             this.#fire(item as Timer, t);
@@ -444,7 +457,9 @@ export class SimBackend implements SimulatedNpu {
     const allowed = this.#paceVirtual + ((wall - this.#paceWall) * 1e6) / this.#paceScale;
     if (t <= allowed) return false;
     this.#scheduled = true;
-    this.#paceTimer = setTimeout(this.#run, Math.ceil(((t - allowed) * this.#paceScale) / 1e6));
+    // setTimeout fires at once past 2^31 - 1 ms; a longer hold wakes early and holds again.
+    const ms = Math.min(Math.ceil(((t - allowed) * this.#paceScale) / 1e6), 2 ** 31 - 1);
+    this.#paceTimer = setTimeout(this.#run, ms);
     return true;
   }
 
@@ -456,7 +471,7 @@ export class SimBackend implements SimulatedNpu {
 
   #drainWakes(t: number): void {
     const wake = this.#wake;
-    for (let i = 0; i < wake.length; i++) this.#advance(wake[i]!, t);
+    for (let i = 0; i < wake.length && !this.#closed; i++) this.#advance(wake[i]!, t);
     wake.splice(0);
   }
 
@@ -469,6 +484,7 @@ export class SimBackend implements SimulatedNpu {
       res.dirty = false;
       const ready = res.ready;
       while (ready.size > 0) {
+        if (this.#closed) return;
         const q = ready.peek()!;
         const units = q.units;
         if (units > res.free || q.device.lost) {
@@ -509,69 +525,40 @@ export class SimBackend implements SimulatedNpu {
       if (fault !== undefined) q.runFailure = fault;
     }
     if (this.#jitter > 0 && d > 0) d += Math.floor(d * this.#jitter * this.#jitterRng());
-    const end = t + d;
+    if (t + d > TIME_LIMIT_NS) {
+      q.runFailure = pastTimeLimit(t + d);
+      d = 0;
+      q.work = 0;
+    }
+    if (res.link !== undefined) {
+      // A copy on a shared link: first its fixed latency (and jitter) on the engine alone.
+      q.state = LATENCY;
+      q.at = t + d - q.work;
+    } else {
+      q.state = RUNNING;
+      q.at = t + d;
+    }
+    this.#events.push(q, q.at);
+  }
+
+  /** A copy's latency is over: its transfer joins the link (or, with nothing to move, it ends). */
+  #transfer(q: SimQueue, t: number): void {
+    if (q.work <= 0) {
+      this.#finish(q, t);
+      return;
+    }
     q.state = RUNNING;
-    q.at = end;
-    this.#events.push(q, end);
+    q.resource!.link!.join(q, t, this.#events);
   }
 
   /** The modelled duration of the head op; a cost function that throws fails the op. */
   #modelled(op: DeviceOp, q: SimQueue): number {
     try {
-      return this.#duration(op, q);
+      return modelledDuration(op, q.device.figures, this.#kernels);
     } catch (error) {
       q.runFailure = failureOf(error, "the kernel's cost function threw");
       return 0;
     }
-  }
-
-  #duration(op: DeviceOp, q: SimQueue): number {
-    const f = q.device.figures;
-    switch (op.kind) {
-      case "kernel":
-        return this.#roofline(op, q);
-      case "copy": {
-        const bytes = op.direction === "h2d" ? op.dst.bytes : op.src.bytes;
-        const bw =
-          op.direction === "h2d" ? f.h2dBandwidth : op.direction === "d2h" ? f.d2hBandwidth : f.d2dBandwidth;
-        return f.copyLatencyNs + Math.ceil((bytes / bw) * 1e9);
-      }
-      case "fill":
-        return f.copyLatencyNs + Math.ceil((op.dst.bytes / f.d2dBandwidth) * 1e9);
-      default:
-        return 0;
-    }
-  }
-
-  #roofline(op: KernelOp, q: SimQueue): number {
-    const f = q.device.figures;
-    let flops = op.cost?.flops;
-    let bytes = op.cost?.bytes;
-    const def = this.#kernels.get(op.name);
-    if ((flops === undefined || bytes === undefined) && def?.cost !== undefined) {
-      const stated = checkStatedCost(
-        op.name,
-        def.cost({
-          inputBytes: op.inputs.map((r) => r.bytes),
-          outputBytes: op.outputs.map((r) => r.bytes),
-          params: op.params ?? EMPTY_PARAMS,
-          blockDim: op.blockDim,
-        }),
-      );
-      if (stated.durationNs !== undefined && flops === undefined && bytes === undefined) {
-        return Math.ceil(stated.durationNs);
-      }
-      flops ??= stated.flops;
-      bytes ??= stated.bytes;
-    }
-    if (bytes === undefined) {
-      bytes = 0;
-      for (const r of op.inputs) bytes += r.bytes;
-      for (const r of op.outputs) bytes += r.bytes;
-    }
-    const share = op.blockDim / f.aiCores;
-    const seconds = Math.max((flops ?? 0) / (f.peakFlops * share), bytes / (f.hbmBandwidth * share));
-    return f.kernelLaunchNs + Math.ceil(seconds * 1e9);
   }
 
   #kernelFault(op: KernelOp, device: number): OpFailure | undefined {
@@ -600,6 +587,7 @@ export class SimBackend implements SimulatedNpu {
   /** The running head of `q` ends at `t`: free its units, apply its effect, report it. */
   #finish(q: SimQueue, t: number): void {
     const res = q.resource!;
+    if (res.link !== undefined) res.link.leave(q, t, this.#events);
     res.free += q.units;
     if (res.ready.size > 0) this.#markDirty(res);
     q.resource = undefined;
@@ -609,7 +597,7 @@ export class SimBackend implements SimulatedNpu {
     if (failure === undefined) {
       if (q.device.lost) failure = lost(q.device.index);
       // Timing-only kernels have no effect (names were checked by createDevice).
-      else if (this.#computeKernels || res !== q.device.compute) failure = this.#effect(q.op!);
+      else if (this.#computeKernels || res !== q.device.compute) failure = this.#effects.apply(q.op!);
     }
     this.#complete(q, failure, q.runStart, t);
     this.#advance(q, t);
@@ -619,17 +607,27 @@ export class SimBackend implements SimulatedNpu {
   #complete(q: SimQueue, failure: OpFailure | undefined, start: number, end: number): void {
     const opId = q.opId;
     q.shift();
-    const woke =
-      failure === undefined
-        ? this.#sink.complete({ queue: q.id, opId, status: "ok", startNs: start, endNs: end })
-        : this.#sink.complete({
-            queue: q.id,
-            opId,
-            status: failure.code === "STREAM_ABORT" ? "aborted" : "error",
-            startNs: start,
-            endNs: end,
-            failure,
-          });
+    // After a close (from the sink, say, in the middle of an abort batch) nothing is reported.
+    if (this.#closed) return;
+    let woke: boolean;
+    try {
+      woke =
+        failure === undefined
+          ? this.#sink.complete({ queue: q.id, opId, status: "ok", startNs: start, endNs: end })
+          : this.#sink.complete({
+              queue: q.id,
+              opId,
+              status: failure.code === "STREAM_ABORT" ? "aborted" : "error",
+              startNs: start,
+              endNs: end,
+              failure,
+            });
+    } catch (error) {
+      // The op was reported; a sink that throws must not stop the engine halfway through an
+      // instant (the queue would never advance, its later ops never be reported).
+      logSurvived("the completion sink threw", error);
+      woke = false;
+    }
     if (woke) this.#woken = true;
   }
 
@@ -642,9 +640,10 @@ export class SimBackend implements SimulatedNpu {
     q.state = ADVANCING;
     const dev = q.device;
     while (q.size > 0) {
+      if (this.#closed) return;
       q.loadHead();
       if (q.completed < q.abortBefore) {
-        this.#complete(q, aborted(), t, t);
+        this.#complete(q, aborted(false), t, t);
         continue;
       }
       const readyAt = q.readyAt;
@@ -687,13 +686,11 @@ export class SimBackend implements SimulatedNpu {
         }
         case "copy":
           res = op.direction === "h2d" ? dev.h2d : op.direction === "d2h" ? dev.d2h : dev.d2d;
-          q.units = 1;
-          q.duration = this.#modelled(op, q);
+          this.#copyCost(q, op, res);
           break;
         default:
           res = dev.d2d;
-          q.units = 1;
-          q.duration = this.#modelled(op, q);
+          this.#copyCost(q, op, res);
       }
       q.state = READY;
       q.resource = res;
@@ -703,6 +700,13 @@ export class SimBackend implements SimulatedNpu {
     }
     q.state = IDLE;
     q.op = undefined;
+  }
+
+  /** Sets the units, duration and (on a shared link) transfer work of a copy or fill head. */
+  #copyCost(q: SimQueue, op: DeviceOp, res: Resource): void {
+    q.units = 1;
+    q.duration = this.#modelled(op, q);
+    if (res.link !== undefined) q.work = Math.max(0, q.duration - q.device.figures.copyLatencyNs);
   }
 
   /** Raises a counter as the devices see it; satisfied waiters resume at this instant. */
@@ -725,35 +729,27 @@ export class SimBackend implements SimulatedNpu {
     waiters.length = keep;
   }
 
-  #abort(q: SimQueue, until: number, t: number): void {
-    if (until > q.abortBefore) q.abortBefore = until;
-    if (q.completed >= q.abortBefore) return;
-    switch (q.state) {
-      case HUNG:
-        this.#release(q);
-        this.#complete(q, aborted(), q.runStart, t);
-        this.#advance(q, t);
-        return;
-      case READY:
-        q.resource!.ready.remove(q);
-        q.resource = undefined;
-        this.#advance(q, t);
-        return;
-      case BLOCKED:
-      case PENDING:
-        this.#advance(q, t);
-        return;
-      default:
-        // RUNNING: the op cannot be stopped; it completes with its own result, and the ops
-        // behind it are aborted as they reach the head.
-        return;
-    }
+  /**
+   * Stops `q`'s head (running, in its copy latency, or hung) at `t` for an abort: it frees what
+   * it holds, leaves its link (the other transfers speed up), has no effect on memory and
+   * reports `'aborted'` with the time it ran.
+   */
+  #stop(q: SimQueue, t: number): void {
+    const res = q.resource!;
+    if (q.state === RUNNING && res.link !== undefined) res.link.leave(q, t, this.#events);
+    // Its end event, still in the heap, goes stale: the engine honours only the event at `at`.
+    q.at = -1;
+    this.#release(q);
+    q.state = ADVANCING;
+    this.#complete(q, aborted(true), q.runStart, t);
+    this.#advance(q, t);
   }
 
   #lose(dev: DeviceState, t: number): void {
     if (dev.lost) return;
     dev.lost = true;
     for (const q of dev.queues) {
+      if (this.#closed) return;
       if (q.state === HUNG) {
         this.#release(q);
         this.#complete(q, lost(dev.index), q.runStart, t);
@@ -788,8 +784,11 @@ export class SimBackend implements SimulatedNpu {
     const id = this.#nextTimer++;
     const timer: Timer = { eventKind: TIMER_EVENT, id, callback, cancelled: false };
     this.#timers.set(id, timer);
-    const at = this.#host + Math.max(0, Math.ceil(delayNs));
-    this.#events.push(timer, Math.max(at, this.#now));
+    const at = Math.max(this.#host + Math.max(0, Math.ceil(delayNs)), this.#now);
+    // Past the time limit a timer never fires (it stays clearable): firing it would move host
+    // time to where nanoseconds are lost to rounding.
+    if (at > TIME_LIMIT_NS) return id;
+    this.#events.push(timer, at);
     this.#schedule();
     return id;
   }
@@ -810,78 +809,8 @@ export class SimBackend implements SimulatedNpu {
       timer.callback();
     } catch (error) {
       // A timer callback's bug must neither stop the engine nor reach the event loop.
-      console.error("[npurt] device-sim: a timer callback threw", error);
+      logSurvived("a timer callback threw", error);
     }
-  }
-
-  // ---- memory effects -----------------------------------------------------------------------
-
-  /** Applies an op's effect on memory; returns its failure, if any. */
-  #effect(op: DeviceOp): OpFailure | undefined {
-    try {
-      switch (op.kind) {
-        case "kernel":
-          return this.#compute(op);
-        case "copy": {
-          const mem = this.#memory;
-          if (op.direction === "h2d") {
-            mem.write(this.#address(op.dst), op.src);
-          } else if (op.direction === "d2h") {
-            mem.readInto(this.#address(op.src), op.src.bytes, op.dst);
-          } else {
-            const data = mem.read(this.#address(op.src), op.src.bytes);
-            mem.write(this.#address(op.dst), data);
-          }
-          return undefined;
-        }
-        case "fill":
-          this.#memory.fill(this.#address(op.dst), op.dst.bytes, op.value);
-          return undefined;
-        default:
-          return undefined;
-      }
-    } catch (error) {
-      return failureOf(error, `kernel "${(op as KernelOp).name}" threw`);
-    }
-  }
-
-  #compute(op: KernelOp): OpFailure | undefined {
-    const def = this.#kernels.get(op.name);
-    if (def === undefined) {
-      return { code: "INVALID_PARAM", message: `unknown kernel "${op.name}"` };
-    }
-    if (!this.#computeKernels || def.compute === undefined) return undefined;
-    const mem = this.#memory;
-    const scatter: [number, Float32Array][] = [];
-    const view = (ref: MemRef, write: boolean): Float32Array => {
-      const address = this.#address(ref);
-      if (ref.bytes % 4 !== 0) {
-        throw new NpuError(
-          "INVALID_PARAM",
-          `kernel "${op.name}": a ${ref.bytes}-byte operand is not a whole number of float32 values`,
-        );
-      }
-      const direct = mem.directView(address, ref.bytes, write);
-      if (direct !== undefined) return direct;
-      const copy = new Float32Array(ref.bytes / 4);
-      mem.readInto(address, ref.bytes, new Uint8Array(copy.buffer));
-      if (write) scatter.push([address, copy]);
-      return copy;
-    };
-    const inputs = op.inputs.map((r) => view(r, false));
-    const outputs = op.outputs.map((r) => view(r, true));
-    def.compute({ inputs, outputs, params: op.params ?? EMPTY_PARAMS });
-    for (const [address, data] of scatter) mem.write(address, new Uint8Array(data.buffer));
-    return undefined;
-  }
-
-  /** The address of a range, after checking its allocation is still live. */
-  #address(ref: MemRef): number {
-    const dev = this.#deviceOf(ref.base);
-    if (dev === undefined || !dev.memory.has(ref.base)) {
-      throw new NpuError("INVALID_HANDLE", `memory at address ${ref.base} was released before the op ran`);
-    }
-    return ref.base + ref.offset;
   }
 
   // ---- lookups ------------------------------------------------------------------------------
@@ -893,7 +822,7 @@ export class SimBackend implements SimulatedNpu {
   }
 
   #deviceOf(address: number): DeviceState | undefined {
-    return this.#devices[Math.floor(address / DEVICE_WINDOW) - 1];
+    return this.#devices[Math.floor(address / DEVICE_WINDOW_BYTES) - 1];
   }
 
   #queue(id: number): SimQueue {

@@ -13,6 +13,11 @@ export const RUNNING = 3;
 export const BLOCKED = 4;
 /** The head op is a hung kernel: it holds its cores and has no completion event. */
 export const HUNG = 5;
+/**
+ * The head op is a copy spending its fixed latency on its engine (event at `at`); it then joins
+ * its direction's shared link (see `CopyLink`) and becomes RUNNING.
+ */
+export const LATENCY = 7;
 
 /** Tells event-heap items apart without `instanceof`. */
 export const QUEUE_EVENT = 0;
@@ -53,6 +58,8 @@ export class SimQueue {
   units = 1;
   /** The head's modelled duration, before jitter. */
   duration = 0;
+  /** A copy on a shared link: the ns of transfer it still needs at the link's full rate. */
+  work = 0;
 
   #ops: (DeviceOp | undefined)[];
   /** `[opId, readyAt]` per slot, interleaved so one cache line serves both. */

@@ -1,6 +1,11 @@
 import { type KernelParams, NpuError } from "@npurt/core";
 import type { KernelContext, KernelCostInfo, KernelDefinition } from "./kernel-definition.js";
 
+function deepFreeze(kernels: Record<string, KernelDefinition>): Readonly<Record<string, KernelDefinition>> {
+  for (const def of Object.values(kernels)) Object.freeze(def);
+  return Object.freeze(kernels);
+}
+
 function operands(ctx: KernelContext, inputs: number, name: string): Float32Array[] {
   if (ctx.inputs.length < inputs || ctx.outputs.length < 1) {
     throw new NpuError(
@@ -118,8 +123,11 @@ const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
  *   `beta` (each `cols` long); per row `(x − mean) / √(var + eps) · gamma + beta`.
  * - `reduce-sum`: `params.rows`, `cols`; `out[r] = Σ x[r, :]` (default: the sum of all).
  * - `transpose`: `params.rows`, `cols`; `out (cols×rows) = xᵀ`.
+ *
+ * Frozen, definitions included: a simulator copies the library when it is created, and a
+ * write here would otherwise change the kernels of every simulator created afterwards.
  */
-export const BUILTIN_KERNELS: Readonly<Record<string, KernelDefinition>> = {
+export const BUILTIN_KERNELS: Readonly<Record<string, KernelDefinition>> = deepFreeze({
   noop: { cost: () => ({ flops: 0, bytes: 0 }) },
   add: binary("add", (a, b) => a + b),
   mul: binary("mul", (a, b) => a * b),
@@ -226,4 +234,4 @@ export const BUILTIN_KERNELS: Readonly<Record<string, KernelDefinition>> = {
     },
     cost: ({ inputBytes }) => ({ flops: 0, bytes: 2 * (inputBytes[0] ?? 0) }),
   },
-};
+});
