@@ -1,0 +1,10 @@
+/**
+ * See what ran on an npurt device.
+ *
+ * @packageDocumentation
+ */
+export type { AttachTarget, ProfilerTarget } from "./internal/attach-target.js";
+export { OP_KIND_NAMES, OP_STATUS_NAMES } from "./internal/op-table.js";
+export type * from "./recording.js";
+export { type RecorderMode, TraceRecorder, type TraceRecorderOptions } from "./trace-recorder.js";
+export { type ChromeTraceOptions, toChromeTrace, writeChromeTrace } from "./chrome-trace.js";
