@@ -8,3 +8,12 @@ export { OP_KIND_NAMES, OP_STATUS_NAMES } from "./internal/op-table.js";
 export type * from "./recording.js";
 export { type RecorderMode, TraceRecorder, type TraceRecorderOptions } from "./trace-recorder.js";
 export { type ChromeTraceOptions, toChromeTrace, writeChromeTrace } from "./chrome-trace.js";
+export {
+  type CriticalPath,
+  type CriticalPathKind,
+  type EngineUtilisation,
+  formatSummary,
+  type KernelStats,
+  type Summary,
+  summarize,
+} from "./summary.js";

@@ -68,11 +68,31 @@ export function layout(rec: Recording): Layout {
   const lanes = new Map<string, number>();
   for (const [k, ends] of laneEnds) lanes.set(k, ends.length);
 
+  // A wait pairs with the latest signal of its counter value enqueued before it, or (a wait for a
+  // future record) with the first one enqueued after it. Counters are reused, so values repeat.
   const signals = new Map<string, number>();
-  for (let i = 0; i < n; i++) if (ops.kind[i] === 3) signals.set(`${ops.counter[i]}:${ops.value[i]}`, i);
   const signalOf = new Int32Array(n).fill(-1);
+  const unresolved = new Map<string, number[]>();
   for (let i = 0; i < n; i++) {
-    if (ops.kind[i] === 4) signalOf[i] = signals.get(`${ops.counter[i]}:${ops.value[i]}`) ?? -1;
+    const kind = ops.kind[i];
+    if (kind !== 3 && kind !== 4) continue;
+    const key = `${ops.counter[i]}:${ops.value[i]}`;
+    if (kind === 3) {
+      signals.set(key, i);
+      const waiting = unresolved.get(key);
+      if (waiting !== undefined) {
+        for (const w of waiting) signalOf[w] = i;
+        unresolved.delete(key);
+      }
+    } else {
+      const s = signals.get(key);
+      if (s !== undefined) signalOf[i] = s;
+      else {
+        let list = unresolved.get(key);
+        if (list === undefined) unresolved.set(key, (list = []));
+        list.push(i);
+      }
+    }
   }
 
   const queueNames = new Map<number, string>();
