@@ -17,3 +17,14 @@ export {
   type Summary,
   summarize,
 } from "./summary.js";
+export {
+  type AssertNoLeaksOptions,
+  formatLeakReport,
+  type LeakedResource,
+  type LeakKind,
+  type LeakReport,
+  LeakTracker,
+  type LeakTrackerOptions,
+  type ResourceStats,
+} from "./leak-tracker.js";
+export { type HtmlTimelineOptions, toHtmlTimeline } from "./html-timeline.js";

@@ -1,0 +1,64 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { chromium } from "playwright-core";
+import { afterAll, describe, expect, it } from "vitest";
+import { toHtmlTimeline, TraceRecorder } from "../src/index.js";
+import { CHROMIUM_ARGS, findChromium } from "./chromium.js";
+import { pipeline, simDevice } from "./fixtures.js";
+
+const found = findChromium();
+if ("skip" in found) console.warn(`[profiler] HTML timeline browser test skipped: ${found.skip}`);
+const dir = mkdtempSync(join(tmpdir(), "npurt-timeline-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe("HTML timeline", () => {
+  it("is one self-contained file: no external script, style or fetch", async () => {
+    const device = simDevice();
+    const recorder = new TraceRecorder().attach(device);
+    await pipeline(device, 2);
+    const html = toHtmlTimeline(recorder.recording(), { title: "a </script> title" });
+    expect(html).not.toMatch(/<script[^>]+src=|<link |https?:\/\/|fetch\(/);
+    expect(html).toContain("a &lt;/script&gt; title");
+    expect(() => toHtmlTimeline(recorder.recording(), { title: 3 as unknown as string })).toThrow(TypeError);
+    expect(() => toHtmlTimeline(recorder as never)).toThrow(TypeError);
+  });
+
+  it.skipIf("skip" in found)("draws every stream's lane and the ops in headless Chromium; writes the README screenshot", async () => {
+    const device = simDevice();
+    const recorder = new TraceRecorder().attach(device);
+    await pipeline(device, 6);
+    const rec = recorder.recording();
+    const file = join(dir, "timeline.html");
+    writeFileSync(file, toHtmlTimeline(rec, { title: "producer → consumer pipeline, 6 requests (device-sim, tiny preset)" }));
+    const browser = await chromium.launch({ executablePath: (found as { path: string }).path, args: CHROMIUM_ARGS });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1200, height: 420 } });
+      const errors: string[] = [];
+      page.on("pageerror", (e) => errors.push(e.message));
+      page.on("console", (m) => {
+        if (m.type() === "error") errors.push(m.text());
+      });
+      await page.goto(pathToFileURL(file).href);
+      const state = await page.evaluate(() => (window as unknown as { __npurtTimeline: Record<string, unknown> }).__npurtTimeline);
+      expect(errors).toEqual([]);
+      const streamLanes = rec.streams.map((s) => `stream ${s.stream} (queue ${s.queue})`);
+      expect(state.lanes).toEqual([...streamLanes, "host callbacks"]);
+      const completed = rec.ops.length; // every op of the pipeline completed
+      expect(state.ops).toBe(completed + rec.callbacks.length);
+      expect(state.opsDrawn).toBe(state.ops);
+      expect(state.arrowsDrawn).toBeGreaterThanOrEqual(6);
+      // Zooming in (wheel over the middle) draws fewer ops than the whole view.
+      await page.mouse.move(700, 120);
+      await page.mouse.wheel(0, -1500);
+      const zoomed = await page.evaluate(() => (window as unknown as { __npurtTimeline: { opsDrawn: number } }).__npurtTimeline.opsDrawn);
+      expect(zoomed).toBeLessThan(state.opsDrawn as number);
+      await page.mouse.dblclick(700, 120);
+      const screenshot = fileURLToPath(new URL("../docs/timeline.png", import.meta.url));
+      await page.screenshot({ path: screenshot, fullPage: true });
+    } finally {
+      await browser.close();
+    }
+  });
+});
