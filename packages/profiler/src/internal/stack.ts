@@ -4,7 +4,11 @@ const OWN_FRAME = /[\\/](?:@npurt|packages)[\\/](?:core|streams|callbacks|profil
 
 /** The current call stack without its first line and without npurt's own frames. */
 export function captureStack(): string {
+  // npurt's own frames come first and can fill V8's default of 10; take enough to reach the user.
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 64;
   const stack = new Error().stack ?? "";
+  Error.stackTraceLimit = limit;
   return stack
     .split("\n")
     .slice(1)
