@@ -1,6 +1,7 @@
 // Frames of npurt's own packages say nothing about where the user created a resource; dropping
 // them leaves the user's call site on top.
-const OWN_FRAME = /[\\/](?:@npurt|packages)[\\/](?:core|streams|callbacks|profiler|device-sim)[\\/]|node:internal/;
+const OWN_FRAME =
+  /[\\/]packages[\\/](?:core|streams|callbacks|profiler|device-sim)[\\/]src[\\/]|[\\/]@npurt[\\/][a-z-]+[\\/](?:dist|src)[\\/]|node:internal/;
 
 /** The current call stack without its first line and without npurt's own frames. */
 export function captureStack(): string {
