@@ -28,3 +28,4 @@ export {
   type ResourceStats,
 } from "./leak-tracker.js";
 export { type HtmlTimelineOptions, toHtmlTimeline } from "./html-timeline.js";
+export { type RaceAccess, RaceDetector, type RaceReport } from "./race-detector.js";

@@ -36,8 +36,8 @@ describe("Chrome trace", () => {
     expect(threadNames).toEqual(
       expect.arrayContaining(["host API calls", "host callbacks", "AI core group", "copy engine h2d", "copy engine d2h"]),
     );
-    // Each of the five records satisfied one wait: five dependency flows, each a start and an end.
-    expect(events.filter((e) => e.ph === "s" && e.cat === "dependency")).toHaveLength(5);
+    // Five "ready" records each satisfy a consumer wait, four "consumed" records a producer wait: nine flows.
+    expect(events.filter((e) => e.ph === "s" && e.cat === "dependency")).toHaveLength(9);
     // One launch flow per kernel and copy: 4 per request.
     expect(events.filter((e) => e.ph === "s" && e.cat === "launch")).toHaveLength(20);
     const counters = new Set(events.filter((e) => e.ph === "C").map((e) => e.name));

@@ -16,7 +16,7 @@ export function mockDevice(): Device {
 }
 
 /**
- * Two streams in a producer/consumer pipeline ordered by an event, with host-to-device and
+ * Two streams in a producer/consumer pipeline ordered by events both ways (race-free), with host-to-device and
  * device-to-host copies, tagged allocations and a host callback; everything is released.
  */
 export async function pipeline(device: Device, requests = 3): Promise<StreamManager> {
@@ -24,22 +24,27 @@ export async function pipeline(device: Device, requests = 3): Promise<StreamMana
   const producer = manager.create();
   const consumer = manager.create();
   const ready = manager.createEvent();
+  const consumed = manager.createEvent();
   const input = manager.allocate(1024, { tag: "input" });
   const kv = manager.allocate(4096, { tag: "kv-cache" });
   const host = new Uint8Array(1024);
   for (let r = 0; r < requests; r++) {
     producer.copy({ src: host, dst: input });
+    // The next matmul overwrites kv: it must wait until the consumer has read it.
+    if (r > 0) producer.waitEvent(consumed);
     producer.launch({ name: "matmul", inputs: [input], outputs: [kv] });
     producer.record(ready);
     consumer.waitEvent(ready);
     consumer.launch({ name: "softmax", inputs: [kv], outputs: [kv] });
     consumer.copy({ src: kv, dst: new Uint8Array(4096) });
+    consumer.record(consumed);
     consumer.launchHostCallback(() => undefined, { label: `post ${r}` });
   }
   await manager.synchronize();
   manager.release(input);
   manager.release(kv);
   ready.destroy();
+  consumed.destroy();
   await producer.destroy();
   await consumer.destroy();
   return manager;

@@ -41,7 +41,7 @@ describe("HTML timeline", () => {
         if (m.type() === "error") errors.push(m.text());
       });
       await page.goto(pathToFileURL(file).href);
-      const state = await page.evaluate(() => (window as unknown as { __npurtTimeline: Record<string, unknown> }).__npurtTimeline);
+      const state = await page.evaluate(() => (globalThis as unknown as { __npurtTimeline: Record<string, unknown> }).__npurtTimeline);
       expect(errors).toEqual([]);
       const streamLanes = rec.streams.map((s) => `stream ${s.stream} (queue ${s.queue})`);
       expect(state.lanes).toEqual([...streamLanes, "host callbacks"]);
@@ -52,7 +52,7 @@ describe("HTML timeline", () => {
       // Zooming in (wheel over the middle) draws fewer ops than the whole view.
       await page.mouse.move(700, 120);
       await page.mouse.wheel(0, -1500);
-      const zoomed = await page.evaluate(() => (window as unknown as { __npurtTimeline: { opsDrawn: number } }).__npurtTimeline.opsDrawn);
+      const zoomed = await page.evaluate(() => (globalThis as unknown as { __npurtTimeline: { opsDrawn: number } }).__npurtTimeline.opsDrawn);
       expect(zoomed).toBeLessThan(state.opsDrawn as number);
       await page.mouse.dblclick(700, 120);
       const screenshot = fileURLToPath(new URL("../docs/timeline.png", import.meta.url));
