@@ -29,3 +29,10 @@ export {
 } from "./leak-tracker.js";
 export { type HtmlTimelineOptions, toHtmlTimeline } from "./html-timeline.js";
 export { type RaceAccess, RaceDetector, type RaceReport } from "./race-detector.js";
+export {
+  type BlockedQueue,
+  type StallReport,
+  StallWatchdog,
+  type StallWatchdogOptions,
+  type WaitTarget,
+} from "./stall-watchdog.js";
