@@ -1,5 +1,6 @@
 import { type InstrumentationEvent, NpuError, type OpEnqueuedEvent } from "@npurt/core";
 import { type AttachTarget, resolveTarget, Subscription } from "./internal/attach-target.js";
+import { StreamBinder } from "./internal/stream-binder.js";
 import { EMPTY_CLOCK, join, type VectorClock, withEpoch } from "./internal/vector-clock.js";
 
 /** One side of a race. */
@@ -83,10 +84,11 @@ export class RaceDetector {
   #pendingSnapshots = new Map<number, VectorClock>();
   #host: VectorClock = EMPTY_CLOCK;
   #hostVersion = 0;
-  #streamOfQueue = new Map<number, number>();
-  #lastEnqueued: OpEnqueuedEvent | undefined;
   /** Accesses of the op just enqueued: their stream is named by the event that follows it. */
   #unnamed: { stream: number | undefined; queue: number }[] = [];
+  #streams = new StreamBinder((queue, stream) => {
+    for (const a of this.#unnamed) if (a.queue === queue) a.stream = stream;
+  });
   #races: RaceReport[] = [];
   #seen = new Set<string>();
 
@@ -117,13 +119,11 @@ export class RaceDetector {
   }
 
   readonly #listener = (e: InstrumentationEvent): void => {
-    const last = this.#lastEnqueued;
-    this.#lastEnqueued = undefined;
-    const unnamed = this.#unnamed;
-    if (unnamed.length > 0) this.#unnamed = [];
+    this.#streams.observe(e);
+    if (e.type !== "op.enqueued" && this.#unnamed.length > 0) this.#unnamed = [];
     switch (e.type) {
       case "op.enqueued":
-        this.#lastEnqueued = e;
+        this.#unnamed = [];
         this.#onEnqueued(e);
         return;
       case "op.completed":
@@ -135,15 +135,6 @@ export class RaceDetector {
         return;
       case "memory.released":
         this.#buffers.delete(e.ptr);
-        return;
-      case "stream.state":
-      case "event.recorded":
-      case "event.waited":
-      case "callback.enqueued":
-        if (last !== undefined && e.stream !== undefined) {
-          this.#streamOfQueue.set(last.queue, e.stream);
-          for (const a of unnamed) if (a.queue === last.queue) a.stream = e.stream;
-        }
         return;
       default:
         return;
@@ -243,9 +234,10 @@ export class RaceDetector {
       b = { write: undefined, reads: new Map() };
       this.#buffers.set(buffer, b);
     }
-    const info = { opId: e.opId, op, access, stream: this.#streamOfQueue.get(e.queue), queue: e.queue };
-    // A stream's first op comes before the event that names its stream; name it when that comes.
-    if (info.stream === undefined) this.#unnamed.push(info);
+    const info = { opId: e.opId, op, access, stream: this.#streams.streamOf(e.queue), queue: e.queue };
+    // A stream's first op (on a fresh or pooled queue) comes before the event that names its
+    // stream; the binder renames it when that event comes.
+    this.#unnamed.push(info);
     const me: Access = { queue: e.queue, epoch: q.epoch, info };
     const ordered = (a: Access): boolean => a.queue === e.queue || (q.clock.get(a.queue) ?? 0) >= a.epoch;
     if (b.write !== undefined && !ordered(b.write)) this.#report(buffer, b.write, me);

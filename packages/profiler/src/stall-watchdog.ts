@@ -1,5 +1,6 @@
 import { type Clock, type InstrumentationEvent, NpuTypeError, type TimerId } from "@npurt/core";
 import { resolveTarget, Subscription, type AttachTarget } from "./internal/attach-target.js";
+import { StreamBinder } from "./internal/stream-binder.js";
 import { numberOption, optionsOf } from "./internal/validate.js";
 
 /** What a blocked queue waits for. */
@@ -69,8 +70,7 @@ export class StallWatchdog {
   #sub = new Subscription("StallWatchdog");
   #clock: Clock | undefined;
   #queues = new Map<number, { device: number; pending: Pending[] }>();
-  #streamOf = new Map<number, number>();
-  #lastQueue = -1;
+  #streams = new StreamBinder();
   #pendingOps = 0;
   #lastProgress = 0;
   #timer: TimerId | undefined;
@@ -142,13 +142,13 @@ export class StallWatchdog {
         const by = signaller.get(`${head.counter}:${head.value}`);
         if (by === undefined) waitingFor = { kind: "unsignalled", counter: head.counter, value: head.value };
         else {
-          waitingFor = { kind: "record", counter: head.counter, value: head.value, queue: by, stream: this.#streamOf.get(by) };
+          waitingFor = { kind: "record", counter: head.counter, value: head.value, queue: by, stream: this.#streams.streamOf(by) };
           waitsOn.set(q, by);
         }
       }
       blocked.push({
         queue: q,
-        stream: this.#streamOf.get(q),
+        stream: this.#streams.streamOf(q),
         device: s.device,
         pendingOps: s.pending.length,
         head: head.kind === "wait" || head.kind === "signal" ? `${head.kind} c${head.counter}=${head.value}` : head.name,
@@ -156,7 +156,10 @@ export class StallWatchdog {
       });
     }
     const cycle = findCycle(waitsOn);
-    const name = (q: number) => (this.#streamOf.has(q) ? `stream ${this.#streamOf.get(q)} (queue ${q})` : `queue ${q}`);
+    const name = (q: number) => {
+      const stream = this.#streams.streamOf(q);
+      return stream === undefined ? `queue ${q}` : `stream ${stream} (queue ${q})`;
+    };
     const lines = blocked.map((b) => {
       const w = b.waitingFor;
       const what =
@@ -205,8 +208,7 @@ export class StallWatchdog {
   }
 
   readonly #listener = (e: InstrumentationEvent): void => {
-    const lastQueue = this.#lastQueue;
-    this.#lastQueue = -1;
+    this.#streams.observe(e);
     switch (e.type) {
       case "op.enqueued": {
         let s = this.#queues.get(e.queue);
@@ -222,7 +224,6 @@ export class StallWatchdog {
         if (this.#pendingOps === 0) this.#progress(e.time);
         s.pending.push({ opId: e.opId, kind: e.kind, name: e.name, counter, value });
         this.#pendingOps++;
-        this.#lastQueue = e.queue;
         this.#arm();
         return;
       }
@@ -240,12 +241,6 @@ export class StallWatchdog {
       case "callback.started":
       case "callback.finished":
         this.#progress(e.time);
-        return;
-      case "stream.state":
-      case "event.recorded":
-      case "event.waited":
-      case "callback.enqueued":
-        if (lastQueue >= 0 && e.stream !== undefined) this.#streamOf.set(lastQueue, e.stream);
         return;
       default:
         return;
