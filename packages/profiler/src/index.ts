@@ -36,3 +36,10 @@ export {
   type StallWatchdogOptions,
   type WaitTarget,
 } from "./stall-watchdog.js";
+export {
+  type CallbackMemoryCheckpoint,
+  type MemoryPoint,
+  type MemorySeries,
+  MemoryTracker,
+  type MemoryTrackerOptions,
+} from "./memory-tracker.js";
