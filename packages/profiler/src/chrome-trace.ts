@@ -71,7 +71,9 @@ export function writeChromeTrace(
   for (const q of rec.queues) devices.add(q.device);
   for (let i = 0; i < ops.length; i++) devices.add(ops.device[i]!);
   const meta = (pid: number, tid: number | undefined, what: string, args: string): void => {
-    emit(`{"ph":"M","pid":${pid}${tid === undefined ? "" : `,"tid":${tid}`},"name":"${what}","args":${args}}`);
+    emit(
+      `{"ph":"M","pid":${pid}${tid === undefined ? "" : `,"tid":${tid}`},"name":"${what}","args":${args}}`,
+    );
   };
   meta(HOST_PID, undefined, "process_name", '{"name":"host"}');
   meta(HOST_PID, undefined, "process_sort_index", '{"sort_index":0}');
@@ -142,7 +144,9 @@ export function writeChromeTrace(
     if (engineTracks && e !== undefined) {
       const l = lay.lane[i]!;
       const tid = ENGINE_TID[e] + (e === "compute" ? l : l * 1000);
-      emit(`{"ph":"X","pid":${pid},"tid":${tid},"ts":${ts},"dur":${dur},"name":${name},"cat":"engine","args":${args}}`);
+      emit(
+        `{"ph":"X","pid":${pid},"tid":${tid},"ts":${ts},"dur":${dur},"name":${name},"cat":"engine","args":${args}}`,
+      );
     }
   }
 
@@ -161,7 +165,9 @@ export function writeChromeTrace(
     }
     if (launchFlows && ops.kind[i]! <= 2) {
       const id = 2 * i;
-      emit(`{"ph":"s","pid":0,"tid":1,"ts":${us(ops.hostStartNs[i]!)},"id":${id},"name":"launch","cat":"launch"}`);
+      emit(
+        `{"ph":"s","pid":0,"tid":1,"ts":${us(ops.hostStartNs[i]!)},"id":${id},"name":"launch","cat":"launch"}`,
+      );
       emit(
         `{"ph":"f","bp":"e","pid":${ops.device[i]! + 1},"tid":${QUEUE_TID_BASE + ops.queue[i]!},"ts":${us(ops.startNs[i]!)},"id":${id},"name":"launch","cat":"launch"}`,
       );
@@ -170,7 +176,9 @@ export function writeChromeTrace(
 
   // ---- counters: memory in use per device (in event order), queue depth per device
   for (const m of rec.memory) {
-    emit(`{"ph":"C","pid":${m.device + 1},"ts":${us(m.timeNs)},"name":"device memory","args":{"bytes":${m.bytes}}}`);
+    emit(
+      `{"ph":"C","pid":${m.device + 1},"ts":${us(m.timeNs)},"name":"device memory","args":{"bytes":${m.bytes}}}`,
+    );
   }
   for (const d of [...devices].sort((a, b) => a - b)) {
     // +1 at enqueue (host time), -1 at end (device time): ops handed over and not yet finished.

@@ -30,7 +30,8 @@ const escapeHtml = (s: string): string =>
 export function toHtmlTimeline(recording: Recording, options?: HtmlTimelineOptions): string {
   checkRecording(recording);
   const opts = optionsOf(options, "HTML timeline options");
-  if (opts.title !== undefined && typeof opts.title !== "string") throw new NpuTypeError("title must be a string");
+  if (opts.title !== undefined && typeof opts.title !== "string")
+    throw new NpuTypeError("title must be a string");
   const title = opts.title ?? "npurt timeline";
   const rec = recording;
   const ops = rec.ops;
@@ -58,7 +59,14 @@ export function toHtmlTimeline(recording: Recording, options?: HtmlTimelineOptio
   for (let k = 0; k < lay.completed; k++) {
     const i = lay.byStart[k]!;
     index[i] = flat.length / 6;
-    flat.push(laneOf.get(ops.queue[i]!)!, ops.startNs[i]!, ops.endNs[i]!, intern(opLabel(rec, i)), ops.status[i]!, ops.kind[i]!);
+    flat.push(
+      laneOf.get(ops.queue[i]!)!,
+      ops.startNs[i]!,
+      ops.endNs[i]!,
+      intern(opLabel(rec, i)),
+      ops.status[i]!,
+      ops.kind[i]!,
+    );
   }
   const callbacks = rec.callbacks.filter((c) => c.startedNs !== undefined);
   if (callbacks.length > 0) {
@@ -66,7 +74,14 @@ export function toHtmlTimeline(recording: Recording, options?: HtmlTimelineOptio
     lanes.push("host callbacks");
     for (const c of callbacks) {
       const status = c.status === undefined ? 0 : OP_STATUS_NAMES.indexOf(c.status);
-      flat.push(lane, c.startedNs!, c.finishedNs ?? c.startedNs!, intern(c.label ?? `callback ${c.callback}`), status, 0);
+      flat.push(
+        lane,
+        c.startedNs!,
+        c.finishedNs ?? c.startedNs!,
+        intern(c.label ?? `callback ${c.callback}`),
+        status,
+        0,
+      );
     }
   }
   const arrows: number[] = [];

@@ -3,20 +3,11 @@
  *
  * @packageDocumentation
  */
+
+export { type ChromeTraceOptions, toChromeTrace, writeChromeTrace } from "./chrome-trace.js";
+export { type HtmlTimelineOptions, toHtmlTimeline } from "./html-timeline.js";
 export type { AttachTarget, ProfilerTarget } from "./internal/attach-target.js";
 export { OP_KIND_NAMES, OP_STATUS_NAMES } from "./internal/op-table.js";
-export type * from "./recording.js";
-export { type RecorderMode, TraceRecorder, type TraceRecorderOptions } from "./trace-recorder.js";
-export { type ChromeTraceOptions, toChromeTrace, writeChromeTrace } from "./chrome-trace.js";
-export {
-  type CriticalPath,
-  type CriticalPathKind,
-  type EngineUtilisation,
-  formatSummary,
-  type KernelStats,
-  type Summary,
-  summarize,
-} from "./summary.js";
 export {
   type AssertNoLeaksOptions,
   formatLeakReport,
@@ -27,8 +18,15 @@ export {
   type LeakTrackerOptions,
   type ResourceStats,
 } from "./leak-tracker.js";
-export { type HtmlTimelineOptions, toHtmlTimeline } from "./html-timeline.js";
+export {
+  type CallbackMemoryCheckpoint,
+  type MemoryPoint,
+  type MemorySeries,
+  MemoryTracker,
+  type MemoryTrackerOptions,
+} from "./memory-tracker.js";
 export { type RaceAccess, RaceDetector, type RaceReport } from "./race-detector.js";
+export type * from "./recording.js";
 export {
   type BlockedQueue,
   type StallReport,
@@ -37,9 +35,12 @@ export {
   type WaitTarget,
 } from "./stall-watchdog.js";
 export {
-  type CallbackMemoryCheckpoint,
-  type MemoryPoint,
-  type MemorySeries,
-  MemoryTracker,
-  type MemoryTrackerOptions,
-} from "./memory-tracker.js";
+  type CriticalPath,
+  type CriticalPathKind,
+  type EngineUtilisation,
+  formatSummary,
+  type KernelStats,
+  type Summary,
+  summarize,
+} from "./summary.js";
+export { type RecorderMode, TraceRecorder, type TraceRecorderOptions } from "./trace-recorder.js";

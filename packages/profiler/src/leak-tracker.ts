@@ -128,7 +128,9 @@ export class LeakTracker {
     if (!Array.isArray(allow)) throw new NpuTypeError("allow must be an array of resource kinds");
     const leaks = this.report().leaks.filter((l) => !allow.includes(l.kind));
     if (leaks.length === 0) return;
-    const lines = leaks.map((l) => `  - ${l.description}${l.stack ? `\n      ${l.stack.split("\n").join("\n      ")}` : ""}`);
+    const lines = leaks.map(
+      (l) => `  - ${l.description}${l.stack ? `\n      ${l.stack.split("\n").join("\n      ")}` : ""}`,
+    );
     throw new NpuError("ILLEGAL_STATE", `${leaks.length} resource(s) leaked:\n${lines.join("\n")}`, {
       details: { leaks },
     });
@@ -161,27 +163,37 @@ export class LeakTracker {
   readonly #listener = (e: InstrumentationEvent): void => {
     switch (e.type) {
       case "stream.created":
-        return this.#add("stream", e.stream, e.time, { device: e.device });
+        this.#add("stream", e.stream, e.time, { device: e.device });
+        return;
       case "stream.destroyed":
-        return this.#remove("stream", e.stream);
+        this.#remove("stream", e.stream);
+        return;
       case "event.created":
-        return this.#add("event", e.event, e.time);
+        this.#add("event", e.event, e.time);
+        return;
       case "event.destroyed":
-        return this.#remove("event", e.event);
+        this.#remove("event", e.event);
+        return;
       case "queue.created":
-        return this.#add("queue", e.queue, e.time, { device: e.device });
+        this.#add("queue", e.queue, e.time, { device: e.device });
+        return;
       case "queue.destroyed":
-        return this.#remove("queue", e.queue);
+        this.#remove("queue", e.queue);
+        return;
       case "memory.allocated":
         this.#bytes[e.device] = (this.#bytes[e.device] ?? 0) + e.bytes;
-        return this.#add("allocation", e.ptr, e.time, { device: e.device, bytes: e.bytes, tag: e.tag });
+        this.#add("allocation", e.ptr, e.time, { device: e.device, bytes: e.bytes, tag: e.tag });
+        return;
       case "memory.released":
         this.#bytes[e.device] = (this.#bytes[e.device] ?? 0) - e.bytes;
-        return this.#remove("allocation", e.ptr);
+        this.#remove("allocation", e.ptr);
+        return;
       case "callback.enqueued":
-        return this.#add("callback", e.callback, e.time, { tag: e.label });
+        this.#add("callback", e.callback, e.time, { tag: e.label });
+        return;
       case "callback.finished":
-        return this.#remove("callback", e.callback);
+        this.#remove("callback", e.callback);
+        return;
       case "resource.acquired":
         if (!this.#live.has(`resource:${e.resource}`)) this.#add("resource", e.resource, e.time);
         return;
@@ -216,7 +228,9 @@ export function formatLeakReport(report: LeakReport): string {
   lines.push("resource      created  released      live      peak");
   for (const k of KINDS) {
     const s = report.stats[k];
-    lines.push(`${k.padEnd(12)} ${[s.created, s.released, s.live, s.peak].map((v) => String(v).padStart(9)).join(" ")}`);
+    lines.push(
+      `${k.padEnd(12)} ${[s.created, s.released, s.live, s.peak].map((v) => String(v).padStart(9)).join(" ")}`,
+    );
   }
   return `${lines.join("\n")}\n`;
 }

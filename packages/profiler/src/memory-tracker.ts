@@ -83,7 +83,16 @@ export class MemoryTracker {
   #pendingAccess: { queue: number; buffers: number[]; time: number } | undefined;
   #binder = new StreamBinder();
   #totalBytes = 0;
-  #running = new Map<number, { label: string | undefined; stream: number | undefined; startedNs: number; device: number; host: number | undefined }>();
+  #running = new Map<
+    number,
+    {
+      label: string | undefined;
+      stream: number | undefined;
+      startedNs: number;
+      device: number;
+      host: number | undefined;
+    }
+  >();
   #checkpoints: CallbackMemoryCheckpoint[] = [];
 
   constructor(options?: MemoryTrackerOptions) {
@@ -127,7 +136,10 @@ export class MemoryTracker {
 
   #series<K>(map: Map<K, Series>, key: K): Series {
     let s = map.get(key);
-    if (s === undefined) map.set(key, (s = new Series()));
+    if (s === undefined) {
+      s = new Series();
+      map.set(key, s);
+    }
     return s;
   }
 
@@ -170,7 +182,8 @@ export class MemoryTracker {
         } else {
           const b = this.#buffers.get(e.ptr);
           this.#buffers.delete(e.ptr);
-          if (b !== undefined) for (const s of b.streams) this.#series(this.#streams, s).add(e.time, -b.bytes);
+          if (b !== undefined)
+            for (const s of b.streams) this.#series(this.#streams, s).add(e.time, -b.bytes);
         }
         return;
       }

@@ -105,7 +105,12 @@ export class RaceDetector {
 
   /** Races found so far, in the order they were found. */
   races(): readonly RaceReport[] {
-    return this.#races.map((r) => ({ ...r, first: { ...r.first }, second: { ...r.second }, description: describe(r) }));
+    return this.#races.map((r) => ({
+      ...r,
+      first: { ...r.first },
+      second: { ...r.second },
+      description: describe(r),
+    }));
   }
 
   /** Throws `ILLEGAL_STATE` listing every race found (`details.races`), unless there is none. */

@@ -1,12 +1,18 @@
 import { type Clock, type InstrumentationEvent, NpuTypeError, type TimerId } from "@npurt/core";
-import { resolveTarget, Subscription, type AttachTarget } from "./internal/attach-target.js";
+import { type AttachTarget, resolveTarget, Subscription } from "./internal/attach-target.js";
 import { StreamBinder } from "./internal/stream-binder.js";
 import { numberOption, optionsOf } from "./internal/validate.js";
 
 /** What a blocked queue waits for. */
 export type WaitTarget =
   /** A record another queue has enqueued but not yet run. */
-  | { readonly kind: "record"; readonly counter: number; readonly value: number; readonly queue: number; readonly stream: number | undefined }
+  | {
+      readonly kind: "record";
+      readonly counter: number;
+      readonly value: number;
+      readonly queue: number;
+      readonly stream: number | undefined;
+    }
   /** A value no enqueued device op will signal: a host callback's release, or a record never enqueued. */
   | { readonly kind: "unsignalled"; readonly counter: number; readonly value: number };
 
@@ -142,7 +148,13 @@ export class StallWatchdog {
         const by = signaller.get(`${head.counter}:${head.value}`);
         if (by === undefined) waitingFor = { kind: "unsignalled", counter: head.counter, value: head.value };
         else {
-          waitingFor = { kind: "record", counter: head.counter, value: head.value, queue: by, stream: this.#streams.streamOf(by) };
+          waitingFor = {
+            kind: "record",
+            counter: head.counter,
+            value: head.value,
+            queue: by,
+            stream: this.#streams.streamOf(by),
+          };
           waitsOn.set(q, by);
         }
       }
@@ -151,7 +163,10 @@ export class StallWatchdog {
         stream: this.#streams.streamOf(q),
         device: s.device,
         pendingOps: s.pending.length,
-        head: head.kind === "wait" || head.kind === "signal" ? `${head.kind} c${head.counter}=${head.value}` : head.name,
+        head:
+          head.kind === "wait" || head.kind === "signal"
+            ? `${head.kind} c${head.counter}=${head.value}`
+            : head.name,
         waitingFor,
       });
     }
@@ -212,7 +227,10 @@ export class StallWatchdog {
     switch (e.type) {
       case "op.enqueued": {
         let s = this.#queues.get(e.queue);
-        if (s === undefined) this.#queues.set(e.queue, (s = { device: e.device, pending: [] }));
+        if (s === undefined) {
+          s = { device: e.device, pending: [] };
+          this.#queues.set(e.queue, s);
+        }
         let counter = -1;
         let value = 0;
         if (e.kind === "signal" || e.kind === "wait") {

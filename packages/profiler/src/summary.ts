@@ -46,7 +46,12 @@ export interface Summary {
   readonly kernels: readonly KernelStats[];
   readonly engines: readonly EngineUtilisation[];
   /** Time some kernel ran, some copy ran, and both at once (ns); `fraction` is both / copy. */
-  readonly overlap: { readonly computeNs: number; readonly copyNs: number; readonly bothNs: number; readonly fraction: number };
+  readonly overlap: {
+    readonly computeNs: number;
+    readonly copyNs: number;
+    readonly bothNs: number;
+    readonly fraction: number;
+  };
   /**
    * Host time in API calls (each sized from the event before it, an upper bound) and in host
    * callbacks, over the span.
@@ -102,7 +107,10 @@ export function summarize(recording: Recording): Summary {
     const d = ops.endNs[i]! - ops.startNs[i]!;
     if (ops.kind[i] === 0) {
       let list = durations.get(ops.name[i]!);
-      if (list === undefined) durations.set(ops.name[i]!, (list = []));
+      if (list === undefined) {
+        list = [];
+        durations.set(ops.name[i]!, list);
+      }
       list.push(d);
     }
     const e = lay.engine[i];
@@ -138,7 +146,9 @@ export function summarize(recording: Recording): Summary {
         utilisation: spanNs > 0 ? busyNs / spanNs : 0,
       };
     })
-    .sort((a, b) => a.device - b.device || (a.engine < b.engine ? -1 : a.engine > b.engine ? 1 : a.lane - b.lane));
+    .sort(
+      (a, b) => a.device - b.device || (a.engine < b.engine ? -1 : a.engine > b.engine ? 1 : a.lane - b.lane),
+    );
 
   const computeNs = unionLength(compute);
   const copyNs = unionLength(copy);
@@ -147,7 +157,8 @@ export function summarize(recording: Recording): Summary {
 
   let hostNs = 0;
   for (let i = 0; i < ops.length; i++) hostNs += ops.enqueueNs[i]! - ops.hostStartNs[i]!;
-  for (const c of rec.callbacks) if (c.startedNs !== undefined && c.finishedNs !== undefined) hostNs += c.finishedNs - c.startedNs;
+  for (const c of rec.callbacks)
+    if (c.startedNs !== undefined && c.finishedNs !== undefined) hostNs += c.finishedNs - c.startedNs;
 
   return {
     spanNs,
@@ -220,7 +231,13 @@ function criticalPath(rec: Recording, lay: ReturnType<typeof layout>): CriticalP
 }
 
 const fmtNs = (ns: number): string =>
-  ns >= 1e9 ? `${(ns / 1e9).toFixed(3)} s` : ns >= 1e6 ? `${(ns / 1e6).toFixed(3)} ms` : ns >= 1e3 ? `${(ns / 1e3).toFixed(3)} µs` : `${Math.round(ns)} ns`;
+  ns >= 1e9
+    ? `${(ns / 1e9).toFixed(3)} s`
+    : ns >= 1e6
+      ? `${(ns / 1e6).toFixed(3)} ms`
+      : ns >= 1e3
+        ? `${(ns / 1e3).toFixed(3)} µs`
+        : `${Math.round(ns)} ns`;
 const pct = (f: number): string => `${(f * 100).toFixed(1)} %`;
 
 /** The summary as a plain-text report (fixed-width tables; same input, same text). */
@@ -229,10 +246,18 @@ export function formatSummary(summary: Summary): string {
   const lines: string[] = [];
   lines.push(`span ${fmtNs(s.spanNs)}, ${s.ops} ops`);
   lines.push("");
-  lines.push("kernel                          count        total         mean          p50          p95          p99");
+  lines.push(
+    "kernel                          count        total         mean          p50          p95          p99",
+  );
   for (const k of s.kernels) {
     lines.push(
-      `${k.name.padEnd(28).slice(0, 28)} ${String(k.count).padStart(9)} ${[k.totalNs, k.meanNs, k.p50Ns, k.p95Ns, k.p99Ns]
+      `${k.name.padEnd(28).slice(0, 28)} ${String(k.count).padStart(9)} ${[
+        k.totalNs,
+        k.meanNs,
+        k.p50Ns,
+        k.p95Ns,
+        k.p99Ns,
+      ]
         .map((v) => fmtNs(v).padStart(12))
         .join(" ")}`,
     );
@@ -241,7 +266,10 @@ export function formatSummary(summary: Summary): string {
   lines.push("");
   lines.push("engine                         busy   utilisation");
   for (const e of s.engines) {
-    const name = e.engine === "compute" ? `device ${e.device} AI core group ${e.lane}` : `device ${e.device} copy ${e.engine} ${e.lane}`;
+    const name =
+      e.engine === "compute"
+        ? `device ${e.device} AI core group ${e.lane}`
+        : `device ${e.device} copy ${e.engine} ${e.lane}`;
     lines.push(`${name.padEnd(28)} ${fmtNs(e.busyNs).padStart(12)} ${pct(e.utilisation).padStart(9)}`);
   }
   lines.push("");

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
-import { toChromeTrace, TraceRecorder, writeChromeTrace } from "../src/index.js";
+import { TraceRecorder, toChromeTrace, writeChromeTrace } from "../src/index.js";
 import { mockDevice, pipeline, simDevice } from "./fixtures.js";
 import { traceProblems } from "./trace-format.js";
 
@@ -26,15 +26,45 @@ describe("Chrome trace", () => {
     }
   });
 
+  it("the format checker catches what the rules forbid (so a clean result means something)", () => {
+    const bad = {
+      traceEvents: [
+        { ph: "X", pid: 1, tid: 1, ts: 5, dur: 1, name: "a" },
+        { ph: "X", pid: 1, tid: 1, ts: 4, dur: 1, name: "went back" },
+        { ph: "B", pid: 1, tid: 2, ts: 1, name: "never ended" },
+        { ph: "s", pid: 1, tid: 1, ts: 1, id: 7, name: "flow", cat: "x" },
+        { ph: "X", pid: 1, tid: 3, ts: 1, name: "no dur" },
+      ],
+    };
+    const problems = traceProblems(JSON.stringify(bad));
+    expect(problems).toHaveLength(4);
+    expect(problems.join("\n")).toMatch(/before 5.*\n.*no dur.*\n.*B without E.*\n.*1 starts, 0 ends/s);
+  });
+
   it("has a process per device, a track per stream, engine and host, flows and counters", async () => {
     const { json, recording } = await traceOf();
-    const events = JSON.parse(json).traceEvents as { ph: string; name: string; args?: { name?: string }; cat?: string }[];
-    const threadNames = events.filter((e) => e.ph === "M" && e.name === "thread_name").map((e) => e.args!.name);
-    const processNames = events.filter((e) => e.ph === "M" && e.name === "process_name").map((e) => e.args!.name);
+    const events = JSON.parse(json).traceEvents as {
+      ph: string;
+      name: string;
+      args?: { name?: string };
+      cat?: string;
+    }[];
+    const threadNames = events
+      .filter((e) => e.ph === "M" && e.name === "thread_name")
+      .map((e) => e.args!.name);
+    const processNames = events
+      .filter((e) => e.ph === "M" && e.name === "process_name")
+      .map((e) => e.args!.name);
     expect(processNames).toEqual(["host", "device 0"]);
     for (const s of recording.streams) expect(threadNames).toContain(`stream ${s.stream} (queue ${s.queue})`);
     expect(threadNames).toEqual(
-      expect.arrayContaining(["host API calls", "host callbacks", "AI core group", "copy engine h2d", "copy engine d2h"]),
+      expect.arrayContaining([
+        "host API calls",
+        "host callbacks",
+        "AI core group",
+        "copy engine h2d",
+        "copy engine d2h",
+      ]),
     );
     // Five "ready" records each satisfy a consumer wait, four "consumed" records a producer wait: nine flows.
     expect(events.filter((e) => e.ph === "s" && e.cat === "dependency")).toHaveLength(9);
@@ -86,7 +116,9 @@ describe("Chrome trace", () => {
     expect(() => writeChromeTrace(recording, "out.json" as never)).toThrow(TypeError);
     expect(() => toChromeTrace({} as never)).toThrow(TypeError);
     expect(() => toChromeTrace(recording, { launchFlows: "yes" as never })).toThrow(TypeError);
-    const lean = JSON.parse(toChromeTrace(recording, { launchFlows: false, engineTracks: false })).traceEvents;
+    const lean = JSON.parse(
+      toChromeTrace(recording, { launchFlows: false, engineTracks: false }),
+    ).traceEvents;
     expect(lean.filter((e: { cat?: string }) => e.cat === "launch" || e.cat === "engine")).toEqual([]);
   });
 });

@@ -22,7 +22,10 @@ export function findChromium(): { path: string } | { skip: string } {
   if (existsSync(PATH)) return { path: PATH };
   const root = typeof process.getuid === "function" && process.getuid() === 0;
   const apt = spawnSync("sh", ["-c", "command -v apt-get"], { encoding: "utf8" }).status === 0;
-  if (!root || !apt) return { skip: `chromium is not installed at ${PATH} and cannot be installed here (needs root and apt-get)` };
+  if (!root || !apt)
+    return {
+      skip: `chromium is not installed at ${PATH} and cannot be installed here (needs root and apt-get)`,
+    };
   try {
     const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
     execFileSync("apt-get", ["update", "-qq"], { stdio: "ignore", env });

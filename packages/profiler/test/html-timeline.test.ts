@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { chromium } from "playwright-core";
 import { afterAll, describe, expect, it } from "vitest";
-import { toHtmlTimeline, TraceRecorder } from "../src/index.js";
+import { TraceRecorder, toHtmlTimeline } from "../src/index.js";
 import { CHROMIUM_ARGS, findChromium } from "./chromium.js";
 import { pipeline, simDevice } from "./fixtures.js";
 
@@ -25,40 +25,53 @@ describe("HTML timeline", () => {
     expect(() => toHtmlTimeline(recorder as never)).toThrow(TypeError);
   });
 
-  it.skipIf("skip" in found)("draws every stream's lane and the ops in headless Chromium; writes the README screenshot", async () => {
-    const device = simDevice();
-    const recorder = new TraceRecorder().attach(device);
-    await pipeline(device, 6);
-    const rec = recorder.recording();
-    const file = join(dir, "timeline.html");
-    writeFileSync(file, toHtmlTimeline(rec, { title: "producer → consumer pipeline, 6 requests (device-sim, tiny preset)" }));
-    const browser = await chromium.launch({ executablePath: (found as { path: string }).path, args: CHROMIUM_ARGS });
-    try {
-      const page = await browser.newPage({ viewport: { width: 1200, height: 420 } });
-      const errors: string[] = [];
-      page.on("pageerror", (e) => errors.push(e.message));
-      page.on("console", (m) => {
-        if (m.type() === "error") errors.push(m.text());
+  it.skipIf("skip" in found)(
+    "draws every stream's lane and the ops in headless Chromium; writes the README screenshot",
+    async () => {
+      const device = simDevice();
+      const recorder = new TraceRecorder().attach(device);
+      await pipeline(device, 6);
+      const rec = recorder.recording();
+      const file = join(dir, "timeline.html");
+      writeFileSync(
+        file,
+        toHtmlTimeline(rec, { title: "producer → consumer pipeline, 6 requests (device-sim, tiny preset)" }),
+      );
+      const browser = await chromium.launch({
+        executablePath: (found as { path: string }).path,
+        args: CHROMIUM_ARGS,
       });
-      await page.goto(pathToFileURL(file).href);
-      const state = await page.evaluate(() => (globalThis as unknown as { __npurtTimeline: Record<string, unknown> }).__npurtTimeline);
-      expect(errors).toEqual([]);
-      const streamLanes = rec.streams.map((s) => `stream ${s.stream} (queue ${s.queue})`);
-      expect(state.lanes).toEqual([...streamLanes, "host callbacks"]);
-      const completed = rec.ops.length; // every op of the pipeline completed
-      expect(state.ops).toBe(completed + rec.callbacks.length);
-      expect(state.opsDrawn).toBe(state.ops);
-      expect(state.arrowsDrawn).toBeGreaterThanOrEqual(6);
-      // Zooming in (wheel over the middle) draws fewer ops than the whole view.
-      await page.mouse.move(700, 120);
-      await page.mouse.wheel(0, -1500);
-      const zoomed = await page.evaluate(() => (globalThis as unknown as { __npurtTimeline: { opsDrawn: number } }).__npurtTimeline.opsDrawn);
-      expect(zoomed).toBeLessThan(state.opsDrawn as number);
-      await page.mouse.dblclick(700, 120);
-      const screenshot = fileURLToPath(new URL("../docs/timeline.png", import.meta.url));
-      await page.screenshot({ path: screenshot, fullPage: true });
-    } finally {
-      await browser.close();
-    }
-  });
+      try {
+        const page = await browser.newPage({ viewport: { width: 1200, height: 420 } });
+        const errors: string[] = [];
+        page.on("pageerror", (e) => errors.push(e.message));
+        page.on("console", (m) => {
+          if (m.type() === "error") errors.push(m.text());
+        });
+        await page.goto(pathToFileURL(file).href);
+        const state = await page.evaluate(
+          () => (globalThis as unknown as { __npurtTimeline: Record<string, unknown> }).__npurtTimeline,
+        );
+        expect(errors).toEqual([]);
+        const streamLanes = rec.streams.map((s) => `stream ${s.stream} (queue ${s.queue})`);
+        expect(state.lanes).toEqual([...streamLanes, "host callbacks"]);
+        const completed = rec.ops.length; // every op of the pipeline completed
+        expect(state.ops).toBe(completed + rec.callbacks.length);
+        expect(state.opsDrawn).toBe(state.ops);
+        expect(state.arrowsDrawn).toBeGreaterThanOrEqual(6);
+        // Zooming in (wheel over the middle) draws fewer ops than the whole view.
+        await page.mouse.move(700, 120);
+        await page.mouse.wheel(0, -1500);
+        const zoomed = await page.evaluate(
+          () => (globalThis as unknown as { __npurtTimeline: { opsDrawn: number } }).__npurtTimeline.opsDrawn,
+        );
+        expect(zoomed).toBeLessThan(state.opsDrawn as number);
+        await page.mouse.dblclick(700, 120);
+        const screenshot = fileURLToPath(new URL("../docs/timeline.png", import.meta.url));
+        await page.screenshot({ path: screenshot, fullPage: true });
+      } finally {
+        await browser.close();
+      }
+    },
+  );
 });

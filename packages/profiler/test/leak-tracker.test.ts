@@ -1,6 +1,6 @@
+import { ResourceManager } from "@npurt/callbacks";
 import { NpuError } from "@npurt/core";
 import { StreamManager } from "@npurt/streams";
-import { ResourceManager } from "@npurt/callbacks";
 import { describe, expect, it } from "vitest";
 import { formatLeakReport, LeakTracker } from "../src/index.js";
 import { mockDevice, pipeline, simDevice } from "./fixtures.js";
@@ -46,7 +46,7 @@ describe("LeakTracker", () => {
     expect(NpuError.isInstance(thrown, "ILLEGAL_STATE")).toBe(true);
     expect((thrown as Error).message).toMatch(/3 resource\(s\) leaked/);
     expect((thrown as Error).message).toContain('tag "kv-cache"');
-    expect((thrown as NpuError).details?.["leaks"]).toHaveLength(3);
+    expect((thrown as NpuError).details?.leaks).toHaveLength(3);
   });
 
   it("follows resources still held", async () => {

@@ -20,7 +20,8 @@ describe("MemoryTracker", () => {
     expect(streams.get(2)!.peakBytes).toBe(4096);
     expect(streams.get(2)!.currentBytes).toBe(0);
     for (const s of [dev, kv, streams.get(1)!]) {
-      for (let i = 1; i < s.points.length; i++) expect(s.points[i]!.timeNs).toBeGreaterThanOrEqual(s.points[i - 1]!.timeNs);
+      for (let i = 1; i < s.points.length; i++)
+        expect(s.points[i]!.timeNs).toBeGreaterThanOrEqual(s.points[i - 1]!.timeNs);
     }
   });
 
@@ -41,7 +42,14 @@ describe("MemoryTracker", () => {
     const cp = memory.checkpoints();
     expect(grown).toBe(1);
     expect(cp).toHaveLength(1);
-    expect(cp[0]).toMatchObject({ label: "decode", stream: 1, deviceBytesAtStart: 0, deviceBytesAtFinish: 0, hostBytesAtStart: 110, hostBytesAtFinish: 120 });
+    expect(cp[0]).toMatchObject({
+      label: "decode",
+      stream: 1,
+      deviceBytesAtStart: 0,
+      deviceBytesAtFinish: 0,
+      hostBytesAtStart: 110,
+      hostBytesAtFinish: 120,
+    });
     expect(cp[0]!.finishedNs).toBeGreaterThanOrEqual(cp[0]!.startedNs);
     expect(() => new MemoryTracker({ hostMemory: 5 as never })).toThrow(TypeError);
   });

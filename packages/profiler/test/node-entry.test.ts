@@ -16,7 +16,8 @@ function reachable(entry: string, seen = new Set<string>()): Set<string> {
   if (seen.has(entry)) return seen;
   seen.add(entry);
   const text = readFileSync(entry, "utf8");
-  for (const m of text.matchAll(/from "(\.[^"]+)"/g)) reachable(resolve(dirname(entry), m[1]!.replace(/\.js$/, ".ts")), seen);
+  for (const m of text.matchAll(/from "(\.[^"]+)"/g))
+    reachable(resolve(dirname(entry), m[1]!.replace(/\.js$/, ".ts")), seen);
   return seen;
 }
 
@@ -28,7 +29,9 @@ describe("entries", () => {
       expect(file).not.toContain(`${join(src, "node")}`);
       expect(readFileSync(file, "utf8"), file).not.toMatch(/^import .*from "node:/m);
     }
-    const node = [...reachable(join(src, "node", "index.ts"))].filter((f) => /^import .*from "node:/m.test(readFileSync(f, "utf8")));
+    const node = [...reachable(join(src, "node", "index.ts"))].filter((f) =>
+      /^import .*from "node:/m.test(readFileSync(f, "utf8")),
+    );
     expect(node.length).toBeGreaterThan(0);
   });
 

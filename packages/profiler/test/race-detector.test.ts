@@ -83,7 +83,16 @@ describe("RaceDetector", () => {
     b.launch({ name: "relu", outputs: [buf] });
     await manager.synchronize();
     const found = races.races();
-    expect(found.map((r) => [r.first.op, r.first.access, r.first.stream, r.second.op, r.second.access, r.second.stream])).toEqual([
+    expect(
+      found.map((r) => [
+        r.first.op,
+        r.first.access,
+        r.first.stream,
+        r.second.op,
+        r.second.access,
+        r.second.stream,
+      ]),
+    ).toEqual([
       ["relu", "write", 2, "relu", "write", 1],
       ["add", "read", 1, "relu", "write", 2],
     ]);

@@ -10,7 +10,13 @@ describe("StallWatchdog", () => {
     const device = createDevice(new MockDeviceBackend());
     const stalls: StallReport[] = [];
     const found = new Promise<StallReport>((resolve) => {
-      new StallWatchdog({ timeoutNs: 1_000_000, onStall: (r) => { stalls.push(r); resolve(r); } }).attach(device);
+      new StallWatchdog({
+        timeoutNs: 1_000_000,
+        onStall: (r) => {
+          stalls.push(r);
+          resolve(r);
+        },
+      }).attach(device);
     });
     const a = device.createQueue();
     const b = device.createQueue();
@@ -45,8 +51,14 @@ describe("StallWatchdog", () => {
     const report = await found;
     expect(report.cycle).toBeUndefined();
     expect(report.blocked).toHaveLength(1);
-    expect(report.blocked[0]).toMatchObject({ stream: 1, pendingOps: 2, waitingFor: { kind: "unsignalled" } });
-    expect(report.description).toMatch(/^stall: no progress for \d+ ns with 2 ops pending\n {2}stream 1 \(queue \d+\): 2 pending, waits for c\d+=1, which no enqueued op records/);
+    expect(report.blocked[0]).toMatchObject({
+      stream: 1,
+      pendingOps: 2,
+      waitingFor: { kind: "unsignalled" },
+    });
+    expect(report.description).toMatch(
+      /^stall: no progress for \d+ ns with 2 ops pending\n {2}stream 1 \(queue \d+\): 2 pending, waits for c\d+=1, which no enqueued op records/,
+    );
   });
 
   it("reports a hung kernel as running, at the same virtual instant on every run", async () => {
@@ -71,7 +83,9 @@ describe("StallWatchdog", () => {
   it("reports nothing for a run that finishes, and polls with check()", async () => {
     const device = simDevice();
     const stalls: StallReport[] = [];
-    const watchdog = new StallWatchdog({ timeoutNs: 1_000_000, onStall: (r) => stalls.push(r) }).attach(device);
+    const watchdog = new StallWatchdog({ timeoutNs: 1_000_000, onStall: (r) => stalls.push(r) }).attach(
+      device,
+    );
     await pipeline(device, 3);
     expect(stalls).toEqual([]);
     expect(watchdog.reports()).toEqual([]);

@@ -23,7 +23,14 @@ describe("summary", () => {
     for (let i = 1; i <= 100; i++) s.launch({ name: "k", cost: { durationNs: i * 1000 } });
     await s.synchronize();
     const k = summarize(recorder.recording()).kernels.find((x) => x.name === "k")!;
-    expect(k).toMatchObject({ count: 100, totalNs: 5_050_000, meanNs: 50_500, p50Ns: 50_000, p95Ns: 95_000, p99Ns: 99_000 });
+    expect(k).toMatchObject({
+      count: 100,
+      totalNs: 5_050_000,
+      meanNs: 50_500,
+      p50Ns: 50_000,
+      p95Ns: 95_000,
+      p99Ns: 99_000,
+    });
   });
 
   it("says a stream of tiny kernels is bound by host submission, and long kernels by compute", async () => {

@@ -1,6 +1,6 @@
 // Run in a separate process by chrome-trace.test.ts (bundled with esbuild): records the seeded
 // pipeline and prints its Chrome trace, to compare bytes across processes.
-import { toChromeTrace, TraceRecorder } from "../src/index.js";
+import { TraceRecorder, toChromeTrace } from "../src/index.js";
 import { pipeline, simDevice } from "./fixtures.js";
 
 const device = simDevice(11);

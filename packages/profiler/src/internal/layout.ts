@@ -59,7 +59,10 @@ export function layout(rec: Recording): Layout {
     engine[i] = e;
     const key = `${ops.device[i]}:${e}`;
     let ends = laneEnds.get(key);
-    if (ends === undefined) laneEnds.set(key, (ends = []));
+    if (ends === undefined) {
+      ends = [];
+      laneEnds.set(key, ends);
+    }
     let l = 0;
     while (l < ends.length && ends[l]! > ops.startNs[i]!) l++;
     ends[l] = ops.endNs[i]!;
@@ -89,7 +92,10 @@ export function layout(rec: Recording): Layout {
       if (s !== undefined) signalOf[i] = s;
       else {
         let list = unresolved.get(key);
-        if (list === undefined) unresolved.set(key, (list = []));
+        if (list === undefined) {
+          list = [];
+          unresolved.set(key, list);
+        }
         list.push(i);
       }
     }
@@ -136,5 +142,16 @@ export function layout(rec: Recording): Layout {
     if (m.timeNs > endNs) endNs = m.timeNs;
   }
   if (startNs > endNs) startNs = endNs = 0;
-  return { byStart, completed: rows.length, lane, engine, lanes, signalOf, queueNames, queueOrder, startNs, endNs };
+  return {
+    byStart,
+    completed: rows.length,
+    lane,
+    engine,
+    lanes,
+    signalOf,
+    queueNames,
+    queueOrder,
+    startNs,
+    endNs,
+  };
 }

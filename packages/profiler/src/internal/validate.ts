@@ -20,7 +20,12 @@ export function boolOption(value: unknown, fallback: boolean, what: string): boo
 }
 
 /** One of a set of strings, with a default. */
-export function oneOfOption<T extends string>(value: unknown, allowed: readonly T[], fallback: T, what: string): T {
+export function oneOfOption<T extends string>(
+  value: unknown,
+  allowed: readonly T[],
+  fallback: T,
+  what: string,
+): T {
   if (value === undefined) return fallback;
   if (typeof value !== "string" || !(allowed as readonly string[]).includes(value)) {
     throw new NpuTypeError(`${what} must be one of ${allowed.map((a) => `'${a}'`).join(", ")}`);
@@ -31,7 +36,8 @@ export function oneOfOption<T extends string>(value: unknown, allowed: readonly 
 /** A finite number ≥ `min`, with a default. */
 export function numberOption(value: unknown, fallback: number, what: string, min = 0): number {
   if (value === undefined) return fallback;
-  if (typeof value !== "number" || !Number.isFinite(value)) throw new NpuTypeError(`${what} must be a finite number`);
+  if (typeof value !== "number" || !Number.isFinite(value))
+    throw new NpuTypeError(`${what} must be a finite number`);
   if (value < min) throw new NpuTypeError(`${what} must be ≥ ${min}`);
   return value;
 }

@@ -1,7 +1,7 @@
 import { closeSync, openSync, writeSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
-import { NpuTypeError } from "@npurt/core";
 import { dirname } from "node:path";
+import { NpuTypeError } from "@npurt/core";
 import { type ChromeTraceOptions, checkRecording, writeChromeTrace } from "../chrome-trace.js";
 import { type HtmlTimelineOptions, toHtmlTimeline } from "../html-timeline.js";
 import type { Recording } from "../recording.js";
@@ -10,7 +10,11 @@ import type { Recording } from "../recording.js";
  * Writes the recording's Chrome Trace Event JSON to `path` (creating its folder), streaming the
  * chunks so a million-op trace never becomes one string. Resolves once the file is complete.
  */
-export async function writeTraceFile(path: string, recording: Recording, options?: ChromeTraceOptions): Promise<void> {
+export async function writeTraceFile(
+  path: string,
+  recording: Recording,
+  options?: ChromeTraceOptions,
+): Promise<void> {
   if (typeof path !== "string" || path === "") throw new NpuTypeError("path must be a non-empty string");
   checkRecording(recording);
   await mkdir(dirname(path), { recursive: true });

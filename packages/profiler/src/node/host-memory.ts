@@ -1,5 +1,5 @@
-import { NpuTypeError } from "@npurt/core";
 import { writeHeapSnapshot as v8WriteHeapSnapshot } from "node:v8";
+import { NpuTypeError } from "@npurt/core";
 
 /**
  * The host's V8 heap in use, in bytes (`process.memoryUsage().heapUsed`): pass it as

@@ -16,5 +16,6 @@
  *
  * @packageDocumentation
  */
-export { nodeHeapUsed, writeHeapSnapshot } from "./host-memory.js";
+
 export { writeHtmlTimelineFile, writeTraceFile } from "./files.js";
+export { nodeHeapUsed, writeHeapSnapshot } from "./host-memory.js";
