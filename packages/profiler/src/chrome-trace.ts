@@ -55,14 +55,20 @@ export function writeChromeTrace(
   const rec = recording;
   const ops = rec.ops;
   const lay = layout(rec);
-  let buf = '{"displayTimeUnit":"ns","traceEvents":[\n';
+  // Events gather in an array joined once per chunk: one allocation per 64 KiB instead of a deep
+  // rope of concatenations for the collector to walk.
+  let parts: string[] = ['{"displayTimeUnit":"ns","traceEvents":[\n'];
+  let size = 0;
   let first = true;
   const emit = (json: string): void => {
-    buf += first ? json : `,\n${json}`;
-    first = false;
-    if (buf.length >= CHUNK) {
-      write(buf);
-      buf = "";
+    if (first) first = false;
+    else parts.push(",\n");
+    parts.push(json);
+    size += json.length;
+    if (size >= CHUNK) {
+      write(parts.join(""));
+      parts = [];
+      size = 0;
     }
   };
 
@@ -104,13 +110,26 @@ export function writeChromeTrace(
     }
   }
 
-  // ---- host API calls, in host order (the host clock only moves forward)
+  // ---- host API calls, in host order (the host clock only moves forward). Labels of kernels
+  // and copies depend only on the name, so each JSON string is built once per name.
+  const hostJson: (string | undefined)[] = [];
+  const queueJson: (string | undefined)[] = [];
+  const cached = (cache: (string | undefined)[], i: number, make: () => string): string => {
+    const n = ops.name[i]!;
+    if (n < 0) return make();
+    let j = cache[n];
+    if (j === undefined) {
+      j = make();
+      cache[n] = j;
+    }
+    return j;
+  };
+  const hostLabel = (i: number) => str(ops.kind[i] === 0 ? `launch ${opLabel(rec, i)}` : opLabel(rec, i));
+  const queueLabel = (i: number) => str(opLabel(rec, i));
   for (let i = 0; i < ops.length; i++) {
     const h = ops.hostStartNs[i]!;
-    const label = ops.kind[i] === 0 ? `launch ${opLabel(rec, i)}` : opLabel(rec, i);
-    emit(
-      `{"ph":"X","pid":0,"tid":1,"ts":${us(h)},"dur":${us(ops.enqueueNs[i]! - h)},"name":${str(label)},"cat":"host","args":{"opId":${ops.opId[i]},"queue":${ops.queue[i]}}}`,
-    );
+    const name = cached(hostJson, i, () => hostLabel(i));
+    emit(`{"ph":"X","pid":0,"tid":1,"ts":${us(h)},"dur":${us(ops.enqueueNs[i]! - h)},"name":${name},"cat":"host"}`);
   }
   // ---- host callbacks, by start time then id
   const cbs = rec.callbacks
@@ -128,24 +147,22 @@ export function writeChromeTrace(
   }
 
   // ---- device tracks: each op on its queue, and (optionally) on its engine lane
-  const sliceArgs = (i: number): string =>
-    `{"opId":${ops.opId[i]},"status":"${OP_STATUS_NAMES[ops.status[i]!]}","kind":"${OP_KIND_NAMES[ops.kind[i]!]}"}`;
   for (let k = 0; k < lay.completed; k++) {
     const i = lay.byStart[k]!;
     const ts = us(ops.startNs[i]!);
     const dur = us(ops.endNs[i]! - ops.startNs[i]!);
-    const name = str(opLabel(rec, i));
+    const name = cached(queueJson, i, () => queueLabel(i));
     const pid = ops.device[i]! + 1;
-    const args = sliceArgs(i);
+    // The queue slice carries the op's id and status; the engine copy of it only its name.
     emit(
-      `{"ph":"X","pid":${pid},"tid":${QUEUE_TID_BASE + ops.queue[i]!},"ts":${ts},"dur":${dur},"name":${name},"cat":"${OP_KIND_NAMES[ops.kind[i]!]}","args":${args}}`,
+      `{"ph":"X","pid":${pid},"tid":${QUEUE_TID_BASE + ops.queue[i]!},"ts":${ts},"dur":${dur},"name":${name},"cat":"${OP_KIND_NAMES[ops.kind[i]!]}","args":{"opId":${ops.opId[i]},"status":"${OP_STATUS_NAMES[ops.status[i]!]}"}}`,
     );
     const e = lay.engine[i];
     if (engineTracks && e !== undefined) {
       const l = lay.lane[i]!;
       const tid = ENGINE_TID[e] + (e === "compute" ? l : l * 1000);
       emit(
-        `{"ph":"X","pid":${pid},"tid":${tid},"ts":${ts},"dur":${dur},"name":${name},"cat":"engine","args":${args}}`,
+        `{"ph":"X","pid":${pid},"tid":${tid},"ts":${ts},"dur":${dur},"name":${name},"cat":"engine"}`,
       );
     }
   }
@@ -197,8 +214,8 @@ export function writeChromeTrace(
       emit(`{"ph":"C","pid":${d + 1},"ts":${us(steps[k]![0])},"name":"queue depth","args":{"ops":${depth}}}`);
     }
   }
-  buf += "\n]}\n";
-  write(buf);
+  parts.push("\n]}\n");
+  write(parts.join(""));
 }
 
 /**

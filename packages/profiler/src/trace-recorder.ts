@@ -59,6 +59,7 @@ export class TraceRecorder {
   #names: string[] = [];
   #nameIndex = new Map<string, number>();
   #rowOf = new Map<number, number>();
+  #baseOpId: number | undefined;
   #queues = new Map<number, QueueRow>();
   #streams = new Map<number, Mutable<StreamInfo>>();
   #callbacks = new Map<number, Mutable<CallbackInfo>>();
@@ -161,13 +162,20 @@ export class TraceRecorder {
         } else {
           t.name[i] = this.#intern(e.name);
         }
-        this.#rowOf.set(e.opId, i);
+        // Core numbers ops consecutively per device, so the row is usually opId - base; only ops
+        // whose row does not follow that rule go into the map (a Map of a million in-flight ops
+        // cost more than the rest of the recorder).
+        if (this.#baseOpId === undefined) this.#baseOpId = e.opId - i;
+        if (e.opId - this.#baseOpId !== i) this.#rowOf.set(e.opId, i);
         this.#lastEnqueuedQueue = e.queue;
         return;
       }
       case "op.completed": {
         const t = this.#ops;
-        let i = this.#rowOf.get(e.opId);
+        let i: number | undefined;
+        const guess = this.#baseOpId === undefined ? -1 : e.opId - this.#baseOpId;
+        if (guess >= 0 && guess < t.length && t.opId[guess] === e.opId && t.status[guess] === 0) i = guess;
+        else i = this.#rowOf.get(e.opId);
         if (i === undefined) {
           // Enqueued before the recorder attached: keep it with its completion as the enqueue time.
           i = t.add();
