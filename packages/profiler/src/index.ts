@@ -1,5 +1,25 @@
 /**
- * See what ran on an npurt device.
+ * See what ran on an npurt device: a trace recorder with Chrome Trace Event JSON, a
+ * self-contained HTML timeline and a text summary; a leak tracker, a memory tracker, a stream
+ * race detector and a stall watchdog. Each attaches to a device's instrumentation bus and costs
+ * nothing when not attached. Node-only helpers (files, host heap) are in `@npurt/profiler/node`.
+ *
+ * @example
+ * ```ts
+ * import { createDevice } from "@npurt/core";
+ * import { MockDeviceBackend } from "@npurt/core/testing";
+ * import { formatSummary, LeakTracker, summarize, toChromeTrace, TraceRecorder } from "@npurt/profiler";
+ *
+ * const device = createDevice(new MockDeviceBackend());
+ * const recorder = new TraceRecorder().attach(device);
+ * const leaks = new LeakTracker().attach(device);
+ * const q = device.createQueue();
+ * device.enqueue(q, { kind: "kernel", name: "add" });
+ * await device.drain(q);
+ * console.log(formatSummary(summarize(recorder.recording())));
+ * const trace = toChromeTrace(recorder.recording()); // open in ui.perfetto.dev
+ * leaks.assertNoLeaks({ allow: ["queue"] });
+ * ```
  *
  * @packageDocumentation
  */
