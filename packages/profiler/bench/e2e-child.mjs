@@ -26,11 +26,15 @@ const profiler = mode === "plain" ? undefined : await import("@npurt/profiler");
 
 async function once(recorderMode) {
   const device = makeDevice();
-  const recorder = recorderMode === undefined ? undefined : new profiler.TraceRecorder({ mode: recorderMode }).attach(device);
+  const recorder =
+    recorderMode === undefined
+      ? undefined
+      : new profiler.TraceRecorder({ mode: recorderMode }).attach(device);
   const t0 = process.hrtime.bigint();
   await endToEnd(device, KERNELS, STREAMS);
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  if (recorder && (recorder.counts()["op.completed"] ?? 0) !== KERNELS) throw new Error("the recorder missed ops");
+  if (recorder && (recorder.counts()["op.completed"] ?? 0) !== KERNELS)
+    throw new Error("the recorder missed ops");
   return { seconds, device, recorder };
 }
 
@@ -57,7 +61,12 @@ if (mode !== "memory" && mode !== "write") {
   const rec = traced.recorder.recording();
   // Both runs' devices stay referenced, so the difference is what the recorder holds.
   const recorderBytes = h2 - h1 - (h1 - h0);
-  out = { mode, records: rec.ops.length, bytesPerRecord: recorderBytes / rec.ops.length, opColumnBytes: traced.recorder.opBytes };
+  out = {
+    mode,
+    records: rec.ops.length,
+    bytesPerRecord: recorderBytes / rec.ops.length,
+    opColumnBytes: traced.recorder.opBytes,
+  };
   if (plain.device === traced.device) throw new Error("unreachable");
 } else if (mode === "write") {
   // Only the recording stays alive (the device is dropped), as after a profiled run.

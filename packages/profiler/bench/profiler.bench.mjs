@@ -66,7 +66,10 @@ figure({
   name: `profiler: serialise the Chrome trace of ${mem.records} ops (default options, to a sink that keeps nothing)`,
   unit: "s",
   value: mem.serialiseSeconds,
-  baseline: { name: `JSON.stringify + writeFileSync of ${mem.records} complete events (${(mem.peerBytes / 1e6).toFixed(0)} MB)`, value: mem.peerWriteSeconds },
+  baseline: {
+    name: `JSON.stringify + writeFileSync of ${mem.records} complete events (${(mem.peerBytes / 1e6).toFixed(0)} MB)`,
+    value: mem.peerWriteSeconds,
+  },
   ratio: mem.serialiseSeconds / mem.peerWriteSeconds,
   goal: "≤ 2 s",
 });
@@ -74,7 +77,10 @@ figure({
   name: `profiler: write the Chrome trace file of ${mem.records} ops (${(mem.traceBytes / 1e6).toFixed(0)} MB: queue, engine and host tracks, launch flows)`,
   unit: "s",
   value: mem.writeSeconds,
-  baseline: { name: `JSON.stringify + writeFileSync of ${mem.records} complete events (${(mem.peerBytes / 1e6).toFixed(0)} MB)`, value: mem.peerWriteSeconds },
+  baseline: {
+    name: `JSON.stringify + writeFileSync of ${mem.records} complete events (${(mem.peerBytes / 1e6).toFixed(0)} MB)`,
+    value: mem.peerWriteSeconds,
+  },
   ratio: mem.writeSeconds / mem.peerWriteSeconds,
   goal: "≤ 2 s",
 });
@@ -82,7 +88,10 @@ figure({
   name: `profiler: write the Chrome trace of ${mem.records} ops without launch flows and engine tracks (${(mem.leanBytes / 1e6).toFixed(0)} MB)`,
   unit: "s",
   value: mem.leanWriteSeconds,
-  baseline: { name: `JSON.stringify + writeFileSync of ${mem.records} complete events (${(mem.peerBytes / 1e6).toFixed(0)} MB)`, value: mem.peerWriteSeconds },
+  baseline: {
+    name: `JSON.stringify + writeFileSync of ${mem.records} complete events (${(mem.peerBytes / 1e6).toFixed(0)} MB)`,
+    value: mem.peerWriteSeconds,
+  },
   ratio: mem.leanWriteSeconds / mem.peerWriteSeconds,
   goal: "≤ 2 s",
 });

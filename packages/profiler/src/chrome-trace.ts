@@ -1,7 +1,7 @@
 import { NpuTypeError } from "@npurt/core";
 import { type EngineKind, layout, opLabel } from "./internal/layout.js";
-import { OP_KIND_NAMES, OP_STATUS_NAMES } from "./internal/op-table.js";
 import { boolOption, optionsOf } from "./internal/validate.js";
+import { OP_KIND_NAMES, OP_STATUS_NAMES } from "./op-codes.js";
 import type { Recording } from "./recording.js";
 
 /** Options of {@link writeChromeTrace} and {@link toChromeTrace}. */
@@ -129,7 +129,9 @@ export function writeChromeTrace(
   for (let i = 0; i < ops.length; i++) {
     const h = ops.hostStartNs[i]!;
     const name = cached(hostJson, i, () => hostLabel(i));
-    emit(`{"ph":"X","pid":0,"tid":1,"ts":${us(h)},"dur":${us(ops.enqueueNs[i]! - h)},"name":${name},"cat":"host"}`);
+    emit(
+      `{"ph":"X","pid":0,"tid":1,"ts":${us(h)},"dur":${us(ops.enqueueNs[i]! - h)},"name":${name},"cat":"host"}`,
+    );
   }
   // ---- host callbacks, by start time then id
   const cbs = rec.callbacks
@@ -161,9 +163,7 @@ export function writeChromeTrace(
     if (engineTracks && e !== undefined) {
       const l = lay.lane[i]!;
       const tid = ENGINE_TID[e] + (e === "compute" ? l : l * 1000);
-      emit(
-        `{"ph":"X","pid":${pid},"tid":${tid},"ts":${ts},"dur":${dur},"name":${name},"cat":"engine"}`,
-      );
+      emit(`{"ph":"X","pid":${pid},"tid":${tid},"ts":${ts},"dur":${dur},"name":${name},"cat":"engine"}`);
     }
   }
 

@@ -1,9 +1,9 @@
 import { NpuTypeError } from "@npurt/core";
 import { checkRecording } from "./chrome-trace.js";
 import { layout, opLabel } from "./internal/layout.js";
-import { OP_STATUS_NAMES } from "./internal/op-table.js";
 import { TIMELINE_SCRIPT } from "./internal/timeline-script.js";
 import { optionsOf } from "./internal/validate.js";
+import { OP_STATUS_NAMES } from "./op-codes.js";
 import type { Recording } from "./recording.js";
 
 /** Options of {@link toHtmlTimeline}. */

@@ -26,8 +26,6 @@
 
 export { type ChromeTraceOptions, toChromeTrace, writeChromeTrace } from "./chrome-trace.js";
 export { type HtmlTimelineOptions, toHtmlTimeline } from "./html-timeline.js";
-export type { AttachTarget, ProfilerTarget } from "./internal/attach-target.js";
-export { OP_KIND_NAMES, OP_STATUS_NAMES } from "./internal/op-table.js";
 export {
   type AssertNoLeaksOptions,
   formatLeakReport,
@@ -45,6 +43,7 @@ export {
   MemoryTracker,
   type MemoryTrackerOptions,
 } from "./memory-tracker.js";
+export { OP_KIND_NAMES, OP_STATUS_NAMES } from "./op-codes.js";
 export { type RaceAccess, RaceDetector, type RaceReport } from "./race-detector.js";
 export type * from "./recording.js";
 export {
@@ -63,4 +62,5 @@ export {
   type Summary,
   summarize,
 } from "./summary.js";
+export type { AttachTarget, ProfilerTarget } from "./target.js";
 export { type RecorderMode, TraceRecorder, type TraceRecorderOptions } from "./trace-recorder.js";

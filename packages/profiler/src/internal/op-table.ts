@@ -1,18 +1,12 @@
-/** Op kinds in the order their codes in {@link OpTable.kind} use. */
-export const OP_KIND_NAMES = ["kernel", "copy", "fill", "signal", "wait", "other"] as const;
-
-/** Op statuses in the order their codes in {@link OpTable.status} use (0: not completed yet). */
-export const OP_STATUS_NAMES = ["pending", "ok", "error", "aborted"] as const;
-
 const KIND_CODE: Readonly<Record<string, number>> = { kernel: 0, copy: 1, fill: 2, signal: 3, wait: 4 };
 const STATUS_CODE: Readonly<Record<string, number>> = { ok: 1, error: 2, aborted: 3 };
 
-/** The code of an op kind in {@link OP_KIND_NAMES}. */
+/** The code of an op kind in `OP_KIND_NAMES`. */
 export function kindCode(kind: string): number {
   return KIND_CODE[kind] ?? 5;
 }
 
-/** The code of an op status in {@link OP_STATUS_NAMES}. */
+/** The code of an op status in `OP_STATUS_NAMES`. */
 export function statusCode(status: string): number {
   return STATUS_CODE[status] ?? 0;
 }
@@ -47,9 +41,9 @@ export class OpTable {
   value = new Int32Array(0);
   /** Device index. */
   device = new Uint8Array(0);
-  /** Code into {@link OP_KIND_NAMES}. */
+  /** Code into `OP_KIND_NAMES`. */
   kind = new Uint8Array(0);
-  /** Code into {@link OP_STATUS_NAMES}. */
+  /** Code into `OP_STATUS_NAMES`. */
   status = new Uint8Array(0);
 
   /** Appends a row and returns its index. */

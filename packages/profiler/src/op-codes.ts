@@ -1,0 +1,5 @@
+/** Op kind names, indexed by the codes in `OpColumns.kind`. */
+export const OP_KIND_NAMES = ["kernel", "copy", "fill", "signal", "wait", "other"] as const;
+
+/** Op status names, indexed by the codes in `OpColumns.status` (0: not completed yet). */
+export const OP_STATUS_NAMES = ["pending", "ok", "error", "aborted"] as const;
