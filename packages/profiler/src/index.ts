@@ -43,7 +43,7 @@ export {
   MemoryTracker,
   type MemoryTrackerOptions,
 } from "./memory-tracker.js";
-export { OP_KIND_NAMES, OP_STATUS_NAMES } from "./op-codes.js";
+export { type EngineKind, OP_KIND_NAMES, OP_STATUS_NAMES } from "./op-codes.js";
 export { type RaceAccess, RaceDetector, type RaceReport } from "./race-detector.js";
 export type * from "./recording.js";
 export {

@@ -1,7 +1,7 @@
+import type { EngineKind } from "../op-codes.js";
 import type { Recording } from "../recording.js";
 
-/** Engine kinds an op runs on, derived from its kind and copy direction. */
-export type EngineKind = "compute" | "h2d" | "d2h" | "d2d";
+export type { EngineKind };
 
 /** A derived, deterministic view of a recording that every writer shares. */
 export interface Layout {
