@@ -6,6 +6,7 @@
 // Timing modes (one warm-up run, then one measured run of the streams end-to-end workload):
 //   plain     the profiler is never imported
 //   loaded    imported, not attached
+//   empty     not imported; an empty listener on the bus (what core's event emission alone costs)
 //   counting  a TraceRecorder in 'counting' mode attached
 //   trace     a TraceRecorder in 'trace' mode attached
 // memory: retained heap (JS heap + ArrayBuffers) after one run without a recorder and one with,
@@ -22,7 +23,7 @@ import { endToEnd, makeDevice } from "./workload.mjs";
 const [mode, kernelsArg, streamsArg] = process.argv.slice(2);
 const KERNELS = Number(kernelsArg);
 const STREAMS = Number(streamsArg);
-const profiler = mode === "plain" ? undefined : await import("@npurt/profiler");
+const profiler = mode === "plain" || mode === "empty" ? undefined : await import("@npurt/profiler");
 
 async function once(recorderMode) {
   const device = makeDevice();

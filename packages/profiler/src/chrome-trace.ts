@@ -23,6 +23,8 @@ const ENGINE_NAME: Readonly<Record<EngineKind, string>> = {
   d2d: "copy engine d2d",
 };
 const QUEUE_TID_BASE = 10_000;
+/** Windows of the host utilisation counter over the recording's span. */
+const HOST_BUCKETS = 200;
 /** Flush threshold: big enough to amortise the write call, small enough to stay out of old space. */
 const CHUNK = 1 << 16;
 
@@ -38,7 +40,8 @@ const str = JSON.stringify;
  * Layout: process 0 is the host (a track of API calls sized by their host cost, a track of
  * host callbacks); each device is a process with a track per queue (named by the streams that
  * used it), a track per AI core group and copy engine (ops packed onto the fewest
- * non-overlapping lanes), and counters for memory in use and queue depth. Flow arrows run from
+ * non-overlapping lanes), and counters for memory in use and queue depth; the host process
+ * has a host utilisation counter (busy fraction in 200 equal windows of the span). Flow arrows run from
  * each record to the waits it satisfied, and from each launch to its op. Output depends only on
  * the recording, so a seeded virtual-time run gives the same bytes every time.
  */
@@ -212,6 +215,26 @@ export function writeChromeTrace(
       // One sample per timestamp: the depth after every change at that instant.
       if (k + 1 < steps.length && steps[k + 1]![0] === steps[k]![0]) continue;
       emit(`{"ph":"C","pid":${d + 1},"ts":${us(steps[k]![0])},"name":"queue depth","args":{"ops":${depth}}}`);
+    }
+  }
+  // Host utilisation: the busy fraction (API calls and callbacks) in each of HOST_BUCKETS equal
+  // windows of the span, as a counter on the host process.
+  const span = lay.endNs - lay.startNs;
+  if (span > 0) {
+    const width = span / HOST_BUCKETS;
+    const busy = new Float64Array(HOST_BUCKETS);
+    const add = (a: number, b: number): void => {
+      for (let k = Math.max(0, Math.floor((a - lay.startNs) / width)); k < HOST_BUCKETS; k++) {
+        const lo = lay.startNs + k * width;
+        if (lo >= b) break;
+        busy[k]! += Math.max(0, Math.min(b, lo + width) - Math.max(a, lo));
+      }
+    };
+    for (let i = 0; i < ops.length; i++) add(ops.hostStartNs[i]!, ops.enqueueNs[i]!);
+    for (const c of cbs) add(c.startedNs!, c.finishedNs ?? c.startedNs!);
+    for (let k = 0; k < HOST_BUCKETS; k++) {
+      const fraction = Math.min(1, busy[k]! / width);
+      emit(`{"ph":"C","pid":0,"ts":${us(lay.startNs + k * width)},"name":"host utilisation","args":{"busy":${Math.round(fraction * 1000) / 1000}}}`);
     }
   }
   parts.push("\n]}\n");

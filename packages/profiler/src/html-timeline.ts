@@ -124,6 +124,9 @@ export function toHtmlTimeline(recording: Recording, options?: HtmlTimelineOptio
   h1 { font-size: 15px; margin: 0 0 4px; }
   p.help { margin: 0 0 6px; color: #666; }
   canvas { display: block; cursor: grab; }
+  #legend { margin: 0 0 6px; display: flex; flex-wrap: wrap; gap: 4px 14px; }
+  #legend i { display: inline-block; width: 12px; height: 12px; margin-right: 5px; vertical-align: -2px; border-radius: 2px; }
+  #legend .failed i { background: #fff; outline: 2px solid #d62728; outline-offset: -2px; }
   #tip { position: absolute; display: none; white-space: pre; background: #222; color: #fff; padding: 6px 8px;
          border-radius: 4px; font: 12px ui-monospace, monospace; pointer-events: none; }
 </style>
@@ -131,6 +134,7 @@ export function toHtmlTimeline(recording: Recording, options?: HtmlTimelineOptio
 <body>
 <h1>${escapeHtml(title)}</h1>
 <p class="help">${lanes.length} lanes, ${flat.length / 6} ops, ${arrows.length / 2} dependencies · wheel: zoom · drag: pan · double-click: reset · hover: details</p>
+<div id="legend"></div>
 <canvas id="timeline"></canvas>
 <div id="tip"></div>
 <script type="application/json" id="npurt-data">${json}</script>

@@ -71,7 +71,11 @@ describe("Chrome trace", () => {
     // One launch flow per kernel and copy: 4 per request.
     expect(events.filter((e) => e.ph === "s" && e.cat === "launch")).toHaveLength(20);
     const counters = new Set(events.filter((e) => e.ph === "C").map((e) => e.name));
-    expect(counters).toEqual(new Set(["device memory", "queue depth"]));
+    expect(counters).toEqual(new Set(["device memory", "queue depth", "host utilisation"]));
+    const busy = events.filter((e) => e.ph === "C" && e.name === "host utilisation").map((e) => (e.args as { busy: number }).busy);
+    expect(busy).toHaveLength(200);
+    expect(Math.max(...busy)).toBeGreaterThan(0);
+    expect(Math.max(...busy)).toBeLessThanOrEqual(1);
     expect(events.filter((e) => e.ph === "X" && e.name === "post 3")).toHaveLength(1);
   });
 

@@ -3,6 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { chromium } from "playwright-core";
+import { createDevice } from "@npurt/core";
+import { MockDeviceBackend } from "@npurt/core/testing";
 import { afterAll, describe, expect, it } from "vitest";
 import { TraceRecorder, toHtmlTimeline } from "../src/index.js";
 import { CHROMIUM_ARGS, findChromium } from "./chromium.js";
@@ -42,7 +44,7 @@ describe("HTML timeline", () => {
         args: CHROMIUM_ARGS,
       });
       try {
-        const page = await browser.newPage({ viewport: { width: 1200, height: 420 } });
+        const page = await browser.newPage({ viewport: { width: 1200, height: 300 } });
         const errors: string[] = [];
         page.on("pageerror", (e) => errors.push(e.message));
         page.on("console", (m) => {
@@ -67,11 +69,40 @@ describe("HTML timeline", () => {
         );
         expect(zoomed).toBeLessThan(state.opsDrawn as number);
         await page.mouse.dblclick(700, 120);
-        const screenshot = fileURLToPath(new URL("../docs/timeline.png", import.meta.url));
+        const legend = await page.locator("#legend span").allTextContents();
+      expect(legend).toEqual(["softmax", "matmul", "copy", "record", "wait", "failed or aborted"]);
+      const screenshot = fileURLToPath(new URL("../docs/timeline.png", import.meta.url));
         await page.screenshot({ path: screenshot, fullPage: true });
       } finally {
         await browser.close();
       }
     },
   );
+});
+
+describe.skipIf("skip" in found)("HTML timeline with 1e5 ops", () => {
+  it("draws every op of 1e5 on 10 queues, and a zoomed view fewer", async () => {
+    const device = createDevice(new MockDeviceBackend({ opDurationNs: 100 }));
+    const recorder = new TraceRecorder().attach(device);
+    const queues = Array.from({ length: 10 }, () => device.createQueue());
+    for (let i = 0; i < 100_000; i++) device.enqueue(queues[i % 10]!, { kind: "kernel", name: i % 3 ? "add" : "mul" });
+    await device.idle();
+    const file = join(dir, "big.html");
+    writeFileSync(file, toHtmlTimeline(recorder.recording()));
+    const browser = await chromium.launch({ executablePath: (found as { path: string }).path, args: CHROMIUM_ARGS });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1200, height: 400 } });
+      await page.goto(pathToFileURL(file).href);
+      const read = () =>
+        page.evaluate(() => (globalThis as unknown as { __npurtTimeline: { opsDrawn: number; lanes: string[] } }).__npurtTimeline);
+      const all = await read();
+      expect(all.lanes).toHaveLength(10);
+      expect(all.opsDrawn).toBe(100_000);
+      await page.mouse.move(600, 100);
+      await page.mouse.wheel(0, -3000);
+      expect((await read()).opsDrawn).toBeLessThan(100_000);
+    } finally {
+      await browser.close();
+    }
+  });
 });

@@ -30,6 +30,33 @@ export const TIMELINE_SCRIPT = String.raw`
     if (a >= 1e3) return (ns / 1e3).toFixed(2) + " µs";
     return Math.round(ns) + " ns";
   }
+  // Legend: the most frequent kernel names, then the fixed colours of copies, records and waits.
+  (function legend() {
+    var counts = {}, order = [];
+    for (var i = 0; i < n; i++) {
+      if (ops[i * 6 + 5] !== 0) continue;
+      var nm = names[ops[i * 6 + 3]];
+      if (!(nm in counts)) { counts[nm] = 0; order.push(nm); }
+      counts[nm]++;
+    }
+    order.sort(function (a, b) { return counts[b] - counts[a] || (a < b ? -1 : 1); });
+    var items = order.slice(0, 10).map(function (nm) { return [nm, colour(0, nm)]; });
+    items.push(["copy", colour(1, "")], ["record", colour(3, "")], ["wait", colour(4, "")]);
+    var box = document.getElementById("legend");
+    items.forEach(function (it) {
+      var s = document.createElement("span");
+      var sw = document.createElement("i");
+      sw.style.background = it[1];
+      s.appendChild(sw);
+      s.appendChild(document.createTextNode(it[0]));
+      box.appendChild(s);
+    });
+    var f = document.createElement("span");
+    f.className = "failed";
+    f.appendChild(document.createElement("i"));
+    f.appendChild(document.createTextNode("failed or aborted"));
+    box.appendChild(f);
+  })();
   function x(t) { return LABEL_W + ((t - view.a) / (view.b - view.a)) * (width - LABEL_W - PAD); }
   function tAt(px) { return view.a + ((px - LABEL_W) / (width - LABEL_W - PAD)) * (view.b - view.a); }
   function laneY(l) { return AXIS_H + l * LANE_H; }
