@@ -234,7 +234,9 @@ export function writeChromeTrace(
     for (const c of cbs) add(c.startedNs!, c.finishedNs ?? c.startedNs!);
     for (let k = 0; k < HOST_BUCKETS; k++) {
       const fraction = Math.min(1, busy[k]! / width);
-      emit(`{"ph":"C","pid":0,"ts":${us(lay.startNs + k * width)},"name":"host utilisation","args":{"busy":${Math.round(fraction * 1000) / 1000}}}`);
+      emit(
+        `{"ph":"C","pid":0,"ts":${us(lay.startNs + k * width)},"name":"host utilisation","args":{"busy":${Math.round(fraction * 1000) / 1000}}}`,
+      );
     }
   }
   parts.push("\n]}\n");

@@ -80,7 +80,8 @@ export function toHtmlTimeline(recording: Recording, options?: HtmlTimelineOptio
         c.finishedNs ?? c.startedNs!,
         intern(c.label ?? `callback ${c.callback}`),
         status,
-        0,
+        // Kind 5 ("other"): coloured by label like a kernel, but not listed as one in the legend.
+        5,
       );
     }
   }

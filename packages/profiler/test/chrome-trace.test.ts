@@ -72,7 +72,9 @@ describe("Chrome trace", () => {
     expect(events.filter((e) => e.ph === "s" && e.cat === "launch")).toHaveLength(20);
     const counters = new Set(events.filter((e) => e.ph === "C").map((e) => e.name));
     expect(counters).toEqual(new Set(["device memory", "queue depth", "host utilisation"]));
-    const busy = events.filter((e) => e.ph === "C" && e.name === "host utilisation").map((e) => (e.args as { busy: number }).busy);
+    const busy = events
+      .filter((e) => e.ph === "C" && e.name === "host utilisation")
+      .map((e) => (e.args as { busy: number }).busy);
     expect(busy).toHaveLength(200);
     expect(Math.max(...busy)).toBeGreaterThan(0);
     expect(Math.max(...busy)).toBeLessThanOrEqual(1);

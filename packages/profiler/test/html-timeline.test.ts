@@ -2,9 +2,9 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { chromium } from "playwright-core";
 import { createDevice } from "@npurt/core";
 import { MockDeviceBackend } from "@npurt/core/testing";
+import { chromium } from "playwright-core";
 import { afterAll, describe, expect, it } from "vitest";
 import { TraceRecorder, toHtmlTimeline } from "../src/index.js";
 import { CHROMIUM_ARGS, findChromium } from "./chromium.js";
@@ -70,8 +70,8 @@ describe("HTML timeline", () => {
         expect(zoomed).toBeLessThan(state.opsDrawn as number);
         await page.mouse.dblclick(700, 120);
         const legend = await page.locator("#legend span").allTextContents();
-      expect(legend).toEqual(["softmax", "matmul", "copy", "record", "wait", "failed or aborted"]);
-      const screenshot = fileURLToPath(new URL("../docs/timeline.png", import.meta.url));
+        expect(legend).toEqual(["matmul", "softmax", "copy", "record", "wait", "failed or aborted"]);
+        const screenshot = fileURLToPath(new URL("../docs/timeline.png", import.meta.url));
         await page.screenshot({ path: screenshot, fullPage: true });
       } finally {
         await browser.close();
@@ -85,16 +85,24 @@ describe.skipIf("skip" in found)("HTML timeline with 1e5 ops", () => {
     const device = createDevice(new MockDeviceBackend({ opDurationNs: 100 }));
     const recorder = new TraceRecorder().attach(device);
     const queues = Array.from({ length: 10 }, () => device.createQueue());
-    for (let i = 0; i < 100_000; i++) device.enqueue(queues[i % 10]!, { kind: "kernel", name: i % 3 ? "add" : "mul" });
+    for (let i = 0; i < 100_000; i++)
+      device.enqueue(queues[i % 10]!, { kind: "kernel", name: i % 3 ? "add" : "mul" });
     await device.idle();
     const file = join(dir, "big.html");
     writeFileSync(file, toHtmlTimeline(recorder.recording()));
-    const browser = await chromium.launch({ executablePath: (found as { path: string }).path, args: CHROMIUM_ARGS });
+    const browser = await chromium.launch({
+      executablePath: (found as { path: string }).path,
+      args: CHROMIUM_ARGS,
+    });
     try {
       const page = await browser.newPage({ viewport: { width: 1200, height: 400 } });
       await page.goto(pathToFileURL(file).href);
       const read = () =>
-        page.evaluate(() => (globalThis as unknown as { __npurtTimeline: { opsDrawn: number; lanes: string[] } }).__npurtTimeline);
+        page.evaluate(
+          () =>
+            (globalThis as unknown as { __npurtTimeline: { opsDrawn: number; lanes: string[] } })
+              .__npurtTimeline,
+        );
       const all = await read();
       expect(all.lanes).toHaveLength(10);
       expect(all.opsDrawn).toBe(100_000);

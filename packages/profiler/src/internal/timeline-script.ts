@@ -14,11 +14,15 @@ export const TIMELINE_SCRIPT = String.raw`
   var t0 = data.start, t1 = data.end > data.start ? data.end : data.start + 1;
   var view = { a: t0, b: t1 };
   var width = 0, height = 0;
+  // Kernel names take palette colours in legend order (most frequent first), so the first ten
+  // never share a colour; anything else is coloured by a hash of its name.
+  var kernelColour = {};
   var PALETTE = ["#4e79a7","#59a14f","#9c755f","#b07aa1","#76b7b2","#edc948","#af7aa1","#86bc86","#5b8def","#c38d4f"];
   function colour(k, name) {
     if (k === 1) return "#f28e2b";
     if (k === 3) return "#7f7f7f";
     if (k === 4) return "#c7c7c7";
+    if (k === 0 && kernelColour[name] !== undefined) return kernelColour[name];
     var h = 0;
     for (var i = 0; i < name.length; i++) h = (h * 31 + name.charCodeAt(i)) >>> 0;
     return PALETTE[h % PALETTE.length];
@@ -40,6 +44,7 @@ export const TIMELINE_SCRIPT = String.raw`
       counts[nm]++;
     }
     order.sort(function (a, b) { return counts[b] - counts[a] || (a < b ? -1 : 1); });
+    order.forEach(function (nm, i) { kernelColour[nm] = PALETTE[i % PALETTE.length]; });
     var items = order.slice(0, 10).map(function (nm) { return [nm, colour(0, nm)]; });
     items.push(["copy", colour(1, "")], ["record", colour(3, "")], ["wait", colour(4, "")]);
     var box = document.getElementById("legend");
