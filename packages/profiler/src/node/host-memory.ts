@@ -1,0 +1,20 @@
+import { writeHeapSnapshot as v8WriteHeapSnapshot } from "node:v8";
+import { NpuTypeError } from "@npurt/core";
+
+/**
+ * The host's V8 heap in use, in bytes (`process.memoryUsage().heapUsed`): pass it as
+ * `MemoryTracker`'s `hostMemory` to checkpoint host memory around each callback.
+ */
+export function nodeHeapUsed(): number {
+  return process.memoryUsage().heapUsed;
+}
+
+/**
+ * Writes a V8 heap snapshot (open it in Chrome DevTools' Memory tab) and returns its path;
+ * the seed article's `tracemalloc.take_snapshot()` for a callback worth a closer look.
+ * Synchronous and slow (it walks the whole heap): for diagnosis, not for every callback.
+ */
+export function writeHeapSnapshot(path?: string): string {
+  if (path !== undefined && typeof path !== "string") throw new NpuTypeError("path must be a string");
+  return v8WriteHeapSnapshot(path);
+}

@@ -1,0 +1,281 @@
+import { type InstrumentationEvent, NpuError, type OpEnqueuedEvent } from "@npurt/core";
+import { type AttachTarget, resolveTarget, Subscription } from "./internal/attach-target.js";
+import { StreamBinder } from "./internal/stream-binder.js";
+import { EMPTY_CLOCK, join, type VectorClock, withEpoch } from "./internal/vector-clock.js";
+
+/** One side of a race. */
+export interface RaceAccess {
+  readonly opId: number;
+  /** Kernel name, or `copy h2d` / `copy d2h` / `copy d2d` / `fill`. */
+  readonly op: string;
+  readonly access: "read" | "write";
+  /** The stream that enqueued the op, when the streams layer reported it. */
+  readonly stream: number | undefined;
+  /** The hardware queue the op ran on. */
+  readonly queue: number;
+}
+
+/** Two unordered accesses to one buffer from different streams, at least one a write. */
+export interface RaceReport {
+  /** The buffer's device address (its base). */
+  readonly buffer: number;
+  readonly device: number;
+  /** The tag given at allocation. */
+  readonly tag: string | undefined;
+  /** The earlier access (in submission order). */
+  readonly first: RaceAccess;
+  /** The later access, which nothing orders after `first`. */
+  readonly second: RaceAccess;
+  /** What a person reads. */
+  readonly description: string;
+}
+
+interface Access {
+  readonly queue: number;
+  readonly epoch: number;
+  readonly info: RaceAccess;
+}
+
+interface BufferState {
+  write: Access | undefined;
+  /** Reads since the last write, at most one per queue (the latest). */
+  reads: Map<number, Access>;
+}
+
+interface QueueState {
+  /** Epochs of other queues (and its own) this queue's next op is ordered after. */
+  clock: VectorClock;
+  epoch: number;
+  /** A wait whose record has not been seen: later ops are held until it resolves. */
+  blockedOn: string | undefined;
+  blockedOpId: number;
+  held: OpEnqueuedEvent[];
+  hostVersion: number;
+}
+
+/**
+ * A stream race detector in the manner of PyTorch's CUDA sanitizer: a vector clock per hardware
+ * queue; each kernel, copy and fill declares what it reads and writes (its inputs and outputs);
+ * two accesses to one buffer from different queues, at least one a write, are a race unless an
+ * event (record → wait) or a host synchronisation orders them.
+ *
+ * Happens-before comes from: the order of ops in a queue; a wait on a record (the waiting
+ * queue's clock joins the recording queue's clock at the record); and the host: an op is
+ * ordered after every completion the host had seen when it enqueued the op (a synchronize,
+ * or any await that let completions in). Buffers are tracked as a whole, as the sanitizer
+ * tracks allocations.
+ *
+ * @example
+ * ```ts
+ * const races = new RaceDetector().attach(device);
+ * a.launch({ name: "produce", outputs: [buf] });
+ * b.launch({ name: "consume", inputs: [buf] }); // no event between them
+ * races.races()[0]?.description; // "race on buffer 0x… (tag "kv"): write by produce on stream 1 …"
+ * ```
+ */
+export class RaceDetector {
+  #sub = new Subscription("RaceDetector");
+  #queues = new Map<number, QueueState>();
+  #buffers = new Map<number, BufferState>();
+  #tags = new Map<number, { tag: string | undefined; device: number }>();
+  /** Per "counter:value": the recording queue's clock at the record, its own epoch included. */
+  #signals = new Map<string, VectorClock>();
+  /** Per op not yet completed: its queue's clock right after it (what the host learns at completion). */
+  #pendingSnapshots = new Map<number, VectorClock>();
+  #host: VectorClock = EMPTY_CLOCK;
+  #hostVersion = 0;
+  /** Accesses of the op just enqueued: their stream is named by the event that follows it. */
+  #unnamed: { stream: number | undefined; queue: number }[] = [];
+  #streams = new StreamBinder((queue, stream) => {
+    for (const a of this.#unnamed) if (a.queue === queue) a.stream = stream;
+  });
+  #races: RaceReport[] = [];
+  #seen = new Set<string>();
+
+  /** Starts watching the target (`ILLEGAL_STATE` if already attached). Returns `this`. */
+  attach(target: AttachTarget): this {
+    this.#sub.open(resolveTarget(target).bus, this.#listener);
+    return this;
+  }
+
+  /** Stops watching; the races found stay readable. */
+  detach(): void {
+    this.#sub.close();
+  }
+
+  /** Races found so far, in the order they were found. */
+  races(): readonly RaceReport[] {
+    return this.#races.map((r) => ({
+      ...r,
+      first: { ...r.first },
+      second: { ...r.second },
+      description: describe(r),
+    }));
+  }
+
+  /** Throws `ILLEGAL_STATE` listing every race found (`details.races`), unless there is none. */
+  assertNoRaces(): void {
+    if (this.#races.length === 0) return;
+    throw new NpuError(
+      "ILLEGAL_STATE",
+      `${this.#races.length} stream race(s):\n${this.#races.map((r) => `  - ${r.description}`).join("\n")}`,
+      { details: { races: this.races() } },
+    );
+  }
+
+  readonly #listener = (e: InstrumentationEvent): void => {
+    this.#streams.observe(e);
+    if (e.type !== "op.enqueued" && this.#unnamed.length > 0) this.#unnamed = [];
+    switch (e.type) {
+      case "op.enqueued":
+        this.#unnamed = [];
+        this.#onEnqueued(e);
+        return;
+      case "op.completed":
+        this.#onCompleted(e.queue, e.opId);
+        return;
+      case "memory.allocated":
+        this.#tags.set(e.ptr, { tag: e.tag, device: e.device });
+        this.#buffers.delete(e.ptr);
+        return;
+      case "memory.released":
+        this.#buffers.delete(e.ptr);
+        return;
+      default:
+        return;
+    }
+  };
+
+  #queue(q: number): QueueState {
+    let s = this.#queues.get(q);
+    if (s === undefined) {
+      s = { clock: EMPTY_CLOCK, epoch: 0, blockedOn: undefined, blockedOpId: -1, held: [], hostVersion: -1 };
+      this.#queues.set(q, s);
+    }
+    return s;
+  }
+
+  #onEnqueued(e: OpEnqueuedEvent): void {
+    const q = this.#queue(e.queue);
+    // The host issued this op after everything it had seen complete.
+    if (q.hostVersion !== this.#hostVersion) {
+      q.clock = join(q.clock, this.#host);
+      q.hostVersion = this.#hostVersion;
+    }
+    if (q.blockedOn !== undefined) {
+      q.held.push(e);
+      return;
+    }
+    this.#apply(e, q);
+  }
+
+  #apply(e: OpEnqueuedEvent, q: QueueState): void {
+    q.epoch++;
+    q.clock = withEpoch(q.clock, e.queue, q.epoch);
+    this.#pendingSnapshots.set(e.opId, q.clock);
+    if (e.kind === "signal" || e.kind === "wait") {
+      const key = e.name.slice(e.name.indexOf(":") + 1).replace("=", ":");
+      if (e.kind === "signal") {
+        this.#signals.set(key, q.clock);
+        this.#release(key);
+      } else {
+        const snap = this.#signals.get(key);
+        if (snap !== undefined) q.clock = join(q.clock, snap);
+        else {
+          // Not recorded yet (a wait for a future record, or a counter the host signals): hold
+          // this queue's later ops until the record is seen or the wait completes.
+          q.blockedOn = key;
+          q.blockedOpId = e.opId;
+        }
+      }
+      return;
+    }
+    const reads = e.reads ?? [];
+    const writes = e.writes ?? [];
+    const label = e.kind === "copy" ? `copy ${e.name}` : e.name;
+    for (let i = 0; i < reads.length; i += 3) this.#access(reads[i]!, "read", e, label, q);
+    for (let i = 0; i < writes.length; i += 3) this.#access(writes[i]!, "write", e, label, q);
+  }
+
+  #release(key: string): void {
+    for (const [id, q] of this.#queues) {
+      if (q.blockedOn === key) this.#unblock(id, q, this.#signals.get(key)!);
+    }
+  }
+
+  #unblock(_id: number, q: QueueState, clock: VectorClock): void {
+    q.clock = join(q.clock, clock);
+    q.blockedOn = undefined;
+    q.blockedOpId = -1;
+    const held = q.held;
+    q.held = [];
+    for (let i = 0; i < held.length; i++) {
+      if (q.blockedOn !== undefined) {
+        q.held.push(...held.slice(i));
+        return;
+      }
+      this.#apply(held[i]!, q);
+    }
+  }
+
+  #onCompleted(queue: number, opId: number): void {
+    const snap = this.#pendingSnapshots.get(opId);
+    if (snap !== undefined) {
+      this.#pendingSnapshots.delete(opId);
+      const joined = join(this.#host, snap);
+      if (joined !== this.#host) {
+        this.#host = joined;
+        this.#hostVersion++;
+      }
+    }
+    const q = this.#queues.get(queue);
+    // A held wait completed without a device record: the host signalled it, after all it had seen.
+    if (q !== undefined && q.blockedOpId === opId) this.#unblock(queue, q, this.#host);
+  }
+
+  #access(buffer: number, access: "read" | "write", e: OpEnqueuedEvent, op: string, q: QueueState): void {
+    let b = this.#buffers.get(buffer);
+    if (b === undefined) {
+      b = { write: undefined, reads: new Map() };
+      this.#buffers.set(buffer, b);
+    }
+    const info = { opId: e.opId, op, access, stream: this.#streams.streamOf(e.queue), queue: e.queue };
+    // A stream's first op (on a fresh or pooled queue) comes before the event that names its
+    // stream; the binder renames it when that event comes.
+    this.#unnamed.push(info);
+    const me: Access = { queue: e.queue, epoch: q.epoch, info };
+    const ordered = (a: Access): boolean => a.queue === e.queue || (q.clock.get(a.queue) ?? 0) >= a.epoch;
+    if (b.write !== undefined && !ordered(b.write)) this.#report(buffer, b.write, me);
+    if (access === "write") {
+      for (const r of b.reads.values()) if (!ordered(r)) this.#report(buffer, r, me);
+      b.write = me;
+      b.reads = new Map();
+    } else {
+      b.reads.set(e.queue, me);
+    }
+  }
+
+  #report(buffer: number, first: Access, second: Access): void {
+    const key = `${buffer}:${first.info.opId}:${second.info.opId}`;
+    if (this.#seen.has(key)) return;
+    this.#seen.add(key);
+    const meta = this.#tags.get(buffer);
+    this.#races.push({
+      get description() {
+        return describe(this);
+      },
+      buffer,
+      device: meta?.device ?? 0,
+      tag: meta?.tag,
+      first: first.info,
+      second: second.info,
+    });
+  }
+}
+
+function describe(r: Omit<RaceReport, "description">): string {
+  const side = (a: RaceAccess) =>
+    `${a.access} by ${a.op} (op ${a.opId}) on ${a.stream === undefined ? `queue ${a.queue}` : `stream ${a.stream}`}`;
+  const tag = r.tag === undefined ? "" : ` (tag "${r.tag}")`;
+  return `race on buffer 0x${r.buffer.toString(16)}${tag}: ${side(r.first)}, then ${side(r.second)}, with no event or synchronize between them`;
+}

@@ -1,0 +1,3 @@
+import { npurtProject } from "../../vitest.shared";
+
+export default npurtProject("profiler", { testTimeout: 60_000 });
