@@ -13,7 +13,15 @@ import {
 import type { AdaptivePriorities } from "./adaptive-priorities.js";
 import { isThenable, Pump } from "./internal/async.js";
 import { LevelQueue } from "./internal/level-queue.js";
-import { adaptiveOption, concurrencyOption, sliceOption, timeoutOption } from "./internal/options.js";
+import {
+  adaptiveOption,
+  clockOption,
+  concurrencyOption,
+  instrumentationOption,
+  sliceOption,
+  timeoutOption,
+} from "./internal/options.js";
+import { messageOf, quoted } from "./internal/report-text.js";
 
 /** Options of a {@link CallbackScheduler}. */
 export interface CallbackSchedulerOptions {
@@ -132,9 +140,9 @@ export class CallbackScheduler implements HostExecutor {
     this.#batchSize = check.integer(o.batchSize ?? 16, "batchSize", 1);
     this.#concurrency = concurrencyOption(o.concurrency);
     this.#timeoutMs = o.timeoutMs === undefined ? undefined : timeoutOption(o.timeoutMs);
-    this.#clock = o.clock ?? wallClock();
+    this.#clock = clockOption(o.clock) ?? wallClock();
     this.#adaptive = adaptiveOption(o.adaptive, true);
-    this.#bus = o.instrumentation;
+    this.#bus = instrumentationOption(o.instrumentation);
     this.#onDoneError =
       o.onDoneError === undefined
         ? (error) => console.error("[npurt] a host task's done() threw", error)
@@ -285,9 +293,15 @@ export class CallbackScheduler implements HostExecutor {
       else this.#checkIdle();
     };
     if (timeoutMs !== undefined) {
-      timer = this.#clock.setTimer(timeoutMs * 1e6, () =>
-        settle({ ok: false, error: timeoutError(task, timeoutMs) }, true),
-      );
+      try {
+        timer = this.#clock.setTimer(timeoutMs * 1e6, () =>
+          settle({ ok: false, error: timeoutError(task, timeoutMs) }, true),
+        );
+      } catch (error) {
+        // A clock that refuses the timer: the task could then wait forever, so it fails now
+        // (its promise is still consumed below, and settling twice does nothing).
+        settle({ ok: false, error: failure(task, error) }, false);
+      }
     }
     try {
       promise.then(
@@ -362,12 +376,11 @@ function labelOf(task: HostTask): { label?: string } {
 }
 
 function describeTask(task: HostTask): string {
-  return task.label === undefined ? "a host task" : `host task "${task.label}"`;
+  return task.label === undefined ? "a host task" : `host task ${quoted(task.label)}`;
 }
 
 function failure(task: HostTask, error: unknown): NpuError {
-  const message = error instanceof Error ? error.message : String(error);
-  return new NpuError("CALLBACK_FAILED", `${describeTask(task)} failed: ${message}`, {
+  return new NpuError("CALLBACK_FAILED", `${describeTask(task)} failed: ${messageOf(error)}`, {
     cause: error,
     details: { label: task.label },
   });
