@@ -49,15 +49,28 @@ interface StepDef {
 type CompletionCallback = (outcome: ChainOutcome<unknown>) => void;
 
 // Module-private access to chains' steps, for combineChains (set in the class's static block).
-let stepsOf: (chain: CallbackChain<unknown, unknown>) => readonly StepDef[];
-let fromSteps: (steps: readonly StepDef[]) => CallbackChain<unknown, unknown>;
+let stepsOf: (chain: CallbackChain<unknown, unknown>) => StepList;
+let fromSteps: (steps: StepDef[]) => CallbackChain<unknown, unknown>;
+
+/**
+ * A chain's steps: the first `length` entries of `store`. Chains built from one another share
+ * one store, and an entry below any chain's `length` is never changed, so every chain still
+ * sees exactly its own steps (see {@link CallbackChain.step}).
+ */
+interface StepList {
+  readonly store: StepDef[];
+  readonly length: number;
+}
 
 /**
  * A linear callback chain built fluently, the seed article's `AsyncInferenceEngine`: each step
  * runs after the previous one and receives its result; a final completion callback sees the
- * outcome. Chains are immutable templates: every `step` returns a new chain, and each `run`
- * executes a fresh {@link CallbackGraph}, so one chain serves many requests at once. Combine
- * chains with {@link combineChains}.
+ * outcome. Chains are immutable templates: every `step` returns a new chain (the old one is
+ * unchanged), and each `run` executes a fresh {@link CallbackGraph}, so one chain serves many
+ * requests at once. Combine chains with {@link combineChains}.
+ *
+ * Building is O(1) per step (amortised): a new chain shares its parent's steps instead of
+ * copying them, so a chain of a million steps builds in linear time.
  *
  * @example
  * ```ts
@@ -72,22 +85,22 @@ let fromSteps: (steps: readonly StepDef[]) => CallbackChain<unknown, unknown>;
  * @typeParam O - the result of the last step.
  */
 export class CallbackChain<I, O> {
-  readonly #steps: readonly StepDef[];
+  readonly #steps: StepList;
   readonly #onComplete: CompletionCallback | undefined;
 
-  private constructor(steps: readonly StepDef[], onComplete: CompletionCallback | undefined) {
+  private constructor(steps: StepList, onComplete: CompletionCallback | undefined) {
     this.#steps = steps;
     this.#onComplete = onComplete;
   }
 
   /** An empty chain whose first step will receive an input of type `I`. */
   static start<I = void>(): CallbackChain<I, I> {
-    return new CallbackChain<I, I>([], undefined);
+    return new CallbackChain<I, I>({ store: [], length: 0 }, undefined);
   }
 
   static {
     stepsOf = (chain) => chain.#steps;
-    fromSteps = (steps) => new CallbackChain(steps, undefined);
+    fromSteps = (store) => new CallbackChain({ store, length: store.length }, undefined);
   }
 
   /** Number of steps. */
@@ -97,14 +110,26 @@ export class CallbackChain<I, O> {
 
   /**
    * A new chain with `fn` appended: it runs after the current last step with its result.
+   * This chain is unchanged.
    *
-   * @throws NpuTypeError when `fn` is not a function.
+   * @throws NpuTypeError when `fn` is not a function or `options` is not an object.
    */
   step<N>(fn: ChainStep<O, N>, options?: ChainStepOptions): CallbackChain<I, Awaited<N>> {
     check.func(fn, "chain step");
     if (options !== undefined) check.options(options, "step options");
     const def: StepDef = { fn: fn as ChainStep<unknown, unknown>, options };
-    return new CallbackChain<I, Awaited<N>>([...this.#steps, def], this.#onComplete);
+    const { store, length } = this.#steps;
+    // The first chain to extend a store appends in place (Go's slice append): the entries the
+    // other chains see stay as they are. A second extension of the same chain (a branch) finds
+    // the slot taken and copies its own prefix, so the common linear build never copies.
+    let next: StepDef[];
+    if (store.length === length) {
+      next = store;
+    } else {
+      next = store.slice(0, length);
+    }
+    next.push(def);
+    return new CallbackChain<I, Awaited<N>>({ store: next, length: length + 1 }, this.#onComplete);
   }
 
   /**
@@ -130,7 +155,9 @@ export class CallbackChain<I, O> {
     // one running value, so a step that timed out and resolves late changes nothing.
     const received: unknown[] = [];
     let previous: number | undefined;
-    for (const { fn, options: stepOptions } of this.#steps) {
+    const { store, length } = this.#steps;
+    for (let i = 0; i < length; i++) {
+      const { fn, options: stepOptions } = store[i]!;
       const index = received.length;
       received.push(undefined);
       const run = (context: NodeContext): unknown => {
@@ -196,13 +223,29 @@ export function combineChains<A, B, C, D, E>(
   fourth: CallbackChain<D, E>,
 ): CallbackChain<A, E>;
 export function combineChains(...chains: CallbackChain<unknown, unknown>[]): CallbackChain<unknown, unknown>;
-export function combineChains(...chains: CallbackChain<unknown, unknown>[]): CallbackChain<unknown, unknown> {
+/**
+ * The same with the parts in one array: for very many parts, which a call's argument list
+ * cannot hold (spreading a million parts into `combineChains(...parts)` overflows the stack).
+ */
+export function combineChains(
+  chains: readonly CallbackChain<unknown, unknown>[],
+): CallbackChain<unknown, unknown>;
+export function combineChains(
+  ...args: (CallbackChain<unknown, unknown> | readonly CallbackChain<unknown, unknown>[])[]
+): CallbackChain<unknown, unknown> {
+  const first = args[0];
+  const chains = args.length === 1 && Array.isArray(first) ? first : args;
   const steps: StepDef[] = [];
-  for (const [i, chain] of chains.entries()) {
+  // Indexed loops, not spreads or iterators: a spread of a long chain's steps into push() is
+  // one call with that many arguments (a RangeError past about 1e5), and an index also visits
+  // the holes of a sparse array, which are refused below instead of silently skipped.
+  for (let i = 0; i < chains.length; i++) {
+    const chain: unknown = chains[i];
     if (!(chain instanceof CallbackChain)) {
-      throw new NpuTypeError(`combineChains: argument ${i} is not a CallbackChain`);
+      throw new NpuTypeError(`combineChains: part ${i} is not a CallbackChain`);
     }
-    steps.push(...stepsOf(chain));
+    const { store, length } = stepsOf(chain);
+    for (let j = 0; j < length; j++) steps.push(store[j]!);
   }
   return fromSteps(steps);
 }
