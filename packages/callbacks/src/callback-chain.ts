@@ -7,6 +7,7 @@ import {
 } from "./callback-graph.js";
 import type { ErrorPolicy } from "./error-policy.js";
 import type { CallbackGraphError } from "./graph-report.js";
+import { optionReadError } from "./internal/options.js";
 import type { NodeContext } from "./node-context.js";
 
 /** One step of a chain: receives the previous step's result (the chain's input for the first). */
@@ -116,8 +117,7 @@ export class CallbackChain<I, O> {
    */
   step<N>(fn: ChainStep<O, N>, options?: ChainStepOptions): CallbackChain<I, Awaited<N>> {
     check.func(fn, "chain step");
-    if (options !== undefined) check.options(options, "step options");
-    const def: StepDef = { fn: fn as ChainStep<unknown, unknown>, options };
+    const def: StepDef = { fn: fn as ChainStep<unknown, unknown>, options: stepOptionsOf(options) };
     const { store, length } = this.#steps;
     // The first chain to extend a store appends in place (Go's slice append): the entries the
     // other chains see stay as they are. A second extension of the same chain (a branch) finds
@@ -147,8 +147,13 @@ export class CallbackChain<I, O> {
    * lists every failure and step status), after the completion callback has seen it.
    */
   async run(input: I, options: ChainRunOptions = {}): Promise<O> {
-    const o = check.options(options, "chain run options");
-    const { signal, ...graphOptions } = o;
+    let signal: AbortSignal | undefined;
+    let graphOptions: CallbackGraphOptions;
+    try {
+      ({ signal, ...graphOptions } = check.options(options, "chain run options"));
+    } catch (error) {
+      throw optionReadError(error, "chain run options");
+    }
     const graph = new CallbackGraph({ errorPolicy: "abort", ...graphOptions });
     // What each step received: a step after a failed one (under "continue") gets the failed
     // step's own input, the last good value. Read from the graph's report rather than kept as
@@ -192,6 +197,36 @@ export class CallbackChain<I, O> {
     }
     if (!outcome.ok) throw outcome.error;
     return outcome.value;
+  }
+}
+
+const STEP_OPTION_KEYS = [
+  "label",
+  "priority",
+  "expectedDurationMs",
+  "timeoutMs",
+  "errorPolicy",
+  "resources",
+] as const satisfies readonly (keyof ChainStepOptions)[];
+
+/**
+ * A step's options, copied when the step is added: every run then sees the same values (a
+ * getter or Proxy cannot change them between runs), and a getter that throws fails `step()`
+ * with a `TypeError` instead of failing every later run. The values are checked by each run's
+ * graph, like a node's.
+ */
+function stepOptionsOf(options: ChainStepOptions | undefined): ChainStepOptions | undefined {
+  if (options === undefined) return undefined;
+  try {
+    const o = check.options(options, "step options") as Record<string, unknown>;
+    const copy: Record<string, unknown> = {};
+    for (const key of STEP_OPTION_KEYS) {
+      const value = o[key];
+      if (value !== undefined) copy[key] = value;
+    }
+    return copy as ChainStepOptions;
+  } catch (error) {
+    throw optionReadError(error, "step options");
   }
 }
 

@@ -15,12 +15,13 @@ import { type NodeMeta, nodeMeta, PLAIN_WITH_CONTEXT } from "./internal/node-met
 import { POISONED, statusName } from "./internal/node-status.js";
 import {
   adaptiveOption,
-  clockOption,
   concurrencyOption,
+  optionReadError,
   resourcesOption,
   sliceOption,
   timeoutOption,
 } from "./internal/options.js";
+import { clockOption } from "./internal/port-options.js";
 import { nodeText } from "./internal/report-text.js";
 import type { NodeContext } from "./node-context.js";
 import type { ResourceManager } from "./resource-manager.js";
@@ -156,18 +157,22 @@ export class CallbackGraph {
   readonly #sliceMs: number;
 
   constructor(options: CallbackGraphOptions = {}) {
-    const o = check.options(options, "graph options");
-    this.#policy =
-      o.errorPolicy === undefined ? "skip" : check.oneOf(o.errorPolicy, ERROR_POLICIES, "errorPolicy");
-    this.#batchSize = check.integer(o.batchSize ?? 16, "batchSize", 1);
-    this.#concurrency = concurrencyOption(o.concurrency);
-    this.#timeoutMs = o.timeoutMs === undefined ? undefined : timeoutOption(o.timeoutMs);
-    this.#clock = clockOption(o.clock);
-    this.#adaptive = adaptiveOption(o.adaptive, false);
-    this.#cycleCheck =
-      o.cycleCheck === undefined ? "add" : check.oneOf(o.cycleCheck, ["add", "run"], "cycleCheck");
-    this.#resources = resourcesOption(o.resources);
-    this.#sliceMs = sliceOption(o.sliceMs);
+    try {
+      const o = check.options(options, "graph options");
+      this.#policy =
+        o.errorPolicy === undefined ? "skip" : check.oneOf(o.errorPolicy, ERROR_POLICIES, "errorPolicy");
+      this.#batchSize = check.integer(o.batchSize ?? 16, "batchSize", 1);
+      this.#concurrency = concurrencyOption(o.concurrency);
+      this.#timeoutMs = o.timeoutMs === undefined ? undefined : timeoutOption(o.timeoutMs);
+      this.#clock = clockOption(o.clock);
+      this.#adaptive = adaptiveOption(o.adaptive, false);
+      this.#cycleCheck =
+        o.cycleCheck === undefined ? "add" : check.oneOf(o.cycleCheck, ["add", "run"], "cycleCheck");
+      this.#resources = resourcesOption(o.resources);
+      this.#sliceMs = sliceOption(o.sliceMs);
+    } catch (error) {
+      throw optionReadError(error, "graph options");
+    }
   }
 
   /** Number of nodes. */
@@ -200,14 +205,26 @@ export class CallbackGraph {
     let priority = 0;
     let dependsOn: readonly NodeId[] | undefined;
     if (options !== undefined) {
-      const o = check.options(options, "node options");
-      if (o.priority !== undefined) priority = check.number(o.priority, "priority");
-      if (o.dependsOn !== undefined) {
-        if (!Array.isArray(o.dependsOn)) throw new NpuTypeError("dependsOn must be an array of node ids");
-        for (const d of o.dependsOn) this.#checkNode(d, "dependency");
-        dependsOn = o.dependsOn;
+      try {
+        const o = check.options(options, "node options");
+        if (o.priority !== undefined) priority = check.number(o.priority, "priority");
+        const deps = o.dependsOn;
+        if (deps !== undefined) {
+          if (!Array.isArray(deps)) throw new NpuTypeError("dependsOn must be an array of node ids");
+          // Copied while checked: the edges below are added from the ids that passed, even if
+          // the caller's array (or a Proxy) changes in between. Indexed, so holes are refused.
+          const ids: NodeId[] = [];
+          for (let i = 0; i < deps.length; i++) {
+            const d = deps[i];
+            this.#checkNode(d, "dependency");
+            ids.push(d as NodeId);
+          }
+          dependsOn = ids;
+        }
+        meta = nodeMeta(o, callback.length > 0);
+      } catch (error) {
+        throw optionReadError(error, "node options");
       }
-      meta = nodeMeta(o, callback.length > 0);
     } else if (callback.length > 0) {
       meta = PLAIN_WITH_CONTEXT;
     }
@@ -291,8 +308,13 @@ export class CallbackGraph {
    *   `CYCLE_DEPENDENCY` (with `cycleCheck: "run"`) when the graph has a cycle.
    */
   run(options: GraphRunOptions = {}): Promise<GraphRunReport> {
-    const o = check.options(options, "run options");
-    if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) {
+    let signal: AbortSignal | undefined;
+    try {
+      signal = check.options(options, "run options").signal;
+    } catch (error) {
+      throw optionReadError(error, "run options");
+    }
+    if (signal !== undefined && !(signal instanceof AbortSignal)) {
       throw new NpuTypeError("signal must be an AbortSignal");
     }
     if (this.#run !== null) {
@@ -341,7 +363,7 @@ export class CallbackGraph {
       sliceMs: this.#sliceMs,
     });
     this.#run = run;
-    run.start(o.signal);
+    run.start(signal);
     return run.promise;
   }
 

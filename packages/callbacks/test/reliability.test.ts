@@ -1,6 +1,12 @@
 import { NpuError, wallClock } from "@npurt/core";
 import { describe, expect, it } from "vitest";
-import { CallbackGraph, type CallbackGraphError, CallbackScheduler, ResourceManager } from "../src/index.js";
+import {
+  CallbackChain,
+  CallbackGraph,
+  type CallbackGraphError,
+  CallbackScheduler,
+  ResourceManager,
+} from "../src/index.js";
 import { virtualTime } from "./helpers.js";
 
 /** A value whose `String()` throws: no prototype, so no `toString`. */
@@ -167,5 +173,201 @@ describe("issue 10 defect 5: options validated at construction", () => {
         expect(() => new CallbackScheduler({ [option]: value })).toThrow(expected);
       }
     }
+  });
+});
+
+describe("issue 10 defect 9: user text in reports, stale contexts", () => {
+  it("defect 9: a label with a newline cannot forge a line of validate().toString()", () => {
+    const graph = new CallbackGraph();
+    graph.addNode(() => {}, { label: "a\nz: pending=0 dependents=0 status=ok" });
+    graph.addNode(() => {}, { label: "b", dependsOn: [0] });
+    const lines = String(graph.validate()).split("\n");
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toBe(
+      '"a\\nz: pending=0 dependents=0 status=ok"#0: pending=0 dependents=1 status=pending',
+    );
+    expect(lines[1]).toBe("b#1: pending=1 dependents=0 status=pending");
+    // The diagnostics keep the raw label: only the text is escaped.
+    expect(graph.validate().nodes[0]!.label).toBe("a\nz: pending=0 dependents=0 status=ok");
+  });
+
+  it("defect 9: duplicate labels are told apart in a cycle path by their node ids", () => {
+    const graph = new CallbackGraph({ cycleCheck: "run" });
+    const a = graph.addNode(() => {}, { label: "step" });
+    const b = graph.addNode(() => {}, { label: "step" });
+    const c = graph.addNode(() => {}, { label: "step" });
+    graph.addEdge(a, b).addEdge(b, c).addEdge(c, b);
+    const v = graph.validate();
+    expect(v.cycle?.path).toBe("step#1 → step#2 → step#1");
+    expect(String(v)).toContain("cycle: step#1 → step#2 → step#1");
+    expect(() => graph.run()).toThrow(/the graph has a cycle: step#1 → step#2 → step#1/);
+    const eager = new CallbackGraph();
+    eager.addNode(() => {}, { label: "x" });
+    eager.addNode(() => {}, { label: "x", dependsOn: [0] });
+    expect(() => eager.addEdge(1, 0)).toThrow(/edge x#1 → x#0 would close a cycle: x#1 → x#0 → x#1/);
+  });
+
+  it("defect 9: a huge label is bounded in messages, and quotes or arrows in it are escaped", async () => {
+    const huge = "y".repeat(1_000_000);
+    const graph = new CallbackGraph({ errorPolicy: "continue" });
+    graph.addNode(
+      () => {
+        throw new Error("no");
+      },
+      { label: huge },
+    );
+    graph.addNode(
+      () => {
+        throw new Error("no");
+      },
+      { label: 'a" → "b' },
+    );
+    const error = (await graph.run().catch((e: unknown) => e)) as CallbackGraphError;
+    expect(error.failures[0]!.error.message.length).toBeLessThan(200);
+    expect(error.failures[0]!.label).toBe(huge);
+    expect(error.failures[1]!.error.message).toBe('callback "a\\" → \\"b"#1 failed: no');
+    const scheduler = new CallbackScheduler();
+    const failed = await scheduler
+      .run(
+        () => {
+          throw new Error("no");
+        },
+        { label: "x\ny" },
+      )
+      .catch((e: NpuError) => e);
+    expect(failed.message).toBe('host task "x\\ny" failed: no');
+  });
+
+  it("defect 9: a NodeContext kept after its callback finished refuses resource() with ILLEGAL_STATE (never a false CYCLE_DEPENDENCY); its inputs stay readable", async () => {
+    const resources = new ResourceManager();
+    resources.define("r", { create: () => "value" });
+    const graph = new CallbackGraph({ resources });
+    let kept: import("../src/index.js").NodeContext | undefined;
+    let during: unknown;
+    const first = graph.addNode(() => 1, { label: "first" });
+    graph.addNode(
+      (ctx) => {
+        kept = ctx;
+        during = ctx.resource("r");
+      },
+      { label: "holder", resources: ["r"], dependsOn: [first] },
+    );
+    await graph.run();
+    expect(during).toBe("value");
+    expect(() => kept!.resource("r")).toThrow(
+      expect.objectContaining({ code: "ILLEGAL_STATE", message: expect.stringMatching(/holder#1 is stale/) }),
+    );
+    expect(kept!.inputs.map((i) => [i.label, i.status, i.value])).toEqual([["first", "ok", 1]]);
+    // Using a stale context's id in another graph is just a number: no cycle is invented.
+    const other = new CallbackGraph();
+    other.addNode(() => {});
+    other.addNode(() => {});
+    expect(() => other.addEdge(0, kept!.id)).not.toThrow();
+    expect(other.validate().ok).toBe(true);
+  });
+});
+
+describe("issue 10 defect 5: the audit of every callbacks export", () => {
+  const throwingGetter = (key: string): object =>
+    Object.defineProperty({}, key, {
+      enumerable: true,
+      get() {
+        throw new Error(`getter ${key}`);
+      },
+    });
+  const revoked = (): object => {
+    const p = Proxy.revocable({}, {});
+    p.revoke();
+    return p.proxy;
+  };
+
+  it("defect 5: options bags with throwing getters or revoked Proxies are TypeErrors, everywhere", async () => {
+    const noop = () => {};
+    // Each call with an option it reads: a getter that is never read is harmless.
+    const calls: [string, string, (bag: never) => unknown][] = [
+      ["CallbackGraph", "clock", (bag) => new CallbackGraph(bag)],
+      ["addNode", "priority", (bag) => new CallbackGraph().addNode(noop, bag)],
+      ["graph.run", "signal", (bag) => new CallbackGraph().run(bag)],
+      ["CallbackScheduler", "clock", (bag) => new CallbackScheduler(bag)],
+      ["scheduler.submit", "run", (bag) => new CallbackScheduler().submit(bag)],
+      ["chain.step", "label", (bag) => CallbackChain.start().step(noop, bag)],
+    ];
+    for (const [name, key, call] of calls) {
+      for (const bag of [throwingGetter(key), revoked()]) {
+        let thrown: unknown;
+        try {
+          call(bag as never);
+        } catch (e) {
+          thrown = e;
+        }
+        expect(thrown, `${name} accepted a bad bag`).toBeDefined();
+        expect(thrown instanceof TypeError || NpuError.isInstance(thrown), name).toBe(true);
+      }
+    }
+    await expect(
+      CallbackChain.start().run(undefined, throwingGetter("clock") as never),
+    ).rejects.toBeInstanceOf(TypeError);
+  });
+
+  it("defect 5: a task whose getters change after submit is run and reported as it was checked", async () => {
+    const scheduler = new CallbackScheduler();
+    let reads = 0;
+    const outcomes: unknown[] = [];
+    const task = {
+      run: () => "value",
+      done: (o: unknown) => outcomes.push(o),
+      get label(): string {
+        if (reads++ > 0) throw new Error("label read twice");
+        return "once";
+      },
+    };
+    scheduler.submit(task);
+    await scheduler.idle();
+    expect(outcomes).toEqual([{ ok: true, value: "value" }]);
+  });
+
+  it("defect 5: sparse, wrong-typed and unknown dependsOn entries are refused and add no edge", () => {
+    const graph = new CallbackGraph();
+    graph.addNode(() => {});
+    // biome-ignore lint/suspicious/noSparseArray: the sparse array is the bad input under test
+    expect(() => graph.addNode(() => {}, { dependsOn: [0, , 0] as number[] })).toThrow(TypeError);
+    expect(() => graph.addNode(() => {}, { dependsOn: [0, 1.5] })).toThrow(NpuError);
+    expect(() => graph.addNode(() => {}, { dependsOn: [0, 7] })).toThrow(/not a node of this graph/);
+    expect(() => graph.addNode(() => {}, { dependsOn: "0" as never })).toThrow(TypeError);
+    expect([graph.size, graph.edgeCount]).toEqual([1, 0]);
+  });
+
+  it("defect 5: re-entrant calls from a callback (run, addNode, addEdge on its own graph) fail that node with ILLEGAL_STATE", async () => {
+    const graph = new CallbackGraph({ errorPolicy: "continue" });
+    graph.addNode(() => graph.run());
+    graph.addNode(() => graph.addNode(() => {}));
+    graph.addNode(() => graph.addEdge(0, 1));
+    const error = (await graph.run().catch((e: unknown) => e)) as CallbackGraphError;
+    expect(error.failures.map((f) => (f.error.cause as NpuError).code)).toEqual([
+      "ILLEGAL_STATE",
+      "ILLEGAL_STATE",
+      "ILLEGAL_STATE",
+    ]);
+    expect(graph.state).toBe("finished");
+    // A scheduler accepts work submitted from inside one of its tasks, and runs it later.
+    const scheduler = new CallbackScheduler();
+    const inner = await scheduler.run(() => scheduler.run(() => "inner"));
+    expect(inner).toBe("inner");
+  });
+
+  it("defect 5: ResourceManager checks its clock and instrumentation; define() keeps the functions it checked", () => {
+    expect(() => new ResourceManager({ clock: {} as never })).toThrow(TypeError);
+    expect(() => new ResourceManager({ instrumentation: 3 as never })).toThrow(TypeError);
+    const resources = new ResourceManager();
+    let created = 0;
+    const definition = {
+      create: () => ++created,
+    };
+    resources.define("k", definition);
+    definition.create = () => {
+      throw new Error("swapped");
+    };
+    expect(resources.acquire("k", "h")).toBe(1);
+    expect(() => resources.acquire("k\nforged", "h")).toThrow(/unknown resource "k\\nforged"/);
   });
 });

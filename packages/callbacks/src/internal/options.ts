@@ -1,6 +1,7 @@
-import { type Clock, check, describe, type Instrumentation, NpuError, NpuTypeError } from "@npurt/core";
+import { check, describe, NpuError, NpuTypeError } from "@npurt/core";
 import { AdaptivePriorities } from "../adaptive-priorities.js";
 import { ResourceManager } from "../resource-manager.js";
+import { messageOf } from "./report-text.js";
 
 /**
  * The longest timeout, in ms: about 104 days. Timers are armed in integer nanoseconds, and
@@ -18,58 +19,6 @@ export function timeoutOption(value: unknown): number {
     });
   }
   return n;
-}
-
-/**
- * A {@link Clock}, checked when the option is given rather than when the drain loop first
- * reads it (a `clock: {}` used to fail there, out of reach of any error handling, and hang the
- * run). Its members are read once, here, so a throwing getter fails the constructor.
- */
-export function clockOption(value: unknown): Clock | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== "object" || value === null) {
-    throw new NpuTypeError(`clock must be a Clock, got ${describe(value)}`);
-  }
-  let mode: unknown;
-  let members: unknown[];
-  try {
-    const c = value as Partial<Clock>;
-    mode = c.mode;
-    members = [c.now, c.setTimer, c.clearTimer];
-  } catch (error) {
-    throw new NpuTypeError("clock must be a Clock: reading its members threw", { cause: error });
-  }
-  if (mode !== "virtual" && mode !== "wall") {
-    throw new NpuTypeError(`clock.mode must be "virtual" or "wall", got ${describe(mode)}`);
-  }
-  if (members.some((m) => typeof m !== "function")) {
-    throw new NpuTypeError("clock must have now(), setTimer() and clearTimer() functions");
-  }
-  return value as Clock;
-}
-
-/** A {@link ResourceManager}, or `undefined`. */
-export function resourcesOption(value: unknown): ResourceManager | undefined {
-  if (value === undefined || value instanceof ResourceManager) return value;
-  throw new NpuTypeError(`resources must be a ResourceManager, got ${describe(value)}`);
-}
-
-/**
- * An instrumentation bus, or `undefined`. Checked by shape rather than class, so a bus from a
- * second installed copy of core is accepted.
- */
-export function instrumentationOption(value: unknown): Instrumentation | undefined {
-  if (value === undefined) return undefined;
-  let emit: unknown;
-  try {
-    emit = typeof value === "object" && value !== null ? (value as Instrumentation).emit : undefined;
-  } catch (error) {
-    throw new NpuTypeError("instrumentation: reading its emit threw", { cause: error });
-  }
-  if (typeof emit !== "function") {
-    throw new NpuTypeError(`instrumentation must be an Instrumentation bus, got ${describe(value)}`);
-  }
-  return value as Instrumentation;
 }
 
 /** A concurrency bound: a positive integer or `Infinity`. Default 64. */
@@ -96,4 +45,26 @@ export function sliceOption(value: unknown): number {
   const n = check.number(value, "sliceMs");
   if (n < 0) throw new NpuError("INVALID_PARAM", `sliceMs must not be negative, got ${n}`);
   return n;
+}
+
+/** A {@link ResourceManager}, or `undefined`. */
+export function resourcesOption(value: unknown): ResourceManager | undefined {
+  if (value === undefined || value instanceof ResourceManager) return value;
+  throw new NpuTypeError(`resources must be a ResourceManager, got ${describe(value)}`);
+}
+
+/**
+ * The error to throw for one met while reading a user's options bag: npurt's own checks as
+ * they are, anything else (a throwing getter, a revoked Proxy) as a `TypeError` naming the bag,
+ * so every bad input gets a `TypeError` or a coded `NpuError`.
+ */
+export function optionReadError(error: unknown, what: string): Error {
+  let ours = false;
+  try {
+    ours = NpuError.isInstance(error);
+  } catch {
+    // A Proxy thrown as an error whose traps throw: not ours.
+  }
+  if (ours) return error as Error;
+  return new NpuTypeError(`${what}: reading an option threw (${messageOf(error)})`, { cause: error });
 }
