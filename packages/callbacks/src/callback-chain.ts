@@ -21,7 +21,7 @@ export interface ChainStepOptions {
   readonly priority?: number;
   /** Expected duration in ms, for adaptive priority. */
   readonly expectedDurationMs?: number;
-  /** Fails the step with `CALLBACK_TIMEOUT` after this many ms. */
+  /** Fails the step with `CALLBACK_TIMEOUT` after this many ms, in (0, 9007199254]. */
   readonly timeoutMs?: number;
   /**
    * What a failure of this step does. Default: the chain's policy, `"abort"` unless the run

@@ -43,7 +43,10 @@ export interface NodeOptions<D = unknown> {
   readonly priority?: number;
   /** The expected duration in milliseconds, for adaptive priority (else it is learned). */
   readonly expectedDurationMs?: number;
-  /** Fails the node with `CALLBACK_TIMEOUT` if it has not finished within this many milliseconds. */
+  /**
+   * Fails the node with `CALLBACK_TIMEOUT` if it has not finished within this many
+   * milliseconds: in (0, 9007199254] (2^53 ns), else `INVALID_PARAM`.
+   */
   readonly timeoutMs?: number;
   /** What a failure of this node does; overrides the graph's policy. */
   readonly errorPolicy?: ErrorPolicy;
@@ -61,9 +64,14 @@ export interface CallbackGraphOptions {
   readonly batchSize?: number;
   /** Async callbacks in flight at most; the drain waits while the bound is reached. Default 64. */
   readonly concurrency?: number;
-  /** A timeout for every node that sets none, in milliseconds. Default none. */
+  /** A timeout for every node that sets none, in milliseconds (at most 9007199254). Default none. */
   readonly timeoutMs?: number;
-  /** Measures durations and fires timeouts. Default core's `wallClock()`; pass a virtual one in tests. */
+  /**
+   * Measures durations, fires timeouts and times slices. Default core's `wallClock()`, even
+   * beside a virtual-time device (a graph is never told of one): pass `device.clock` for a
+   * deterministic simulation, or a `VirtualClock` in tests. Checked when the graph is made
+   * (`TypeError` for anything but a `Clock`).
+   */
   readonly clock?: Clock;
   /**
    * Adaptive priority for labelled nodes: `true` for a private learner, or a shared

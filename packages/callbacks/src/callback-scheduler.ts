@@ -30,9 +30,17 @@ export interface CallbackSchedulerOptions {
   readonly batchSize?: number;
   /** Async tasks in flight at most; further tasks wait in the queue. Default 64. */
   readonly concurrency?: number;
-  /** Fails a task with `CALLBACK_TIMEOUT` if it has not finished in this many ms. Default none. */
+  /**
+   * Fails a task with `CALLBACK_TIMEOUT` if it has not finished in this many ms: in
+   * (0, 9007199254] (2^53 ns), else `INVALID_PARAM`. Default none.
+   */
   readonly timeoutMs?: number;
-  /** Measures durations and fires timeouts. Default core's `wallClock()`. */
+  /**
+   * Measures durations, fires timeouts and times slices. Default core's `wallClock()`, even
+   * when the scheduler serves a virtual-time device's streams (a `HostExecutor` is never told
+   * of the device): pass `device.clock` for a deterministic simulation. Checked when the
+   * scheduler is made (`TypeError` for anything but a `Clock`).
+   */
   readonly clock?: Clock;
   /**
    * Adaptive priority by task label (`true`: a private learner, or a shared
