@@ -7,6 +7,7 @@ import {
 } from "./callback-graph.js";
 import type { ErrorPolicy } from "./error-policy.js";
 import type { CallbackGraphError } from "./graph-report.js";
+import { optionReadError } from "./internal/options.js";
 import type { NodeContext } from "./node-context.js";
 
 /** One step of a chain: receives the previous step's result (the chain's input for the first). */
@@ -20,7 +21,7 @@ export interface ChainStepOptions {
   readonly priority?: number;
   /** Expected duration in ms, for adaptive priority. */
   readonly expectedDurationMs?: number;
-  /** Fails the step with `CALLBACK_TIMEOUT` after this many ms. */
+  /** Fails the step with `CALLBACK_TIMEOUT` after this many ms, in (0, 9007199254]. */
   readonly timeoutMs?: number;
   /**
    * What a failure of this step does. Default: the chain's policy, `"abort"` unless the run
@@ -49,15 +50,28 @@ interface StepDef {
 type CompletionCallback = (outcome: ChainOutcome<unknown>) => void;
 
 // Module-private access to chains' steps, for combineChains (set in the class's static block).
-let stepsOf: (chain: CallbackChain<unknown, unknown>) => readonly StepDef[];
-let fromSteps: (steps: readonly StepDef[]) => CallbackChain<unknown, unknown>;
+let stepsOf: (chain: CallbackChain<unknown, unknown>) => StepList;
+let fromSteps: (steps: StepDef[]) => CallbackChain<unknown, unknown>;
+
+/**
+ * A chain's steps: the first `length` entries of `store`. Chains built from one another share
+ * one store, and an entry below any chain's `length` is never changed, so every chain still
+ * sees exactly its own steps (see {@link CallbackChain.step}).
+ */
+interface StepList {
+  readonly store: StepDef[];
+  readonly length: number;
+}
 
 /**
  * A linear callback chain built fluently, the seed article's `AsyncInferenceEngine`: each step
  * runs after the previous one and receives its result; a final completion callback sees the
- * outcome. Chains are immutable templates: every `step` returns a new chain, and each `run`
- * executes a fresh {@link CallbackGraph}, so one chain serves many requests at once. Combine
- * chains with {@link combineChains}.
+ * outcome. Chains are immutable templates: every `step` returns a new chain (the old one is
+ * unchanged), and each `run` executes a fresh {@link CallbackGraph}, so one chain serves many
+ * requests at once. Combine chains with {@link combineChains}.
+ *
+ * Building is O(1) per step (amortised): a new chain shares its parent's steps instead of
+ * copying them, so a chain of a million steps builds in linear time.
  *
  * @example
  * ```ts
@@ -72,22 +86,22 @@ let fromSteps: (steps: readonly StepDef[]) => CallbackChain<unknown, unknown>;
  * @typeParam O - the result of the last step.
  */
 export class CallbackChain<I, O> {
-  readonly #steps: readonly StepDef[];
+  readonly #steps: StepList;
   readonly #onComplete: CompletionCallback | undefined;
 
-  private constructor(steps: readonly StepDef[], onComplete: CompletionCallback | undefined) {
+  private constructor(steps: StepList, onComplete: CompletionCallback | undefined) {
     this.#steps = steps;
     this.#onComplete = onComplete;
   }
 
   /** An empty chain whose first step will receive an input of type `I`. */
   static start<I = void>(): CallbackChain<I, I> {
-    return new CallbackChain<I, I>([], undefined);
+    return new CallbackChain<I, I>({ store: [], length: 0 }, undefined);
   }
 
   static {
     stepsOf = (chain) => chain.#steps;
-    fromSteps = (steps) => new CallbackChain(steps, undefined);
+    fromSteps = (store) => new CallbackChain({ store, length: store.length }, undefined);
   }
 
   /** Number of steps. */
@@ -97,14 +111,25 @@ export class CallbackChain<I, O> {
 
   /**
    * A new chain with `fn` appended: it runs after the current last step with its result.
+   * This chain is unchanged.
    *
-   * @throws NpuTypeError when `fn` is not a function.
+   * @throws NpuTypeError when `fn` is not a function or `options` is not an object.
    */
   step<N>(fn: ChainStep<O, N>, options?: ChainStepOptions): CallbackChain<I, Awaited<N>> {
     check.func(fn, "chain step");
-    if (options !== undefined) check.options(options, "step options");
-    const def: StepDef = { fn: fn as ChainStep<unknown, unknown>, options };
-    return new CallbackChain<I, Awaited<N>>([...this.#steps, def], this.#onComplete);
+    const def: StepDef = { fn: fn as ChainStep<unknown, unknown>, options: stepOptionsOf(options) };
+    const { store, length } = this.#steps;
+    // The first chain to extend a store appends in place (Go's slice append): the entries the
+    // other chains see stay as they are. A second extension of the same chain (a branch) finds
+    // the slot taken and copies its own prefix, so the common linear build never copies.
+    let next: StepDef[];
+    if (store.length === length) {
+      next = store;
+    } else {
+      next = store.slice(0, length);
+    }
+    next.push(def);
+    return new CallbackChain<I, Awaited<N>>({ store: next, length: length + 1 }, this.#onComplete);
   }
 
   /**
@@ -122,15 +147,22 @@ export class CallbackChain<I, O> {
    * lists every failure and step status), after the completion callback has seen it.
    */
   async run(input: I, options: ChainRunOptions = {}): Promise<O> {
-    const o = check.options(options, "chain run options");
-    const { signal, ...graphOptions } = o;
+    let signal: AbortSignal | undefined;
+    let graphOptions: CallbackGraphOptions;
+    try {
+      ({ signal, ...graphOptions } = check.options(options, "chain run options"));
+    } catch (error) {
+      throw optionReadError(error, "chain run options");
+    }
     const graph = new CallbackGraph({ errorPolicy: "abort", ...graphOptions });
     // What each step received: a step after a failed one (under "continue") gets the failed
     // step's own input, the last good value. Read from the graph's report rather than kept as
     // one running value, so a step that timed out and resolves late changes nothing.
     const received: unknown[] = [];
     let previous: number | undefined;
-    for (const { fn, options: stepOptions } of this.#steps) {
+    const { store, length } = this.#steps;
+    for (let i = 0; i < length; i++) {
+      const { fn, options: stepOptions } = store[i]!;
       const index = received.length;
       received.push(undefined);
       const run = (context: NodeContext): unknown => {
@@ -168,6 +200,36 @@ export class CallbackChain<I, O> {
   }
 }
 
+const STEP_OPTION_KEYS = [
+  "label",
+  "priority",
+  "expectedDurationMs",
+  "timeoutMs",
+  "errorPolicy",
+  "resources",
+] as const satisfies readonly (keyof ChainStepOptions)[];
+
+/**
+ * A step's options, copied when the step is added: every run then sees the same values (a
+ * getter or Proxy cannot change them between runs), and a getter that throws fails `step()`
+ * with a `TypeError` instead of failing every later run. The values are checked by each run's
+ * graph, like a node's.
+ */
+function stepOptionsOf(options: ChainStepOptions | undefined): ChainStepOptions | undefined {
+  if (options === undefined) return undefined;
+  try {
+    const o = check.options(options, "step options") as Record<string, unknown>;
+    const copy: Record<string, unknown> = {};
+    for (const key of STEP_OPTION_KEYS) {
+      const value = o[key];
+      if (value !== undefined) copy[key] = value;
+    }
+    return copy as ChainStepOptions;
+  } catch (error) {
+    throw optionReadError(error, "step options");
+  }
+}
+
 /**
  * One chain made of several, run back to back (the seed's `combine_chains` of feature
  * extraction, inference and post-processing): each part's first step receives the previous
@@ -196,13 +258,29 @@ export function combineChains<A, B, C, D, E>(
   fourth: CallbackChain<D, E>,
 ): CallbackChain<A, E>;
 export function combineChains(...chains: CallbackChain<unknown, unknown>[]): CallbackChain<unknown, unknown>;
-export function combineChains(...chains: CallbackChain<unknown, unknown>[]): CallbackChain<unknown, unknown> {
+/**
+ * The same with the parts in one array: for very many parts, which a call's argument list
+ * cannot hold (spreading a million parts into `combineChains(...parts)` overflows the stack).
+ */
+export function combineChains(
+  chains: readonly CallbackChain<unknown, unknown>[],
+): CallbackChain<unknown, unknown>;
+export function combineChains(
+  ...args: (CallbackChain<unknown, unknown> | readonly CallbackChain<unknown, unknown>[])[]
+): CallbackChain<unknown, unknown> {
+  const first = args[0];
+  const chains = args.length === 1 && Array.isArray(first) ? first : args;
   const steps: StepDef[] = [];
-  for (const [i, chain] of chains.entries()) {
+  // Indexed loops, not spreads or iterators: a spread of a long chain's steps into push() is
+  // one call with that many arguments (a RangeError past about 1e5), and an index also visits
+  // the holes of a sparse array, which are refused below instead of silently skipped.
+  for (let i = 0; i < chains.length; i++) {
+    const chain: unknown = chains[i];
     if (!(chain instanceof CallbackChain)) {
-      throw new NpuTypeError(`combineChains: argument ${i} is not a CallbackChain`);
+      throw new NpuTypeError(`combineChains: part ${i} is not a CallbackChain`);
     }
-    steps.push(...stepsOf(chain));
+    const { store, length } = stepsOf(chain);
+    for (let j = 0; j < length; j++) steps.push(store[j]!);
   }
   return fromSteps(steps);
 }

@@ -8,8 +8,21 @@ import type {
   NodeDiagnostics,
   NodeId,
 } from "./graph-report.js";
-import { type FrozenGraph, GraphRun, type NodeMeta, POISONED, statusName } from "./internal/graph-run.js";
-import { adaptiveOption, concurrencyOption, sliceOption, timeoutOption } from "./internal/options.js";
+import { findCycle } from "./internal/find-cycle.js";
+import { type FrozenGraph, GraphRun } from "./internal/graph-run.js";
+import { validationReport } from "./internal/graph-validation.js";
+import { type NodeMeta, nodeMeta, PLAIN_WITH_CONTEXT } from "./internal/node-meta.js";
+import { POISONED, statusName } from "./internal/node-status.js";
+import {
+  adaptiveOption,
+  concurrencyOption,
+  optionReadError,
+  resourcesOption,
+  sliceOption,
+  timeoutOption,
+} from "./internal/options.js";
+import { clockOption } from "./internal/port-options.js";
+import { nodeText } from "./internal/report-text.js";
 import type { NodeContext } from "./node-context.js";
 import type { ResourceManager } from "./resource-manager.js";
 
@@ -30,7 +43,10 @@ export interface NodeOptions<D = unknown> {
   readonly priority?: number;
   /** The expected duration in milliseconds, for adaptive priority (else it is learned). */
   readonly expectedDurationMs?: number;
-  /** Fails the node with `CALLBACK_TIMEOUT` if it has not finished within this many milliseconds. */
+  /**
+   * Fails the node with `CALLBACK_TIMEOUT` if it has not finished within this many
+   * milliseconds: in (0, 9007199254] (2^53 ns), else `INVALID_PARAM`.
+   */
   readonly timeoutMs?: number;
   /** What a failure of this node does; overrides the graph's policy. */
   readonly errorPolicy?: ErrorPolicy;
@@ -48,9 +64,14 @@ export interface CallbackGraphOptions {
   readonly batchSize?: number;
   /** Async callbacks in flight at most; the drain waits while the bound is reached. Default 64. */
   readonly concurrency?: number;
-  /** A timeout for every node that sets none, in milliseconds. Default none. */
+  /** A timeout for every node that sets none, in milliseconds (at most 9007199254). Default none. */
   readonly timeoutMs?: number;
-  /** Measures durations and fires timeouts. Default core's `wallClock()`; pass a virtual one in tests. */
+  /**
+   * Measures durations, fires timeouts and times slices. Default core's `wallClock()`, even
+   * beside a virtual-time device (a graph is never told of one): pass `device.clock` for a
+   * deterministic simulation, or a `VirtualClock` in tests. Checked when the graph is made
+   * (`TypeError` for anything but a `Clock`).
+   */
   readonly clock?: Clock;
   /**
    * Adaptive priority for labelled nodes: `true` for a private learner, or a shared
@@ -144,18 +165,22 @@ export class CallbackGraph {
   readonly #sliceMs: number;
 
   constructor(options: CallbackGraphOptions = {}) {
-    const o = check.options(options, "graph options");
-    this.#policy =
-      o.errorPolicy === undefined ? "skip" : check.oneOf(o.errorPolicy, ERROR_POLICIES, "errorPolicy");
-    this.#batchSize = check.integer(o.batchSize ?? 16, "batchSize", 1);
-    this.#concurrency = concurrencyOption(o.concurrency);
-    this.#timeoutMs = o.timeoutMs === undefined ? undefined : timeoutOption(o.timeoutMs);
-    this.#clock = o.clock;
-    this.#adaptive = adaptiveOption(o.adaptive, false);
-    this.#cycleCheck =
-      o.cycleCheck === undefined ? "add" : check.oneOf(o.cycleCheck, ["add", "run"], "cycleCheck");
-    this.#resources = o.resources;
-    this.#sliceMs = sliceOption(o.sliceMs);
+    try {
+      const o = check.options(options, "graph options");
+      this.#policy =
+        o.errorPolicy === undefined ? "skip" : check.oneOf(o.errorPolicy, ERROR_POLICIES, "errorPolicy");
+      this.#batchSize = check.integer(o.batchSize ?? 16, "batchSize", 1);
+      this.#concurrency = concurrencyOption(o.concurrency);
+      this.#timeoutMs = o.timeoutMs === undefined ? undefined : timeoutOption(o.timeoutMs);
+      this.#clock = clockOption(o.clock);
+      this.#adaptive = adaptiveOption(o.adaptive, false);
+      this.#cycleCheck =
+        o.cycleCheck === undefined ? "add" : check.oneOf(o.cycleCheck, ["add", "run"], "cycleCheck");
+      this.#resources = resourcesOption(o.resources);
+      this.#sliceMs = sliceOption(o.sliceMs);
+    } catch (error) {
+      throw optionReadError(error, "graph options");
+    }
   }
 
   /** Number of nodes. */
@@ -188,14 +213,26 @@ export class CallbackGraph {
     let priority = 0;
     let dependsOn: readonly NodeId[] | undefined;
     if (options !== undefined) {
-      const o = check.options(options, "node options");
-      if (o.priority !== undefined) priority = check.number(o.priority, "priority");
-      if (o.dependsOn !== undefined) {
-        if (!Array.isArray(o.dependsOn)) throw new NpuTypeError("dependsOn must be an array of node ids");
-        for (const d of o.dependsOn) this.#checkNode(d, "dependency");
-        dependsOn = o.dependsOn;
+      try {
+        const o = check.options(options, "node options");
+        if (o.priority !== undefined) priority = check.number(o.priority, "priority");
+        const deps = o.dependsOn;
+        if (deps !== undefined) {
+          if (!Array.isArray(deps)) throw new NpuTypeError("dependsOn must be an array of node ids");
+          // Copied while checked: the edges below are added from the ids that passed, even if
+          // the caller's array (or a Proxy) changes in between. Indexed, so holes are refused.
+          const ids: NodeId[] = [];
+          for (let i = 0; i < deps.length; i++) {
+            const d = deps[i];
+            this.#checkNode(d, "dependency");
+            ids.push(d as NodeId);
+          }
+          dependsOn = ids;
+        }
+        meta = nodeMeta(o, callback.length > 0);
+      } catch (error) {
+        throw optionReadError(error, "node options");
       }
-      meta = nodeMeta(o, callback.length > 0);
     } else if (callback.length > 0) {
       meta = PLAIN_WITH_CONTEXT;
     }
@@ -235,7 +272,7 @@ export class CallbackGraph {
       const path = this.#pathBetween(to, from);
       if (path !== undefined) {
         const cycle = [from, ...path];
-        throw this.#cycleError(cycle, `edge ${this.#label(from)} → ${this.#label(to)} would close a cycle`);
+        throw this.#cycleError(cycle, `edge ${this.#text(from)} → ${this.#text(to)} would close a cycle`);
       }
     }
     this.#appendEdge(from, to);
@@ -266,21 +303,8 @@ export class CallbackGraph {
         status: status === null ? "pending" : statusName(status[v]!),
       };
     }
-    const cycle = building ? this.#findCycle(off, adj) : undefined;
-    const label = (v: NodeId) => this.#label(v);
-    return {
-      ok: cycle === undefined,
-      cycle,
-      nodes,
-      roots,
-      toString() {
-        const lines = nodes.map(
-          (d) => `${d.label}: pending=${d.pending} dependents=${d.dependents} status=${d.status}`,
-        );
-        if (cycle !== undefined) lines.push(`cycle: ${cycle.nodes.map(label).join(" → ")}`);
-        return lines.join("\n");
-      },
-    };
+    const cycle = building ? this.#cycleReport(findCycle(n, this.#inDegree, off, adj)) : undefined;
+    return validationReport(nodes, roots, cycle, (v) => this.#text(v));
   }
 
   /**
@@ -292,8 +316,13 @@ export class CallbackGraph {
    *   `CYCLE_DEPENDENCY` (with `cycleCheck: "run"`) when the graph has a cycle.
    */
   run(options: GraphRunOptions = {}): Promise<GraphRunReport> {
-    const o = check.options(options, "run options");
-    if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) {
+    let signal: AbortSignal | undefined;
+    try {
+      signal = check.options(options, "run options").signal;
+    } catch (error) {
+      throw optionReadError(error, "run options");
+    }
+    if (signal !== undefined && !(signal instanceof AbortSignal)) {
       throw new NpuTypeError("signal must be an AbortSignal");
     }
     if (this.#run !== null) {
@@ -302,7 +331,7 @@ export class CallbackGraph {
     if (this.#cycleCheck === "run") {
       // Checked on separate rows: a refused run leaves the graph as it was.
       const rows = this.#compressed();
-      const cycle = this.#findCycle(rows.off, rows.adj);
+      const cycle = this.#cycleReport(findCycle(this.#n, this.#inDegree, rows.off, rows.adj));
       if (cycle !== undefined) {
         throw new NpuError("CYCLE_DEPENDENCY", `the graph has a cycle: ${cycle.path}`, {
           details: { cycle: cycle.nodes },
@@ -329,6 +358,7 @@ export class CallbackGraph {
       nodesWithOptions: this.#nodesWithOptions,
       scratch,
       label: (v) => this.#label(v),
+      text: (v) => this.#text(v),
     };
     const run = new GraphRun(frozen, {
       policy: this.#policy,
@@ -341,7 +371,7 @@ export class CallbackGraph {
       sliceMs: this.#sliceMs,
     });
     this.#run = run;
-    run.start(o.signal);
+    run.start(signal);
     return run.promise;
   }
 
@@ -364,6 +394,15 @@ export class CallbackGraph {
 
   #label(v: NodeId): string {
     return this.#meta[v]?.label ?? `#${v}`;
+  }
+
+  /** Node `v` as messages name it: escaped, bounded label and id. */
+  #text(v: NodeId): string {
+    return nodeText(v, this.#meta[v]?.label);
+  }
+
+  #cycleReport(nodes: NodeId[] | undefined): CycleReport | undefined {
+    return nodes === undefined ? undefined : { nodes, path: nodes.map((v) => this.#text(v)).join(" → ") };
   }
 
   #appendEdge(from: number, to: number): void {
@@ -402,7 +441,7 @@ export class CallbackGraph {
   }
 
   #cycleError(cycle: NodeId[], message: string): NpuError {
-    const path = cycle.map((v) => this.#label(v)).join(" → ");
+    const path = cycle.map((v) => this.#text(v)).join(" → ");
     return new NpuError("CYCLE_DEPENDENCY", `${message}: ${path}`, { details: { cycle, path } });
   }
 
@@ -474,96 +513,10 @@ export class CallbackGraph {
     this.#csr = { off, adj };
     return this.#csr;
   }
-
-  /** A cycle by Kahn's count and then a coloured depth-first search of what is left. */
-  #findCycle(off: Int32Array, adj: Int32Array): CycleReport | undefined {
-    const n = this.#n;
-    const pending = this.#inDegree.slice(0, n);
-    const order = new Int32Array(n);
-    let tail = 0;
-    for (let v = 0; v < n; v++) if (pending[v] === 0) order[tail++] = v;
-    for (let head = 0; head < tail; head++) {
-      const v = order[head]!;
-      for (let e = off[v]!; e < off[v + 1]!; e++) if (--pending[adj[e]!]! === 0) order[tail++] = adj[e]!;
-    }
-    if (tail === n) return undefined;
-    // Every node left has a dependency that is left too; walking dependents among them must
-    // come back to a node on the current path.
-    const colour = new Uint8Array(n); // 0 unseen, 1 on the path, 2 done
-    const cursor = new Int32Array(n);
-    for (let s = 0; s < n; s++) {
-      if (pending[s] === 0 || colour[s] !== 0) continue;
-      const path: number[] = [s];
-      colour[s] = 1;
-      cursor[s] = off[s]!;
-      while (path.length > 0) {
-        const x = path[path.length - 1]!;
-        if (cursor[x]! < off[x + 1]!) {
-          const w = adj[cursor[x]!++]!;
-          if (pending[w] === 0) continue;
-          if (colour[w] === 1) {
-            const nodes = path.slice(path.indexOf(w));
-            nodes.push(w);
-            return { nodes, path: nodes.map((v) => this.#label(v)).join(" → ") };
-          }
-          if (colour[w] === 0) {
-            colour[w] = 1;
-            cursor[w] = off[w]!;
-            path.push(w);
-          }
-        } else {
-          colour[x] = 2;
-          path.pop();
-        }
-      }
-    }
-    return undefined;
-  }
-}
-
-const PLAIN_WITH_CONTEXT: NodeMeta = {
-  label: undefined,
-  data: undefined,
-  expectedMs: undefined,
-  timeoutMs: undefined,
-  policy: undefined,
-  resources: undefined,
-  wantsContext: true,
-};
-
-function nodeMeta(o: Partial<NodeOptions>, wantsContext: boolean): NodeMeta | undefined {
-  const label = o.label === undefined ? undefined : check.string(o.label, "label");
-  const expectedMs =
-    o.expectedDurationMs === undefined ? undefined : nonNegative(o.expectedDurationMs, "expectedDurationMs");
-  const timeoutMs = o.timeoutMs === undefined ? undefined : timeoutOption(o.timeoutMs);
-  const policy =
-    o.errorPolicy === undefined ? undefined : check.oneOf(o.errorPolicy, ERROR_POLICIES, "errorPolicy");
-  let resources: readonly string[] | undefined;
-  if (o.resources !== undefined) {
-    if (!Array.isArray(o.resources)) throw new NpuTypeError("resources must be an array of resource keys");
-    resources = o.resources.map((key) => check.string(key, "resource key"));
-  }
-  if (
-    label === undefined &&
-    o.data === undefined &&
-    expectedMs === undefined &&
-    timeoutMs === undefined &&
-    policy === undefined &&
-    resources === undefined
-  ) {
-    return wantsContext ? PLAIN_WITH_CONTEXT : undefined;
-  }
-  return { label, data: o.data, expectedMs, timeoutMs, policy, resources, wantsContext };
 }
 
 function grownInt32(old: Int32Array, capacity: number): Int32Array<ArrayBuffer> {
   const grown = new Int32Array(capacity);
   grown.set(old);
   return grown;
-}
-
-function nonNegative(value: unknown, what: string): number {
-  const n = check.number(value, what);
-  if (n < 0) throw new NpuError("INVALID_PARAM", `${what} must not be negative, got ${n}`);
-  return n;
 }

@@ -13,7 +13,16 @@ import {
 import type { AdaptivePriorities } from "./adaptive-priorities.js";
 import { isThenable, Pump } from "./internal/async.js";
 import { LevelQueue } from "./internal/level-queue.js";
-import { adaptiveOption, concurrencyOption, sliceOption, timeoutOption } from "./internal/options.js";
+import {
+  adaptiveOption,
+  concurrencyOption,
+  optionReadError,
+  sliceOption,
+  timeoutOption,
+} from "./internal/options.js";
+import { clockOption, instrumentationOption } from "./internal/port-options.js";
+import { QueuedTask } from "./internal/queued-task.js";
+import { messageOf, quoted } from "./internal/report-text.js";
 
 /** Options of a {@link CallbackScheduler}. */
 export interface CallbackSchedulerOptions {
@@ -21,9 +30,17 @@ export interface CallbackSchedulerOptions {
   readonly batchSize?: number;
   /** Async tasks in flight at most; further tasks wait in the queue. Default 64. */
   readonly concurrency?: number;
-  /** Fails a task with `CALLBACK_TIMEOUT` if it has not finished in this many ms. Default none. */
+  /**
+   * Fails a task with `CALLBACK_TIMEOUT` if it has not finished in this many ms: in
+   * (0, 9007199254] (2^53 ns), else `INVALID_PARAM`. Default none.
+   */
   readonly timeoutMs?: number;
-  /** Measures durations and fires timeouts. Default core's `wallClock()`. */
+  /**
+   * Measures durations, fires timeouts and times slices. Default core's `wallClock()`, even
+   * when the scheduler serves a virtual-time device's streams (a `HostExecutor` is never told
+   * of the device): pass `device.clock` for a deterministic simulation. Checked when the
+   * scheduler is made (`TypeError` for anything but a `Clock`).
+   */
   readonly clock?: Clock;
   /**
    * Adaptive priority by task label (`true`: a private learner, or a shared
@@ -103,9 +120,9 @@ const OK_UNDEFINED: HostTaskOutcome = Object.freeze({ ok: true, value: undefined
  * ```
  */
 export class CallbackScheduler implements HostExecutor {
-  readonly #heap = new LevelQueue<HostTask>();
+  readonly #heap = new LevelQueue<QueuedTask>();
   // Instrumentation ids, only assigned while someone listens.
-  readonly #ids = new WeakMap<HostTask, number>();
+  readonly #ids = new WeakMap<QueuedTask, number>();
   readonly #pump: Pump;
   readonly #batchSize: number;
   readonly #concurrency: number;
@@ -128,22 +145,29 @@ export class CallbackScheduler implements HostExecutor {
   #turns = 0;
 
   constructor(options: CallbackSchedulerOptions = {}) {
-    const o = check.options(options, "scheduler options");
-    this.#batchSize = check.integer(o.batchSize ?? 16, "batchSize", 1);
-    this.#concurrency = concurrencyOption(o.concurrency);
-    this.#timeoutMs = o.timeoutMs === undefined ? undefined : timeoutOption(o.timeoutMs);
-    this.#clock = o.clock ?? wallClock();
-    this.#adaptive = adaptiveOption(o.adaptive, true);
-    this.#bus = o.instrumentation;
-    this.#onDoneError =
-      o.onDoneError === undefined
-        ? (error) => console.error("[npurt] a host task's done() threw", error)
-        : check.func(o.onDoneError, "onDoneError");
-    if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) {
-      throw new NpuTypeError("signal must be an AbortSignal");
+    let sliceMs: number;
+    try {
+      const o = check.options(options, "scheduler options");
+      this.#batchSize = check.integer(o.batchSize ?? 16, "batchSize", 1);
+      this.#concurrency = concurrencyOption(o.concurrency);
+      this.#timeoutMs = o.timeoutMs === undefined ? undefined : timeoutOption(o.timeoutMs);
+      this.#clock = clockOption(o.clock) ?? wallClock();
+      this.#adaptive = adaptiveOption(o.adaptive, true);
+      this.#bus = instrumentationOption(o.instrumentation);
+      this.#onDoneError =
+        o.onDoneError === undefined
+          ? (error) => console.error("[npurt] a host task's done() threw", error)
+          : check.func(o.onDoneError, "onDoneError");
+      const signal = o.signal;
+      if (signal !== undefined && !(signal instanceof AbortSignal)) {
+        throw new NpuTypeError("signal must be an AbortSignal");
+      }
+      this.#signal = signal;
+      sliceMs = sliceOption(o.sliceMs);
+    } catch (error) {
+      throw optionReadError(error, "scheduler options");
     }
-    this.#signal = o.signal;
-    this.#pump = new Pump({ turn: () => this.#drain() }, sliceOption(o.sliceMs), this.#clock);
+    this.#pump = new Pump({ turn: () => this.#drain() }, sliceMs, this.#clock);
     this.#signal?.addEventListener("abort", () => this.#pump.wake(), { once: true });
   }
 
@@ -153,13 +177,23 @@ export class CallbackScheduler implements HostExecutor {
    * @throws NpuTypeError when `task` is not a task (no `run` / `done` functions, a priority
    *   that is not a number).
    */
-  submit(task: HostTask): void {
-    const t = check.options(task, "task");
-    check.func(t.run, "task.run");
-    check.func(t.done, "task.done");
-    const base = t.priority === undefined ? 0 : check.number(t.priority, "task.priority");
-    if (t.expectedDurationMs !== undefined) check.number(t.expectedDurationMs, "task.expectedDurationMs");
-    if (t.label !== undefined) check.string(t.label, "task.label");
+  submit(hostTask: HostTask): void {
+    let task: QueuedTask;
+    let base: number;
+    try {
+      const t = check.options(hostTask, "task");
+      const run = check.func<QueuedTask["run"]>(t.run, "task.run");
+      const done = check.func<QueuedTask["done"]>(t.done, "task.done");
+      const priority = t.priority;
+      base = priority === undefined ? 0 : check.number(priority, "task.priority");
+      const expected = t.expectedDurationMs;
+      if (expected !== undefined) check.number(expected, "task.expectedDurationMs");
+      const label = t.label;
+      if (label !== undefined) check.string(label, "task.label");
+      task = new QueuedTask(hostTask, run, done, label, expected);
+    } catch (error) {
+      throw optionReadError(error, "task");
+    }
     this.#submitted++;
     const priority = this.#adaptive === undefined ? base : this.#adaptive.priorityOf(task.label, base);
     this.#heap.push(task, priority);
@@ -235,7 +269,7 @@ export class CallbackScheduler implements HostExecutor {
     for (const resolve of waiters) resolve();
   }
 
-  #start(task: HostTask): void {
+  #start(task: QueuedTask): void {
     const clock = this.#clock;
     const key = this.#adaptive === undefined ? undefined : task.label;
     const timeoutMs = this.#timeoutMs;
@@ -247,7 +281,7 @@ export class CallbackScheduler implements HostExecutor {
     const t0 = measure ? clock.now() : 0;
     let result: unknown;
     try {
-      result = task.run();
+      result = task.run.call(task.task);
     } catch (error) {
       if (key !== undefined) this.#learn(key, clock.now() - t0, task);
       this.#finish(task, { ok: false, error: failure(task, error) });
@@ -267,7 +301,7 @@ export class CallbackScheduler implements HostExecutor {
     this.#finish(task, result === undefined ? OK_UNDEFINED : { ok: true, value: result });
   }
 
-  #await(task: HostTask, promise: PromiseLike<unknown>, t0: number, key: string | undefined): void {
+  #await(task: QueuedTask, promise: PromiseLike<unknown>, t0: number, key: string | undefined): void {
     this.#running++;
     let settled = false;
     let timer: TimerId | undefined;
@@ -285,9 +319,15 @@ export class CallbackScheduler implements HostExecutor {
       else this.#checkIdle();
     };
     if (timeoutMs !== undefined) {
-      timer = this.#clock.setTimer(timeoutMs * 1e6, () =>
-        settle({ ok: false, error: timeoutError(task, timeoutMs) }, true),
-      );
+      try {
+        timer = this.#clock.setTimer(timeoutMs * 1e6, () =>
+          settle({ ok: false, error: timeoutError(task, timeoutMs) }, true),
+        );
+      } catch (error) {
+        // A clock that refuses the timer: the task could then wait forever, so it fails now
+        // (its promise is still consumed below, and settling twice does nothing).
+        settle({ ok: false, error: failure(task, error) }, false);
+      }
     }
     try {
       promise.then(
@@ -299,13 +339,13 @@ export class CallbackScheduler implements HostExecutor {
     }
   }
 
-  #learn(key: string, elapsedNs: number, task: HostTask): void {
+  #learn(key: string, elapsedNs: number, task: QueuedTask): void {
     const change = this.#adaptive!.record(key, elapsedNs / 1e6, task.expectedDurationMs);
     if (change === "promoted") this.#promoted++;
     else if (change === "demoted") this.#demoted++;
   }
 
-  #cancel(task: HostTask): void {
+  #cancel(task: QueuedTask): void {
     this.#cancelled++;
     const error = new NpuError("ABORTED", `${describeTask(task)} was cancelled before it ran`, {
       cause: this.#signal?.reason,
@@ -314,7 +354,7 @@ export class CallbackScheduler implements HostExecutor {
     this.#finish(task, { ok: false, error });
   }
 
-  #idOf(task: HostTask): number {
+  #idOf(task: QueuedTask): number {
     let id = this.#ids.get(task);
     if (id === undefined) {
       // Submitted before anyone listened.
@@ -324,7 +364,7 @@ export class CallbackScheduler implements HostExecutor {
     return id;
   }
 
-  #finish(task: HostTask, outcome: HostTaskOutcome): void {
+  #finish(task: QueuedTask, outcome: HostTaskOutcome): void {
     if (outcome.ok) this.#succeeded++;
     else if (!NpuError.isInstance(outcome.error, "ABORTED")) this.#failed++;
     const bus = this.#bus;
@@ -345,10 +385,10 @@ export class CallbackScheduler implements HostExecutor {
       }
     }
     try {
-      task.done(outcome);
+      task.done.call(task.task, outcome);
     } catch (error) {
       try {
-        this.#onDoneError(error, task);
+        this.#onDoneError(error, task.task);
       } catch {
         // The reporter itself failed; there is nowhere left to send it without letting it
         // escape into the event loop, which the HostExecutor contract forbids.
@@ -357,23 +397,22 @@ export class CallbackScheduler implements HostExecutor {
   }
 }
 
-function labelOf(task: HostTask): { label?: string } {
+function labelOf(task: QueuedTask): { label?: string } {
   return task.label === undefined ? {} : { label: task.label };
 }
 
-function describeTask(task: HostTask): string {
-  return task.label === undefined ? "a host task" : `host task "${task.label}"`;
+function describeTask(task: QueuedTask): string {
+  return task.label === undefined ? "a host task" : `host task ${quoted(task.label)}`;
 }
 
-function failure(task: HostTask, error: unknown): NpuError {
-  const message = error instanceof Error ? error.message : String(error);
-  return new NpuError("CALLBACK_FAILED", `${describeTask(task)} failed: ${message}`, {
+function failure(task: QueuedTask, error: unknown): NpuError {
+  return new NpuError("CALLBACK_FAILED", `${describeTask(task)} failed: ${messageOf(error)}`, {
     cause: error,
     details: { label: task.label },
   });
 }
 
-function timeoutError(task: HostTask, timeoutMs: number): NpuError {
+function timeoutError(task: QueuedTask, timeoutMs: number): NpuError {
   return new NpuError("CALLBACK_TIMEOUT", `${describeTask(task)} did not finish within ${timeoutMs} ms`, {
     details: { label: task.label, timeoutMs },
   });

@@ -1,4 +1,6 @@
 import { type Clock, check, type Instrumentation, NpuError } from "@npurt/core";
+import { clockOption, instrumentationOption } from "./internal/port-options.js";
+import { quoted } from "./internal/report-text.js";
 
 /** How a managed resource is made and given back. */
 export interface ResourceDefinition<T = unknown> {
@@ -61,8 +63,8 @@ export class ResourceManager {
 
   constructor(options: ResourceManagerOptions = {}) {
     const o = check.options(options, "resource manager options");
-    this.#bus = o.instrumentation;
-    this.#clock = o.clock;
+    this.#bus = instrumentationOption(o.instrumentation);
+    this.#clock = clockOption(o.clock);
   }
 
   /**
@@ -72,16 +74,18 @@ export class ResourceManager {
   define<T>(key: string, definition: ResourceDefinition<T>): void {
     check.string(key, "resource key");
     const d = check.options(definition, "resource definition");
-    check.func(d.create, "resource create");
-    if (d.dispose !== undefined) check.func(d.dispose, "resource dispose");
+    // Read once: the functions kept are the ones checked (a getter cannot swap them later).
+    const create = check.func<ResourceDefinition["create"]>(d.create, "resource create");
+    const dispose = d.dispose;
+    if (dispose !== undefined) check.func(dispose, "resource dispose");
     const existing = this.#entries.get(key);
     if (existing !== undefined && existing.refCount > 0) {
-      throw new NpuError("ILLEGAL_STATE", `resource "${key}" is held; it cannot be redefined`, {
+      throw new NpuError("ILLEGAL_STATE", `resource ${quoted(key)} is held; it cannot be redefined`, {
         details: { key, refCount: existing.refCount },
       });
     }
     this.#entries.set(key, {
-      definition: d as ResourceDefinition,
+      definition: dispose === undefined ? { create } : { create, dispose },
       value: undefined,
       refCount: 0,
       holders: new Map(),
@@ -114,7 +118,7 @@ export class ResourceManager {
     const entry = this.#entry(key);
     const held = entry.holders.get(holder);
     if (held === undefined) {
-      throw new NpuError("INVALID_PARAM", `"${holder}" does not hold resource "${key}"`, {
+      throw new NpuError("INVALID_PARAM", `${quoted(holder)} does not hold resource ${quoted(key)}`, {
         details: { key, holder },
       });
     }
@@ -133,7 +137,9 @@ export class ResourceManager {
   get<T = unknown>(key: string): T {
     const entry = this.#entry(key);
     if (entry.refCount === 0) {
-      throw new NpuError("ILLEGAL_STATE", `resource "${key}" is not held by anyone`, { details: { key } });
+      throw new NpuError("ILLEGAL_STATE", `resource ${quoted(key)} is not held by anyone`, {
+        details: { key },
+      });
     }
     return entry.value as T;
   }
@@ -159,7 +165,7 @@ export class ResourceManager {
     check.string(key, "resource key");
     const entry = this.#entries.get(key);
     if (entry === undefined) {
-      throw new NpuError("INVALID_PARAM", `unknown resource "${key}" (define it first)`, {
+      throw new NpuError("INVALID_PARAM", `unknown resource ${quoted(key)} (define it first)`, {
         details: { key },
       });
     }

@@ -153,8 +153,6 @@ describe("combineChains (the seed's recommendation pipeline)", () => {
   });
 
   it("refuses arguments that are not chains", () => {
-    expect(() => combineChains(CallbackChain.start(), {} as never)).toThrow(
-      /argument 1 is not a CallbackChain/,
-    );
+    expect(() => combineChains(CallbackChain.start(), {} as never)).toThrow(/part 1 is not a CallbackChain/);
   });
 });

@@ -47,7 +47,7 @@ describe("error policies", () => {
     expect(t.log).toEqual([
       "boom",
       "other",
-      "child sees failed: callback boom failed: kernel exploded",
+      "child sees failed: callback boom#0 failed: kernel exploded",
       "grandchild",
     ]);
     expect(error.code).toBe("CALLBACK_FAILED");

@@ -255,7 +255,7 @@ describe("resources in a callback graph", () => {
     const graph = new CallbackGraph({ resources: manager });
     graph.addNode(() => {}, { label: "user", resources: ["r"] });
     const error = (await graph.run().catch((e: unknown) => e)) as CallbackGraphError;
-    expect(error.failures[0]!.error.message).toContain('releasing resource "r" of user failed');
+    expect(error.failures[0]!.error.message).toContain('releasing resource "r" of user#0 failed');
   });
 
   it("a dependent sees the failed callback's own error, not its resource's dispose error", async () => {
@@ -276,10 +276,10 @@ describe("resources in a callback graph", () => {
     let seen: string | undefined;
     graph.addNode((ctx) => (seen = ctx.inputs[0]!.error?.message), { dependsOn: [bad] });
     const error = (await graph.run().catch((e: unknown) => e)) as CallbackGraphError;
-    expect(seen).toBe("callback bad failed: callback failed");
+    expect(seen).toBe("callback bad#0 failed: callback failed");
     expect(error.failures.map((f) => f.error.message)).toEqual([
-      'releasing resource "r" of bad failed',
-      "callback bad failed: callback failed",
+      'releasing resource "r" of bad#0 failed',
+      "callback bad#0 failed: callback failed",
     ]);
   });
 

@@ -1,54 +1,16 @@
 import { type Clock, NpuError, type TimerId, wallClock } from "@npurt/core";
 import type { AdaptivePriorities } from "../adaptive-priorities.js";
 import type { ErrorPolicy } from "../error-policy.js";
-import {
-  CallbackGraphError,
-  type GraphRunReport,
-  type NodeCounts,
-  type NodeFailure,
-  type NodeId,
-  type NodeStatus,
-} from "../graph-report.js";
+import { CallbackGraphError, type GraphRunReport, type NodeFailure, type NodeId } from "../graph-report.js";
 import type { NodeContext, NodeInput } from "../node-context.js";
-import type { ResourceLeak, ResourceManager } from "../resource-manager.js";
+import type { ResourceManager } from "../resource-manager.js";
 import { isThenable, Pump, type TurnTarget } from "./async.js";
+import { type ContextHost, GraphNodeContext } from "./graph-node-context.js";
 import { LevelQueue } from "./level-queue.js";
-
-// Node states, one byte per node. A queued node is still "pending" (writing a state on every
-// enqueue would cost a random memory access per edge on large graphs).
-export const PENDING = 0;
-export const RUNNING = 1;
-export const OK = 2;
-export const FAILED = 3;
-export const SKIPPED = 4;
-export const CANCELLED = 5;
-
-/**
- * Set in a node's pending count when a dependency failed under the "skip" policy: the count
- * still reaches exactly this bit when the last dependency settles, and the node is then
- * skipped instead of run. Keeping the mark in the counter the hot loop touches anyway avoids a
- * second random access per edge.
- */
-export const POISONED = 0x40000000;
-
-const STATUS_NAMES: readonly NodeStatus[] = ["pending", "running", "ok", "failed", "skipped", "cancelled"];
-
-/** Maps a status byte to its public name. */
-export function statusName(code: number): NodeStatus {
-  return STATUS_NAMES[code] ?? "pending";
-}
-
-/** Per-node options that most nodes of a large graph do not have. */
-export interface NodeMeta {
-  readonly label: string | undefined;
-  readonly data: unknown;
-  readonly expectedMs: number | undefined;
-  readonly timeoutMs: number | undefined;
-  readonly policy: ErrorPolicy | undefined;
-  readonly resources: readonly string[] | undefined;
-  /** The callback declares a parameter, so it gets a {@link NodeContext}. */
-  readonly wantsContext: boolean;
-}
+import type { NodeMeta } from "./node-meta.js";
+import { CANCELLED, FAILED, OK, POISONED, RUNNING, SKIPPED, statusName } from "./node-status.js";
+import { messageOf, quoted } from "./report-text.js";
+import { runReport } from "./run-report.js";
 
 /** A graph frozen for running: CSR successors and the arrays the run mutates. */
 export interface FrozenGraph {
@@ -65,7 +27,10 @@ export interface FrozenGraph {
   readonly nodesWithOptions: number;
   /** A buffer of at least `n` ints the run may use as its FIFO, or `null`. */
   readonly scratch: Int32Array | null;
+  /** The node's label, or `#id`: the raw text, for reports' `label` fields. */
   label(v: NodeId): string;
+  /** The node as messages name it: escaped, bounded label plus id (see `nodeText`). */
+  text(v: NodeId): string;
 }
 
 /** Run-wide settings, validated by the graph. */
@@ -81,7 +46,7 @@ export interface RunConfig {
 }
 
 /** Executes one frozen graph once: Kahn's algorithm with a batched, bounded drain loop. */
-export class GraphRun implements TurnTarget {
+export class GraphRun implements TurnTarget, ContextHost {
   readonly #g: FrozenGraph;
   readonly #cfg: RunConfig;
   readonly #callbacks: readonly Function[];
@@ -394,7 +359,7 @@ export class GraphRun implements TurnTarget {
     this.#inFlight++;
     // A callback that aborted the run still gets its outcome consumed below, but no timer.
     if (timeoutMs !== undefined && !this.#finished) {
-      const timer = this.#cfg.clock.setTimer(timeoutMs * 1e6, () => {
+      const onTimeout = (): void => {
         this.#timers.delete(v);
         if (this.#finished || this.#status[v] !== RUNNING) return;
         this.#inFlight--;
@@ -402,8 +367,17 @@ export class GraphRun implements TurnTarget {
         nodeController?.abort(error);
         this.#fail(v, error, meta);
         this.#continue();
-      });
-      this.#timers.set(v, timer);
+      };
+      try {
+        this.#timers.set(v, this.#cfg.clock.setTimer(timeoutMs * 1e6, onTimeout));
+      } catch (error) {
+        // A clock that refuses the timer: without it the node could wait forever, so it fails
+        // now, with the clock's error as the cause. Its promise is still consumed below, and
+        // its settling then counts nothing twice, the node being no longer running.
+        this.#inFlight--;
+        this.#fail(v, error, meta);
+        this.#continue();
+      }
     }
     let settled = false;
     const settle = (ok: boolean, outcome: unknown): void => {
@@ -455,7 +429,7 @@ export class GraphRun implements TurnTarget {
     const error =
       NpuError.isInstance(thrown, "CALLBACK_TIMEOUT") && thrown.details?.node === v
         ? thrown
-        : new NpuError("CALLBACK_FAILED", `callback ${label} failed: ${messageOf(thrown)}`, {
+        : new NpuError("CALLBACK_FAILED", `callback ${this.#g.text(v)} failed: ${messageOf(thrown)}`, {
             cause: thrown,
             details: { node: v, label },
           });
@@ -470,9 +444,13 @@ export class GraphRun implements TurnTarget {
 
   #timeoutError(v: number, timeoutMs: number): NpuError {
     const label = this.#g.label(v);
-    return new NpuError("CALLBACK_TIMEOUT", `callback ${label} did not finish within ${timeoutMs} ms`, {
-      details: { node: v, label, timeoutMs },
-    });
+    return new NpuError(
+      "CALLBACK_TIMEOUT",
+      `callback ${this.#g.text(v)} did not finish within ${timeoutMs} ms`,
+      {
+        details: { node: v, label, timeoutMs },
+      },
+    );
   }
 
   #releaseDependents(v: number, poison: boolean): void {
@@ -582,10 +560,14 @@ export class GraphRun implements TurnTarget {
       } catch (error) {
         // A dispose that throws is a failure of this node's clean-up: reported, not lost.
         const label = this.#g.label(v);
-        const wrapped = new NpuError("CALLBACK_FAILED", `releasing resource "${key}" of ${label} failed`, {
-          cause: error,
-          details: { node: v, label, resource: key },
-        });
+        const wrapped = new NpuError(
+          "CALLBACK_FAILED",
+          `releasing resource ${quoted(key)} of ${this.#g.text(v)} failed`,
+          {
+            cause: error,
+            details: { node: v, label, resource: key },
+          },
+        );
         if (!this.#finished) this.#failures.push({ node: v, label, error: wrapped });
         // A callback cancelled while running lets go after the report was delivered: there is
         // no report left to carry it, but it must not vanish either.
@@ -596,10 +578,15 @@ export class GraphRun implements TurnTarget {
 
   // ---- context support --------------------------------------------------------------------
 
+  /** Whether node `v` is no longer running (its context is stale). */
+  isSettled(v: number): boolean {
+    return this.#finished || this.#status[v] !== RUNNING;
+  }
+
   /** A declared resource's value, for {@link NodeContext.resource}. */
   resource(v: number, meta: NodeMeta, key: string): unknown {
     if (meta.resources?.includes(key) !== true) {
-      throw new NpuError("INVALID_PARAM", `${this.#g.label(v)} did not declare resource "${key}"`, {
+      throw new NpuError("INVALID_PARAM", `${this.#g.text(v)} did not declare resource ${quoted(key)}`, {
         details: { node: v, resource: key },
       });
     }
@@ -665,79 +652,6 @@ export class GraphRun implements TurnTarget {
   }
 }
 
-class GraphNodeContext implements NodeContext {
-  readonly #run: GraphRun;
-  readonly #meta: NodeMeta;
-  readonly id: NodeId;
-  readonly signal: AbortSignal;
-
-  constructor(run: GraphRun, id: NodeId, meta: NodeMeta, signal: AbortSignal) {
-    this.#run = run;
-    this.#meta = meta;
-    this.id = id;
-    this.signal = signal;
-  }
-
-  get label(): string {
-    return this.#meta.label ?? `#${this.id}`;
-  }
-
-  get data(): unknown {
-    return this.#meta.data;
-  }
-
-  get inputs(): readonly NodeInput[] {
-    return this.#run.inputs(this.id);
-  }
-
-  resource<T = unknown>(key: string): T {
-    return this.#run.resource(this.id, this.#meta, key) as T;
-  }
-}
-
-function runReport(
-  status: Uint8Array,
-  values: unknown[],
-  failures: readonly NodeFailure[],
-  aborted: boolean,
-  adaptive: { promoted: number; demoted: number },
-  leaks: readonly ResourceLeak[],
-): GraphRunReport {
-  const tally = [0, 0, 0, 0, 0, 0];
-  for (let v = 0; v < status.length; v++) tally[status[v]!]!++;
-  const counts: NodeCounts = {
-    ok: tally[OK]!,
-    failed: tally[FAILED]!,
-    skipped: tally[SKIPPED]!,
-    cancelled: tally[CANCELLED]!,
-  };
-  const checkId = (id: NodeId): void => {
-    if (!Number.isInteger(id) || id < 0 || id >= status.length) {
-      throw new NpuError("INVALID_PARAM", `no node ${String(id)} in this graph`, { details: { node: id } });
-    }
-  };
-  return {
-    ok: failures.length === 0 && !aborted,
-    aborted,
-    failures,
-    counts,
-    adaptive,
-    leaks,
-    value(id) {
-      checkId(id);
-      return values[id];
-    },
-    status(id) {
-      checkId(id);
-      return statusName(status[id]!);
-    },
-  };
-}
-
-function messageOf(value: unknown): string {
-  return value instanceof Error ? value.message : String(value);
-}
-
 // V8 keeps the hidden class (map) of a class's instances only while some instance lives: when
 // a full collection finds none, the map dies, every optimised function that saw it is thrown
 // away, and the next run starts cold (measured: a 1e5-node run took 10× longer after a full
@@ -758,6 +672,7 @@ export const mapAnchors: readonly unknown[] = [
       nodesWithOptions: 0,
       scratch: null,
       label: String,
+      text: String,
     },
     {
       policy: "skip",

@@ -1,10 +1,23 @@
-import { check, NpuError, NpuTypeError } from "@npurt/core";
+import { check, describe, NpuError, NpuTypeError } from "@npurt/core";
 import { AdaptivePriorities } from "../adaptive-priorities.js";
+import { ResourceManager } from "../resource-manager.js";
+import { messageOf } from "./report-text.js";
 
-/** A timeout in milliseconds: positive and finite. */
+/**
+ * The longest timeout, in ms: about 104 days. Timers are armed in integer nanoseconds, and
+ * beyond 2^53 ns a delay is no longer exact (near 1.8e302 ms it even overflows to `Infinity`,
+ * which a clock refuses from inside the drain loop, where nothing could report it).
+ */
+export const MAX_TIMEOUT_MS = Math.floor(Number.MAX_SAFE_INTEGER / 1e6);
+
+/** A timeout in milliseconds: positive, finite and at most {@link MAX_TIMEOUT_MS}. */
 export function timeoutOption(value: unknown): number {
   const n = check.number(value, "timeoutMs");
-  if (n <= 0) throw new NpuError("INVALID_PARAM", `timeoutMs must be positive, got ${n}`);
+  if (n <= 0 || n > MAX_TIMEOUT_MS) {
+    throw new NpuError("INVALID_PARAM", `timeoutMs must be in (0, ${MAX_TIMEOUT_MS}], got ${n}`, {
+      details: { value: n, max: MAX_TIMEOUT_MS },
+    });
+  }
   return n;
 }
 
@@ -32,4 +45,26 @@ export function sliceOption(value: unknown): number {
   const n = check.number(value, "sliceMs");
   if (n < 0) throw new NpuError("INVALID_PARAM", `sliceMs must not be negative, got ${n}`);
   return n;
+}
+
+/** A {@link ResourceManager}, or `undefined`. */
+export function resourcesOption(value: unknown): ResourceManager | undefined {
+  if (value === undefined || value instanceof ResourceManager) return value;
+  throw new NpuTypeError(`resources must be a ResourceManager, got ${describe(value)}`);
+}
+
+/**
+ * The error to throw for one met while reading a user's options bag: npurt's own checks as
+ * they are, anything else (a throwing getter, a revoked Proxy) as a `TypeError` naming the bag,
+ * so every bad input gets a `TypeError` or a coded `NpuError`.
+ */
+export function optionReadError(error: unknown, what: string): Error {
+  let ours = false;
+  try {
+    ours = NpuError.isInstance(error);
+  } catch {
+    // A Proxy thrown as an error whose traps throw: not ours.
+  }
+  if (ours) return error as Error;
+  return new NpuTypeError(`${what}: reading an option threw (${messageOf(error)})`, { cause: error });
 }
