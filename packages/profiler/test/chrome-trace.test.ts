@@ -8,7 +8,7 @@ import { TraceRecorder, toChromeTrace, writeChromeTrace } from "../src/index.js"
 import { mockDevice, pipeline, simDevice } from "./fixtures.js";
 import { traceProblems } from "./trace-format.js";
 
-const root = fileURLToPath(new URL("../../..", import.meta.url));
+const packageRoot = fileURLToPath(new URL("..", import.meta.url));
 const tmp = mkdtempSync(join(tmpdir(), "npurt-trace-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
@@ -92,7 +92,8 @@ describe("Chrome trace", () => {
   it("is byte-identical across two processes", async () => {
     const out = join(tmp, "child.mjs");
     const built = spawnSync(
-      join(root, "node_modules/.bin/esbuild"),
+      // esbuild is a devDependency of this package: its binary is always installed here.
+      join(packageRoot, "node_modules/.bin/esbuild"),
       [
         fileURLToPath(new URL("./trace-child.ts", import.meta.url)),
         "--bundle",
