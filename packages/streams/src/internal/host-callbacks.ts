@@ -73,7 +73,11 @@ export class HostCallbacks {
 
   /** The stream reached the callback's marker: hand it to the executor, or discard it after a failure. */
   onMarkerDone(cb: CallbackRecord, ok: boolean): boolean {
-    if (!ok || this.#rt.stoppedError(cb.stream.device) !== undefined) {
+    // A marker reported after an abort that covered it is discarded even if the backend let it
+    // finish (it ended at the abort's instant, say, because device time ran ahead of the host):
+    // the abort took effect at its call, before the host could start the callback.
+    const aborted = cb.seq < cb.stream.abortTarget;
+    if (!ok || aborted || this.#rt.stoppedError(cb.stream.device) !== undefined) {
       this.#finish(cb, { ok: false, error: undefined }, true);
       return false;
     }

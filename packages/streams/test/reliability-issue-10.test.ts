@@ -1,0 +1,40 @@
+import { describe, expect, it } from "vitest";
+import { BACKENDS, BOTH_PROFILES, noop, settle, setup } from "./backends.js";
+
+describe.each(BACKENDS)("issue 10 regressions in streams on $name", (factory) => {
+  it.each(BOTH_PROFILES)(
+    "defect 7: after manager.close() a force-destroyed stream's callback never runs (%s)",
+    async (profile) => {
+      const { manager } = setup(factory, { profile });
+      const ran: string[] = [];
+      const s = manager.create();
+      s.launch(noop(10_000));
+      const queued = s.launchHostCallback(() => ran.push("queued"));
+      const t = manager.create();
+      const reached = t.launchHostCallback(() => ran.push("reached"));
+      manager.close();
+      await settle(50);
+      expect(ran).toEqual([]);
+      expect([queued.status, reached.status]).toEqual(["aborted", "aborted"]);
+    },
+  );
+
+  it.each(BOTH_PROFILES)(
+    "defect 2: abort() discards a host callback queued just before, even when device time ran ahead (%s)",
+    async (profile) => {
+      const { manager, device } = setup(factory, { profile });
+      const s = manager.create();
+      // Let device time run ahead of the host: the host awaits a wall timer while the device idles.
+      s.launch(noop(1_000));
+      await s.synchronize();
+      await new Promise((r) => setTimeout(r, 5));
+      const ran: string[] = [];
+      const cb = s.launchHostCallback(() => ran.push("cb"));
+      s.abort();
+      await settle(50);
+      expect(ran).toEqual([]);
+      expect(cb.status).toBe("aborted");
+      expect(device.closed).toBe(false);
+    },
+  );
+});
