@@ -2,6 +2,8 @@
 // `pnpm start` from the repository root builds the packages and runs this file.
 import { diagnostics } from "./examples/diagnostics.js";
 import { inferenceEngine } from "./examples/inference-engine.js";
+import { cannEventStatus } from "./examples/ported/cann-event-status.js";
+import { cudaAsyncApi } from "./examples/ported/cuda-async-api.js";
 import { streamLifecycle } from "./examples/stream-lifecycle.js";
 import { SEED_TABLE, syncVsAsync } from "./examples/sync-vs-async.js";
 import { ms, table } from "./format.js";
@@ -47,6 +49,12 @@ async function main(): Promise<void> {
 
   section("4. Diagnosis: deadlock, deterministic timeout, dependency cycle, leaks");
   await diagnostics((l) => say(`  ${l}`));
+
+  section("5. Real programs, ported unchanged: CUDA's asyncAPI and CANN's event_status");
+  say("  CUDA sample asyncAPI (legacy default stream, events, CPU polling):");
+  await cudaAsyncApi(1 << 20, (l) => say(`    ${l}`));
+  say("  CANN sample 1_basic_features/event/0_event_status (stop-on-failure stream, event status):");
+  await cannEventStatus((l) => say(`    ${l}`));
   say();
 }
 

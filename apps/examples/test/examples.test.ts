@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { diagnostics } from "../src/examples/diagnostics.js";
 import { inferenceEngine } from "../src/examples/inference-engine.js";
+import { cannEventStatus } from "../src/examples/ported/cann-event-status.js";
+import { cudaAsyncApi } from "../src/examples/ported/cuda-async-api.js";
 import { streamLifecycle } from "../src/examples/stream-lifecycle.js";
 import { syncVsAsync } from "../src/examples/sync-vs-async.js";
 
@@ -48,5 +50,25 @@ describe("examples (smoke tests)", () => {
     expect(lines).toHaveLength(6);
     // Deterministic: the same requests give the same labels and latencies.
     expect(await inferenceEngine(6)).toEqual(results);
+  });
+
+  it("ported CUDA sample asyncAPI: correct output, the CPU counted while the GPU worked, deterministic", async () => {
+    const lines: string[] = [];
+    const r = await cudaAsyncApi(1 << 16, (l) => lines.push(l));
+    expect(r.correct).toBe(true);
+    expect(r.gpuTimeMs).toBeGreaterThan(0);
+    expect(r.cpuIterations).toBeGreaterThan(0);
+    expect(r.statuses).toEqual(["done", "done", "done", "done", "done"]);
+    expect(lines.at(-1)).toBe("asyncAPI: PASSED");
+    expect(await cudaAsyncApi(1 << 16)).toEqual(r);
+  });
+
+  it("ported CANN sample event_status: not ready after record, complete after synchronize, answer 1", async () => {
+    const lines: string[] = [];
+    const r = await cannEventStatus((l) => lines.push(l));
+    expect([r.afterCreate, r.afterRecord, r.afterSynchronize]).toEqual([0, 0, 1]);
+    expect(r.answer).toBe(1);
+    expect(r.leaked).toBe(0);
+    expect(lines).toContain("The answer is 1.");
   });
 });
