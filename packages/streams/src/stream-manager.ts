@@ -68,6 +68,29 @@ export class StreamManager {
   }
 
   /**
+   * Calls `listener(stream, state)` after every stream is created (`'create-post'`) and before
+   * every stream is destroyed (`'destroy-pre'`), default streams included (CANN
+   * `aclrtRegStreamStateCallback`). A name registers once (`INVALID_PARAM` for a second
+   * registration); the returned function removes the listener. A listener that throws is
+   * reported as an `error` instrumentation event; the create or destroy goes on.
+   */
+  onStreamState(
+    name: string,
+    listener: (stream: Stream, state: "create-post" | "destroy-pre") => void,
+  ): () => void {
+    return this.#engine.onStreamState(name, listener);
+  }
+
+  /**
+   * How many more streams `device` (default 0) can create: its stream limit less the streams it
+   * holds — live, draining, default — with pooled ones counted as free, since a new stream may
+   * evict one (CANN `aclrtGetStreamAvailableNum`).
+   */
+  availableStreams(device?: number): number {
+    return this.#engine.availableStreams(device);
+  }
+
+  /**
    * The default stream of `device` (default 0), made on first use (runtime-semantics §1.8): CANN's
    * per-context default stream (no implicit synchronization), CUDA's legacy default stream (it
    * synchronizes with every blocking stream of its device), or with `defaultStream:

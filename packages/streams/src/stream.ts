@@ -75,6 +75,16 @@ export class Stream extends Handle {
     return this.#live().priority;
   }
 
+  /**
+   * Sets the failure mode after creation (CANN `aclrtSetStreamFailureMode`): once per stream — a
+   * second call, or one on a stream created with a `failureMode`, is `ILLEGAL_STATE`. `'stop'`
+   * makes the whole device stop on failure, as at creation. It decides what a failure reported
+   * from now on does.
+   */
+  setFailureMode(mode: FailureMode): void {
+    this.#port.setFailureMode(this.#live(), mode);
+  }
+
   /** Whether the stream skips the legacy default stream's implicit sync (CUDA `cudaStreamNonBlocking`). */
   get nonBlocking(): boolean {
     return this.#live().nonBlocking;

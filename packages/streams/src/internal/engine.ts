@@ -131,6 +131,18 @@ export class Engine implements StreamPort, EventPort {
     return this.#defaults.get(device);
   }
 
+  onStreamState(name: unknown, listener: unknown): () => void {
+    return this.#lifecycle.onStreamState(name, listener);
+  }
+
+  availableStreams(device: unknown): number {
+    return this.#lifecycle.available(device);
+  }
+
+  setFailureMode(rec: StreamRecord, mode: unknown): void {
+    this.#lifecycle.setFailureMode(rec, mode);
+  }
+
   prewarm(count: number, device: number, priority: number): number {
     return this.#lifecycle.prewarm(count, device, priority);
   }

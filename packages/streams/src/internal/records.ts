@@ -208,6 +208,7 @@ export class StreamRecord {
         legacyCovered: 0,
         callbackSeq: 0,
         onReleased: undefined,
+        failureModeSet: false,
       };
       this.extras = x;
     }
@@ -238,6 +239,8 @@ export interface StreamExtras {
   callbackSeq: number;
   /** Set while destroyed and draining: called once it is released. */
   onReleased: (() => void) | undefined;
+  /** Whether the failure mode was set (at creation or once after), which CANN allows once. */
+  failureModeSet: boolean;
 }
 
 /** Everything the runtime knows about one event. */

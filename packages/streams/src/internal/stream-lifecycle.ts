@@ -2,6 +2,7 @@ import { check, NpuError, NpuTypeError } from "@npurt/core";
 import { Stream } from "../stream.js";
 import type { CreateStreamOptions, FailureMode } from "../stream-options.js";
 import { assertNotInCallback } from "./callback-scope.js";
+import { describeThrown } from "./describe-thrown.js";
 import type { DrainWaits } from "./drain-waits.js";
 import type { HostCallbacks } from "./host-callbacks.js";
 import { backendPriority, type PriorityRange, userPriority } from "./priorities.js";
@@ -9,6 +10,9 @@ import { StreamRecord } from "./records.js";
 import type { Runtime } from "./runtime.js";
 import type { StreamPort } from "./stream-port.js";
 import { updateStreamState } from "./stream-status.js";
+
+/** A stream-state listener: after a stream is created, before it is destroyed. */
+export type StreamStateListener = (stream: Stream, state: "create-post" | "destroy-pre") => void;
 
 /**
  * Streams from creation to release: the choice of device and priority, the pool of released
@@ -23,6 +27,8 @@ export class StreamLifecycle {
   readonly priorityRange: PriorityRange;
   #ids = 0;
   #closing = false;
+  /** `onStreamState` listeners by name (CANN `aclrtRegStreamStateCallback`). */
+  readonly #stateListeners = new Map<string, StreamStateListener>();
   #created = 0;
   #peak = 0;
 
@@ -81,10 +87,12 @@ export class StreamLifecycle {
       rec.extras.defaultKind = undefined;
       rec.extras.nonBlocking = false;
     }
-    if (defaultKind !== undefined || nonBlocking) {
+    if (rec.extras !== undefined) rec.extras.failureModeSet = false;
+    if (defaultKind !== undefined || nonBlocking || opts.failureMode !== undefined) {
       const x = rec.withExtras();
       x.defaultKind = defaultKind;
       x.nonBlocking = nonBlocking;
+      x.failureModeSet = opts.failureMode !== undefined;
     }
     const handle = rt.streams.issue(rec, (o, s, g) => new Stream(o, s, g, this.#port, rec));
     rec.handle = handle;
@@ -97,7 +105,73 @@ export class StreamLifecycle {
       bus.emit({ type: "stream.created", time: rt.device.clock.now(), device, stream: rec.id, priority });
     }
     updateStreamState(rt, rec, "created");
+    this.#notify(handle, "create-post");
     return handle;
+  }
+
+  /** Registers a stream-state listener under `name`; returns how to remove it. */
+  onStreamState(name: unknown, listener: unknown): () => void {
+    const n = check.string(name, "listener name");
+    const fn = check.func<StreamStateListener>(listener, "stream state listener");
+    if (this.#stateListeners.has(n)) {
+      throw new NpuError(
+        "INVALID_PARAM",
+        `a stream state listener named ${JSON.stringify(n)} is registered already (as aclrtRegStreamStateCallback, a name registers once)`,
+        { details: { name: n } },
+      );
+    }
+    this.#stateListeners.set(n, fn);
+    return () => {
+      if (this.#stateListeners.get(n) === fn) this.#stateListeners.delete(n);
+    };
+  }
+
+  /** Streams the device can still create: its limit less the streams held (pooled ones can be freed). */
+  available(device: unknown): number {
+    const rt = this.#rt;
+    const d = device === undefined ? 0 : check.integer(device, "device index", 0, rt.device.deviceCount - 1);
+    const max = rt.device.info(d).maxQueues;
+    return Math.max(0, max - rt.pool.held(d) + rt.pool.pooledOn(d));
+  }
+
+  /** Sets a stream's failure mode after creation: once per stream, as `aclrtSetStreamFailureMode`. */
+  setFailureMode(rec: StreamRecord, mode: unknown): void {
+    const rt = this.#rt;
+    assertNotInCallback("Stream.setFailureMode");
+    rt.assertOpen();
+    const m = check.oneOf(mode, ["continue", "stop"] as const, "failureMode");
+    const x = rec.withExtras();
+    if (x.failureModeSet) {
+      throw new NpuError(
+        "ILLEGAL_STATE",
+        `stream ${rec.id}: its failure mode was set already (at creation or by setFailureMode); CANN sets it once per stream`,
+        { details: { stream: rec.id } },
+      );
+    }
+    x.failureModeSet = true;
+    rec.failureMode = m;
+    if (m === "stop") rt.markStopMode(rec.device);
+  }
+
+  #notify(handle: Stream, state: "create-post" | "destroy-pre"): void {
+    if (this.#stateListeners.size === 0) return;
+    for (const [name, fn] of [...this.#stateListeners]) {
+      try {
+        fn(handle, state);
+      } catch (error) {
+        // A listener's bug must not undo the create or block the destroy: report it.
+        const bus = this.#rt.device.instrumentation;
+        if (bus.active) {
+          bus.emit({
+            type: "error",
+            time: this.#rt.device.clock.now(),
+            code: "CALLBACK_FAILED",
+            message: `stream state listener ${JSON.stringify(name)} threw: ${describeThrown(error)}`,
+            source: "streams",
+          });
+        }
+      }
+    }
   }
 
   /** Destroys a default stream as the manager closes (its work still finishes). */
@@ -218,6 +292,7 @@ export class StreamLifecycle {
         { details: { stream: live.id, device: live.device } },
       );
     }
+    this.#notify(handle, "destroy-pre");
     const rec = rt.streams.remove(handle, "stream");
     rec.handle = undefined;
     const stream = rec.id;

@@ -45,6 +45,13 @@ export class StreamPool {
     return this.#held[device]!;
   }
 
+  /** Records of `device` in the pool (each can be freed to make room for a new stream). */
+  pooledOn(device: number): number {
+    let n = 0;
+    for (const [k, list] of this.#lists) if (Math.floor(k / 65536) === device) n += list.length;
+    return n;
+  }
+
   /** A pooled record of that device and priority, if any. */
   take(device: number, backendPriority: number): StreamRecord | undefined {
     const rec = this.#lists.get(key(device, backendPriority))?.pop();

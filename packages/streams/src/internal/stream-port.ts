@@ -22,5 +22,6 @@ export interface StreamPort {
   query(rec: StreamRecord): "complete" | "not-ready";
   synchronizeStream(rec: StreamRecord, options: SynchronizeOptions | undefined): Promise<void>;
   abort(rec: StreamRecord): void;
+  setFailureMode(rec: StreamRecord, mode: unknown): void;
   destroyStream(handle: unknown, options: { force?: boolean } | undefined): Promise<void>;
 }

@@ -1,0 +1,80 @@
+import type { InstrumentationEvent } from "@npurt/core";
+import { describe, expect, it } from "vitest";
+import { BACKENDS, BOTH_PROFILES, noop, setup } from "./backends.js";
+
+describe.each(BACKENDS)("stream attributes and hooks on $name", (factory) => {
+  it("§1.1 State-change hooks: create-post after create, destroy-pre before destroy, default streams included", async () => {
+    const { manager } = setup(factory);
+    const seen: string[] = [];
+    const off = manager.onStreamState("audit", (stream, state) => {
+      // destroy-pre comes while the handle is still usable.
+      seen.push(`${state}:${stream.id}:${stream.state}`);
+    });
+    const s = manager.create();
+    const d = manager.defaultStream();
+    await s.destroy();
+    expect(seen).toEqual([`create-post:1:READY`, `create-post:2:READY`, `destroy-pre:1:READY`]);
+    expect(() => manager.onStreamState("audit", () => {})).toThrow(
+      expect.objectContaining({ code: "INVALID_PARAM" }),
+    );
+    expect(() => manager.onStreamState("x", "nope" as never)).toThrow(TypeError);
+    expect(() => manager.onStreamState(3 as never, () => {})).toThrow(TypeError);
+    const defaultId = d.id;
+    manager.close();
+    expect(seen.at(-1)).toBe(`destroy-pre:${defaultId}:READY`);
+    off();
+  });
+
+  it("§1.1 State-change hooks: a throwing listener is reported and the create goes on", () => {
+    const { manager, device } = setup(factory);
+    const errors: InstrumentationEvent[] = [];
+    device.instrumentation.subscribe((e) => {
+      if (e.type === "error") errors.push(e);
+    });
+    manager.onStreamState("bad", () => {
+      throw Object.create(null);
+    });
+    const s = manager.create();
+    expect(s.state).toBe("READY");
+    expect(errors).toHaveLength(1);
+  });
+
+  it("§1.1 Stream count limit: availableStreams is the limit less the streams held, pooled ones free", async () => {
+    const { manager } = setup(factory, {}, { maxQueues: 4 });
+    expect(manager.availableStreams()).toBe(4);
+    const a = manager.create();
+    manager.defaultStream(); // the default stream counts too
+    expect(manager.availableStreams(0)).toBe(2);
+    a.launch(noop());
+    await a.destroy(); // drained: back to the pool, which a new stream may evict
+    expect(manager.availableStreams()).toBe(3);
+    manager.create();
+    manager.create();
+    manager.create();
+    expect(manager.availableStreams()).toBe(0);
+    expect(() => manager.availableStreams(1)).toThrow(expect.objectContaining({ code: "INVALID_PARAM" }));
+  });
+
+  it.each(BOTH_PROFILES)(
+    "§1.5 Failure mode per stream: settable once after creation (%s)",
+    async (profile) => {
+      const { manager, bed } = setup(factory, { profile, stickyErrors: false });
+      const s = manager.create();
+      const other = manager.create();
+      s.setFailureMode("stop");
+      expect(s.failureMode).toBe("stop");
+      expect(() => s.setFailureMode("continue")).toThrow(expect.objectContaining({ code: "ILLEGAL_STATE" }));
+      expect(() => manager.create({ failureMode: "continue" }).setFailureMode("stop")).toThrow(
+        expect.objectContaining({ code: "ILLEGAL_STATE" }),
+      );
+      expect(() => other.setFailureMode("halt" as never)).toThrow(
+        expect.objectContaining({ code: "INVALID_PARAM" }),
+      );
+      // Stop on failure: the device stops, other streams refuse new work.
+      bed.failNext("bad");
+      s.launch(noop(1_000, "bad"));
+      await expect(s.synchronize()).rejects.toMatchObject({ code: "KERNEL_FAILED" });
+      expect(() => other.launch(noop())).toThrow(expect.objectContaining({ code: "STOPPED_ON_FAILURE" }));
+    },
+  );
+});
