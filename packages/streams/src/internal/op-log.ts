@@ -1,4 +1,4 @@
-import { NpuError, type OpFailure, RingQueue } from "@npurt/core";
+import { NpuError, type OpFailure } from "@npurt/core";
 import type { OpHandle, OpHandleKind, OpHandleStatus } from "../op-handle.js";
 
 const FIRST_CHUNK = 8;
@@ -12,9 +12,17 @@ interface StoredFailure {
   readonly opId: number;
 }
 
+/** A slot that did not end `done`: 2 failed, 3 aborted, with its error (or what builds it). */
+interface Outcome {
+  readonly code: 2 | 3;
+  error: NpuError | StoredFailure;
+}
+
 /**
- * The outcomes of a run of consecutive ops of one stream: status codes and device times in
- * typed arrays, failures and watchers in maps made only when needed. The runtime holds a chunk
+ * The outcomes of a run of consecutive ops of one stream: device times in one typed array, the
+ * count of slots completed (ops complete in stream order, so a slot below it is settled), and
+ * failures and watchers in maps made only when needed — one memory write per time and no other
+ * per-op store on the completion path. The runtime holds a chunk
  * while it has pending ops; afterwards only the handles of its ops keep it, so a handle the user
  * dropped costs no retained object per op (retaining one object per queued op made submission
  * three times slower, through the garbage collector).
@@ -23,36 +31,47 @@ export class OpChunk {
   /** Stream position of slot 0. */
   readonly base: number;
   readonly size: number;
-  readonly status: Uint8Array;
+  /** Slots completed so far (in order). */
+  completed = 0;
   /** Start and end (ns) of each op, interleaved. */
   readonly times: Float64Array;
-  errors: Map<number, NpuError | StoredFailure> | undefined = undefined;
+  /** The next chunk of the stream, once one was made. */
+  next: OpChunk | undefined = undefined;
+  /** The slots that failed or were aborted. */
+  outcomes: Map<number, Outcome> | undefined = undefined;
   watchers: Map<number, (() => void)[]> | undefined = undefined;
 
   constructor(base: number, size: number) {
     this.base = base;
     this.size = size;
-    this.status = new Uint8Array(size);
     this.times = new Float64Array(2 * size);
+  }
+
+  /** The status code of slot `i`: 0 pending, 1 done, 2 failed, 3 aborted. */
+  codeAt(i: number): number {
+    if (i >= this.completed) return 0;
+    return this.outcomes?.get(i)?.code ?? 1;
   }
 
   /** The error of slot `i`, built on first request and kept. */
   errorAt(i: number): NpuError | undefined {
-    const stored = this.errors?.get(i);
-    if (stored === undefined || stored instanceof NpuError) return stored;
+    const outcome = this.outcomes?.get(i);
+    if (outcome === undefined) return undefined;
+    const stored = outcome.error;
+    if (stored instanceof NpuError) return stored;
     const f = stored.failure;
     const error = new NpuError(
       f?.code ?? "STREAM_ABORT",
       `stream ${stored.stream}: op ${stored.opId} was discarded: ${f?.message ?? "aborted"}`,
       { details: { stream: stored.stream, opId: stored.opId } },
     );
-    this.errors!.set(i, error);
+    outcome.error = error;
     return error;
   }
 
   /** Calls `fn` once slot `i` is settled (at once when it is). */
   onSettled(i: number, fn: () => void): void {
-    if (this.status[i] !== 0) {
+    if (i < this.completed) {
       fn();
       return;
     }
@@ -68,7 +87,10 @@ export class OpChunk {
  * so an idle or rarely used stream stays small) for the ops not completed yet.
  */
 export class OpLog {
-  readonly #chunks = new RingQueue<OpChunk>(2);
+  // A linked list rather than a queue: the completion path then reaches its chunk in one load,
+  // which matters with many streams, whose logs the completions visit in turn.
+  /** The oldest chunk with an op not completed, and the chunk new ops go to. */
+  #head: OpChunk | undefined = undefined;
   #tail: OpChunk | undefined = undefined;
 
   /** The chunk that records the op at stream position `seq` (the next one enqueued). */
@@ -76,8 +98,9 @@ export class OpLog {
     const tail = this.#tail;
     if (tail !== undefined && seq < tail.base + tail.size) return tail;
     const chunk = new OpChunk(seq, tail === undefined ? FIRST_CHUNK : Math.min(tail.size * 2, MAX_CHUNK));
+    if (tail === undefined) this.#head = chunk;
+    else tail.next = chunk;
     this.#tail = chunk;
-    this.#chunks.push(chunk);
     return chunk;
   }
 
@@ -93,19 +116,20 @@ export class OpLog {
     error: NpuError | undefined,
     failure: StoredFailure | undefined,
   ): void {
-    const chunk = this.#chunks.peek();
+    const chunk = this.#head;
     if (chunk === undefined) return;
     const i = seq - chunk.base;
-    chunk.status[i] = code;
     chunk.times[2 * i] = startNs;
     chunk.times[2 * i + 1] = endNs;
-    const stored = error ?? failure;
-    if (stored !== undefined) {
-      if (chunk.errors === undefined) chunk.errors = new Map();
-      chunk.errors.set(i, stored);
+    chunk.completed = i + 1;
+    if (code !== 1) {
+      if (chunk.outcomes === undefined) chunk.outcomes = new Map();
+      chunk.outcomes.set(i, { code, error: (error ?? failure)! });
     }
     if (i === chunk.size - 1) {
-      this.#chunks.shift();
+      // Full and complete: the runtime lets go of it (handles may still hold it).
+      this.#head = chunk.next;
+      chunk.next = undefined;
       if (this.#tail === chunk) this.#tail = undefined;
     }
     const watchers = chunk.watchers?.get(i);
@@ -132,15 +156,15 @@ export class DeviceOpHandle implements OpHandle {
   }
 
   get status(): OpHandleStatus {
-    return STATUS[this.#chunk.status[this.#i]!]!;
+    return STATUS[this.#chunk.codeAt(this.#i)]!;
   }
 
   get startNs(): number | undefined {
-    return this.#chunk.status[this.#i] === 0 ? undefined : this.#chunk.times[2 * this.#i];
+    return this.#i >= this.#chunk.completed ? undefined : this.#chunk.times[2 * this.#i];
   }
 
   get endNs(): number | undefined {
-    return this.#chunk.status[this.#i] === 0 ? undefined : this.#chunk.times[2 * this.#i + 1];
+    return this.#i >= this.#chunk.completed ? undefined : this.#chunk.times[2 * this.#i + 1];
   }
 
   get error(): NpuError | undefined {
