@@ -1,4 +1,5 @@
 import { check, type Device, type DeviceBuffer, type HostExecutor, NpuTypeError } from "@npurt/core";
+import type { ExceptionInfo } from "./exception-info.js";
 import { Engine } from "./internal/engine.js";
 import { type ProfileBehaviours, type RuntimeProfile, resolveBehaviours } from "./profile.js";
 import type { DeadlockReport, LeakReport, ResourceStats, StreamPoolStats } from "./reports.js";
@@ -65,6 +66,18 @@ export class StreamManager {
     this.behaviours = resolveBehaviours(opts.profile, opts);
     this.#engine = new Engine(device, { behaviours: this.behaviours, executor, poolBound: bound });
     if (prewarm > 0) this.#engine.prewarm(prewarm, 0, this.#engine.priorityRange.default);
+  }
+
+  /**
+   * Calls `listener(info)` for every task that fails — a device op or a host callback — with
+   * the stream, device, op or callback id, code and error (CANN
+   * `aclrtExceptionInfoCallbackRegister`; CUDA has no such hook, so the `'cuda'` profile offers
+   * it as an extension). It is called in a microtask after the failure is reported, so it may
+   * call the runtime; a listener that throws is reported as an `error` instrumentation event.
+   * The failure still reaches the stream's next synchronize. Returns how to remove the listener.
+   */
+  onException(listener: (info: ExceptionInfo) => void): () => void {
+    return this.#engine.onException(listener);
   }
 
   /**

@@ -78,3 +78,51 @@ describe.each(BACKENDS)("stream attributes and hooks on $name", (factory) => {
     },
   );
 });
+
+describe.each(BACKENDS)("exception listener on $name", (factory) => {
+  it.each(BOTH_PROFILES)(
+    "§1.5 Exception callback: a failed task is reported with its stream, op and code (%s)",
+    async (profile) => {
+      const { manager, bed } = setup(factory, { profile });
+      const seen: { stream: number; opId: number | undefined; callback: number | undefined; code: string }[] =
+        [];
+      const off = manager.onException((info) => {
+        seen.push({ stream: info.stream, opId: info.opId, callback: info.callback, code: info.code });
+        expect(info.error.code).toBe(info.code);
+        expect(info.device).toBe(0);
+      });
+      const s = manager.create();
+      bed.failNext("bad");
+      s.launch(noop(1_000, "bad"));
+      await expect(s.synchronize()).rejects.toMatchObject({ code: "KERNEL_FAILED" });
+      await Promise.resolve();
+      expect(seen).toHaveLength(1);
+      expect(seen[0]).toMatchObject({ stream: s.id, callback: undefined, code: "KERNEL_FAILED" });
+      expect(typeof seen[0]!.opId).toBe("number");
+      off();
+      expect(() => manager.onException("no" as never)).toThrow(TypeError);
+    },
+  );
+
+  it("§1.5 Exception callback: host callback failures too; a throwing listener does not stop the others", async () => {
+    const { manager, device } = setup(factory, { profile: "cann" });
+    const errors: string[] = [];
+    device.instrumentation.subscribe((e) => {
+      if (e.type === "error" && e.source === "streams") errors.push(e.message);
+    });
+    const heard: number[] = [];
+    manager.onException(() => {
+      throw new Error("listener bug");
+    });
+    manager.onException((info) => heard.push(info.callback ?? -1));
+    const s = manager.create();
+    s.launchHostCallback(() => {
+      throw new Error("boom");
+    });
+    await expect(s.synchronize()).rejects.toMatchObject({ code: "CALLBACK_FAILED" });
+    await new Promise((r) => setTimeout(r, 0));
+    expect(heard).toHaveLength(1);
+    expect(heard[0]).toBeGreaterThan(0);
+    expect(errors.some((m) => m.includes("listener bug"))).toBe(true);
+  });
+});

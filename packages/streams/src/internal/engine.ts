@@ -8,6 +8,7 @@ import {
   type OpSpec,
 } from "@npurt/core";
 import type { CallbackContext } from "../callback-context.js";
+import type { ExceptionInfo } from "../exception-info.js";
 import { FifoHostExecutor } from "../fifo-host-executor.js";
 import type { OpHandle } from "../op-handle.js";
 import type { ProfileBehaviours } from "../profile.js";
@@ -129,6 +130,15 @@ export class Engine implements StreamPort, EventPort {
   defaultStream(device: unknown): Stream {
     this.#rt.assertOpen();
     return this.#defaults.get(device);
+  }
+
+  onException(listener: unknown): () => void {
+    const fn = check.func<(info: ExceptionInfo) => void>(listener, "exception listener");
+    const set = this.#rt.exceptionListeners;
+    set.add(fn);
+    return () => {
+      set.delete(fn);
+    };
   }
 
   onStreamState(name: unknown, listener: unknown): () => void {

@@ -9,6 +9,7 @@ import {
   type QueueHandle,
   RingQueue,
 } from "@npurt/core";
+import type { ExceptionInfo } from "../exception-info.js";
 import { FifoHostExecutor } from "../fifo-host-executor.js";
 import type { OpHandleKind } from "../op-handle.js";
 import type { ProfileBehaviours } from "../profile.js";
@@ -16,6 +17,7 @@ import type { ResourceCounts } from "../reports.js";
 import type { Stream } from "../stream.js";
 import type { StreamEvent } from "../stream-event.js";
 import { assertNotInCallback } from "./callback-scope.js";
+import { describeThrown } from "./describe-thrown.js";
 import { DeviceOpHandle, OpLog } from "./op-log.js";
 import type { CallbackRecord, EventRecord, SpecialOp, StreamRecord } from "./records.js";
 import { StreamPool } from "./stream-pool.js";
@@ -79,6 +81,8 @@ export class Runtime {
     allocations: new ResourceCounter(),
   };
   hooks!: RuntimeHooks;
+  /** `onException` listeners (CANN `aclrtExceptionInfoCallbackRegister`). */
+  readonly exceptionListeners = new Set<(info: ExceptionInfo) => void>();
   /** Per device: the legacy default stream, once made (profile behaviour `defaultStream: 'legacy'`). */
   readonly legacy: (StreamRecord | undefined)[];
   /** Set once the manager is closed. */
@@ -271,10 +275,47 @@ export class Runtime {
         source: `stream:${rec.id}`,
       });
     }
+    if (this.exceptionListeners.size > 0) this.#reportException(rec, error);
     if (this.behaviours.stickyErrors || this.#stopMode[rec.device] || rec.failureMode === "stop") {
       this.stopDevice(rec.device, error);
     } else {
       rec.pendingError ??= error;
+    }
+  }
+
+  /**
+   * Tells the exception listeners of a failed task, each in a microtask of its own: never inside
+   * the completion that reported it (a listener may call the runtime), and one listener's throw
+   * (reported on the bus) does not keep the others from hearing.
+   */
+  #reportException(rec: StreamRecord, error: NpuError): void {
+    const details = (error.details ?? {}) as { opId?: unknown; callback?: unknown };
+    const info: ExceptionInfo = {
+      stream: rec.id,
+      device: rec.device,
+      opId: typeof details.opId === "number" ? details.opId : undefined,
+      callback: typeof details.callback === "number" ? details.callback : undefined,
+      code: error.code,
+      message: error.message,
+      error,
+    };
+    for (const listener of this.exceptionListeners) {
+      queueMicrotask(() => {
+        try {
+          listener(info);
+        } catch (thrown) {
+          const bus = this.device.instrumentation;
+          if (bus.active) {
+            bus.emit({
+              type: "error",
+              time: this.device.clock.now(),
+              code: "CALLBACK_FAILED",
+              message: `exception listener threw: ${describeThrown(thrown)}`,
+              source: "streams",
+            });
+          }
+        }
+      });
     }
   }
 
