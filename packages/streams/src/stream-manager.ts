@@ -1,4 +1,11 @@
-import { check, type Device, type DeviceBuffer, type HostExecutor, NpuTypeError } from "@npurt/core";
+import {
+  check,
+  type Device,
+  type DeviceBuffer,
+  type HostExecutor,
+  type NpuError,
+  NpuTypeError,
+} from "@npurt/core";
 import type { ExceptionInfo } from "./exception-info.js";
 import { Engine } from "./internal/engine.js";
 import { type ProfileBehaviours, type RuntimeProfile, resolveBehaviours } from "./profile.js";
@@ -66,6 +73,24 @@ export class StreamManager {
     this.behaviours = resolveBehaviours(opts.profile, opts);
     this.#engine = new Engine(device, { behaviours: this.behaviours, executor, poolBound: bound });
     if (prewarm > 0) this.#engine.prewarm(prewarm, 0, this.#engine.priorityRange.default);
+  }
+
+  /**
+   * The last error (CUDA `cudaPeekAtLastError`, CANN `aclrtPeekAtLastError`): the coded error of
+   * the latest call of this manager, its streams or its events that failed — refused arguments
+   * included — or of the latest task that failed, whichever came last; `undefined` if none.
+   * Overwritten by every error, so in continue-on-failure mode it may not be the first one.
+   */
+  peekAtLastError(): NpuError | undefined {
+    return this.#engine.peekAtLastError();
+  }
+
+  /**
+   * {@link StreamManager.peekAtLastError}, then resets it to none (CUDA `cudaGetLastError`, CANN
+   * `aclrtGetLastError`). A sticky error (`'cuda'`) comes back with the next call it fails.
+   */
+  getLastError(): NpuError | undefined {
+    return this.#engine.getLastError();
   }
 
   /**

@@ -126,3 +126,36 @@ describe.each(BACKENDS)("exception listener on $name", (factory) => {
     expect(errors.some((m) => m.includes("listener bug"))).toBe(true);
   });
 });
+
+describe.each(BACKENDS)("last error on $name", (factory) => {
+  it.each(BOTH_PROFILES)(
+    "§1.5 Last-error API: peek reads, get reads and resets; refused calls and failed tasks set it (%s)",
+    async (profile) => {
+      const { manager, bed } = setup(factory, { profile });
+      expect(manager.peekAtLastError()).toBeUndefined();
+      const s = manager.create();
+      expect(() => s.launch({ name: "k", blockDim: 10_000 })).toThrow();
+      expect(manager.peekAtLastError()?.code).toBe("INVALID_PARAM");
+      expect(manager.peekAtLastError()?.code).toBe("INVALID_PARAM"); // peek does not reset
+      expect(manager.getLastError()?.code).toBe("INVALID_PARAM");
+      expect(manager.getLastError()).toBeUndefined(); // get does
+      await expect(s.synchronize({ timeoutMs: -5 })).rejects.toMatchObject({ code: "INVALID_PARAM" });
+      expect(manager.getLastError()?.code).toBe("INVALID_PARAM");
+      bed.failNext("bad");
+      s.launch(noop(1_000, "bad"));
+      await expect(s.synchronize()).rejects.toMatchObject({ code: "KERNEL_FAILED" });
+      expect(manager.getLastError()?.code).toBe("KERNEL_FAILED");
+      if (profile === "cuda") {
+        // Sticky: the error comes back with the next call it fails.
+        expect(() => s.launch(noop())).toThrow(expect.objectContaining({ code: "KERNEL_FAILED" }));
+        expect(manager.peekAtLastError()?.code).toBe("KERNEL_FAILED");
+      } else {
+        s.launch(noop());
+        await s.synchronize();
+        expect(manager.peekAtLastError()).toBeUndefined();
+      }
+      expect(() => manager.allocate(-1)).toThrow();
+      expect(manager.peekAtLastError()).toBeDefined();
+    },
+  );
+});

@@ -124,12 +124,44 @@ export class Engine implements StreamPort, EventPort {
   // ---- streams ------------------------------------------------------------------------------
 
   createStream(options: CreateStreamOptions | undefined): Stream {
-    return this.#lifecycle.create(options);
+    return this.#guard(() => this.#lifecycle.create(options));
   }
 
   defaultStream(device: unknown): Stream {
-    this.#rt.assertOpen();
-    return this.#defaults.get(device);
+    return this.#guard(() => {
+      this.#rt.assertOpen();
+      return this.#defaults.get(device);
+    });
+  }
+
+  /** The last error of any call (CUDA `cudaPeekAtLastError`, CANN `aclrtPeekAtLastError`). */
+  peekAtLastError(): NpuError | undefined {
+    return this.#rt.lastError;
+  }
+
+  /** The last error, reset to none (CUDA `cudaGetLastError`, CANN `aclrtGetLastError`). */
+  getLastError(): NpuError | undefined {
+    const error = this.#rt.lastError;
+    this.#rt.lastError = undefined;
+    return error;
+  }
+
+  /** Runs a runtime call, remembering the coded error it throws as the last error. */
+  #guard<T>(call: () => T): T {
+    try {
+      return call();
+    } catch (error) {
+      this.#rt.noteError(error);
+      throw error;
+    }
+  }
+
+  /** Remembers the coded error a promise rejects with as the last error; settles as it does. */
+  #watch(p: Promise<void>): Promise<void> {
+    return p.catch((error: unknown) => {
+      this.#rt.noteError(error);
+      throw error;
+    });
   }
 
   onException(listener: unknown): () => void {
@@ -150,7 +182,7 @@ export class Engine implements StreamPort, EventPort {
   }
 
   setFailureMode(rec: StreamRecord, mode: unknown): void {
-    this.#lifecycle.setFailureMode(rec, mode);
+    this.#guard(() => this.#lifecycle.setFailureMode(rec, mode));
   }
 
   prewarm(count: number, device: number, priority: number): number {
@@ -158,15 +190,20 @@ export class Engine implements StreamPort, EventPort {
   }
 
   streamOf(handle: unknown): StreamRecord {
-    return this.#rt.streams.get(handle, "stream");
+    return this.#guard(() => this.#rt.streams.get(handle, "stream"));
   }
 
   submit(rec: StreamRecord, spec: OpSpec & { kind: "kernel" | "copy" | "fill" }, api: string): OpHandle {
     const rt = this.#rt;
-    const queue = rt.queueForWork(rec, api);
-    const seq = rt.enqueue(rec, queue, spec);
-    updateStreamState(rt, rec);
-    return rt.opHandle(rec, seq, spec.kind);
+    try {
+      const queue = rt.queueForWork(rec, api);
+      const seq = rt.enqueue(rec, queue, spec);
+      updateStreamState(rt, rec);
+      return rt.opHandle(rec, seq, spec.kind);
+    } catch (error) {
+      rt.noteError(error);
+      throw error;
+    }
   }
 
   opSpec<K extends "kernel" | "copy" | "fill">(spec: unknown, kind: K): Extract<OpSpec, { kind: K }> {
@@ -175,30 +212,35 @@ export class Engine implements StreamPort, EventPort {
   }
 
   query(rec: StreamRecord): "complete" | "not-ready" {
-    return this.#waits.query(rec);
+    return this.#guard(() => this.#waits.query(rec));
   }
 
   synchronizeStream(rec: StreamRecord, options: SynchronizeOptions | undefined): Promise<void> {
-    return this.#waits.synchronizeStream(rec, options);
+    return this.#watch(this.#waits.synchronizeStream(rec, options));
   }
 
   synchronizeDevice(options: (SynchronizeOptions & { readonly device?: number }) | undefined): Promise<void> {
-    return this.#waits.synchronizeDevice(options);
+    return this.#watch(this.#waits.synchronizeDevice(options));
   }
 
   abort(rec: StreamRecord): void {
-    this.#lifecycle.abort(rec);
+    this.#guard(() => this.#lifecycle.abort(rec));
   }
 
   destroyStream(handle: unknown, options: { force?: boolean } | undefined): Promise<void> {
-    return this.#lifecycle.destroy(handle as Stream, options);
+    return this.#guard(() => this.#lifecycle.destroy(handle as Stream, options));
   }
 
   resetDevice(device: unknown): void {
-    assertNotInCallback("StreamManager.resetDevice");
-    const rt = this.#rt;
-    if (rt.deviceClosed !== undefined) throw rt.deviceClosed;
-    rt.resetDevice(check.integer(device ?? 0, "device index", 0, rt.device.deviceCount - 1));
+    try {
+      assertNotInCallback("StreamManager.resetDevice");
+      const rt = this.#rt;
+      if (rt.deviceClosed !== undefined) throw rt.deviceClosed;
+      rt.resetDevice(check.integer(device ?? 0, "device index", 0, rt.device.deviceCount - 1));
+    } catch (error) {
+      this.#rt.noteError(error);
+      throw error;
+    }
   }
 
   launchCallback(
@@ -206,64 +248,74 @@ export class Engine implements StreamPort, EventPort {
     fn: (ctx: CallbackContext) => unknown,
     options: HostCallbackOptions | undefined,
   ): OpHandle {
-    return this.#callbacks.launch(rec, fn, options);
+    return this.#guard(() => this.#callbacks.launch(rec, fn, options));
   }
 
   // ---- events -------------------------------------------------------------------------------
 
   createEvent(options: CreateEventOptions | undefined): StreamEvent {
-    return this.#events.createEvent(options);
+    return this.#guard(() => this.#events.createEvent(options));
   }
 
   eventOf(handle: unknown): EventRecord {
-    return this.#events.eventOf(handle);
+    return this.#guard(() => this.#events.eventOf(handle));
   }
 
   record(rec: StreamRecord, event: unknown): OpHandle {
-    return this.#events.record(rec, event);
+    return this.#guard(() => this.#events.record(rec, event));
   }
 
   waitEvent(rec: StreamRecord, event: unknown, options: { future?: boolean } | undefined): OpHandle {
-    return this.#events.waitEvent(rec, event, options);
+    return this.#guard(() => this.#events.waitEvent(rec, event, options));
   }
 
   eventQuery(ev: EventRecord): "complete" | "not-ready" {
-    return this.#events.eventQuery(ev);
+    return this.#guard(() => this.#events.eventQuery(ev));
   }
 
   eventSynchronize(ev: EventRecord, options: SynchronizeOptions | undefined): Promise<void> {
-    return this.#events.eventSynchronize(ev, options);
+    return this.#watch(this.#events.eventSynchronize(ev, options));
   }
 
   elapsedTime(start: EventRecord, end: EventRecord): number {
-    return this.#events.elapsedTime(start, end);
+    return this.#guard(() => this.#events.elapsedTime(start, end));
   }
 
   eventReset(ev: EventRecord): void {
-    this.#events.eventReset(ev);
+    this.#guard(() => this.#events.eventReset(ev));
   }
 
   destroyEvent(handle: unknown): void {
-    this.#events.destroyEvent(handle);
+    this.#guard(() => this.#events.destroyEvent(handle));
   }
 
   // ---- memory -------------------------------------------------------------------------------
 
   allocate(bytes: number, options: { device?: number; tag?: string } | undefined): DeviceBuffer {
-    assertNotInCallback("StreamManager.allocate");
-    const rt = this.#rt;
-    rt.assertOpen();
-    rt.stats.allocations.created++;
-    const buffer = rt.device.allocate(bytes, options);
-    rt.stats.allocations.succeeded++;
-    return buffer;
+    try {
+      assertNotInCallback("StreamManager.allocate");
+      const rt = this.#rt;
+      rt.assertOpen();
+      rt.stats.allocations.created++;
+      const buffer = rt.device.allocate(bytes, options);
+      rt.stats.allocations.succeeded++;
+      return buffer;
+    } catch (error) {
+      this.#rt.noteError(error);
+      throw error;
+    }
   }
 
   release(buffer: DeviceBuffer): void {
-    assertNotInCallback("StreamManager.release");
-    const rt = this.#rt;
-    rt.device.release(buffer);
-    rt.stats.allocations.released++;
+    try {
+      assertNotInCallback("StreamManager.release");
+      const rt = this.#rt;
+      rt.device.release(buffer);
+      rt.stats.allocations.released++;
+    } catch (error) {
+      this.#rt.noteError(error);
+      throw error;
+    }
   }
 
   // ---- reports ------------------------------------------------------------------------------

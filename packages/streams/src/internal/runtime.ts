@@ -81,6 +81,11 @@ export class Runtime {
     allocations: new ResourceCounter(),
   };
   hooks!: RuntimeHooks;
+  /**
+   * The last coded error of any call or failed task (CUDA's and CANN's last-error variable;
+   * per manager here, since JavaScript has one host thread).
+   */
+  lastError: NpuError | undefined = undefined;
   /** `onException` listeners (CANN `aclrtExceptionInfoCallbackRegister`). */
   readonly exceptionListeners = new Set<(info: ExceptionInfo) => void>();
   /** Per device: the legacy default stream, once made (profile behaviour `defaultStream: 'legacy'`). */
@@ -131,6 +136,11 @@ export class Runtime {
     const out: StreamRecord[] = [];
     for (const rec of this.allStreams()) if (device === undefined || rec.device === device) out.push(rec);
     return out;
+  }
+
+  /** Remembers `error` as the last error when it is a coded runtime error. */
+  noteError(error: unknown): void {
+    if (NpuError.isInstance(error)) this.lastError = error as NpuError;
   }
 
   /** The stored error of `device` once it stopped, else `undefined`. */
@@ -265,6 +275,7 @@ export class Runtime {
    * synchronize.
    */
   fail(rec: StreamRecord, error: NpuError): void {
+    this.lastError = error;
     const bus = this.device.instrumentation;
     if (bus.active) {
       bus.emit({
