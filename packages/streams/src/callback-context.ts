@@ -1,3 +1,4 @@
+import type { NpuError } from "@npurt/core";
 import type { StreamEvent } from "./stream-event.js";
 import type { SynchronizeOptions } from "./stream-options.js";
 
@@ -20,6 +21,11 @@ export interface CallbackContext {
   readonly stream: number;
   /** Id of the callback (as in instrumentation events). */
   readonly callback: number;
+  /**
+   * For a callback launched with `receivesStatus: true`: the device error that came before it
+   * (`cudaStreamAddCallback`'s status), `undefined` when none did. Always `undefined` otherwise.
+   */
+  readonly error: NpuError | undefined;
   /**
    * Resolves when `event`'s latest record (as of this call) has completed, as
    * {@link StreamEvent.synchronize} does. Rejects with `CYCLE_DEPENDENCY` when the wait could

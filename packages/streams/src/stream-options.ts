@@ -43,6 +43,14 @@ export interface HostCallbackOptions {
    * reaches it but does not hold the stream; synchronize still waits for it.
    */
   readonly blocking?: boolean;
+  /**
+   * CUDA's `cudaStreamAddCallback` rather than `cudaLaunchHostFunc`: the callback runs exactly
+   * once, also after a device error — it then gets that error as `ctx.error` (the error that
+   * stopped the device, or the stream's failure not yet reported by a synchronize). A plain host
+   * function (the default, `false`) is not called after its device stopped. Either kind is
+   * discarded by `abort()` and `destroy({ force: true })`.
+   */
+  readonly receivesStatus?: boolean;
   /** For instrumentation and error messages. */
   readonly label?: string;
 }

@@ -34,6 +34,8 @@ export class HostCallbacks {
     const opts = check.options(options, "host callback options");
     const blocking = opts.blocking === undefined ? true : opts.blocking;
     if (typeof blocking !== "boolean") throw new NpuTypeError("blocking must be a boolean");
+    const receivesStatus = opts.receivesStatus === undefined ? false : opts.receivesStatus;
+    if (typeof receivesStatus !== "boolean") throw new NpuTypeError("receivesStatus must be a boolean");
     const label = opts.label === undefined ? undefined : check.string(opts.label, "label");
     const queue = rt.queueForWork(rec, "Stream.launchHostCallback");
     rt.stats.callbacks.created++;
@@ -43,6 +45,8 @@ export class HostCallbacks {
       id: ++this.#ids,
       fn: f,
       blocking,
+      receivesStatus,
+      status: undefined,
       label,
       stream: rec,
       streamId: rec.id,
@@ -77,7 +81,19 @@ export class HostCallbacks {
     // finish (it ended at the abort's instant, say, because device time ran ahead of the host):
     // the abort took effect at its call, before the host could start the callback.
     const aborted = cb.seq < cb.stream.abortTarget;
-    if (!ok || aborted || this.#rt.stoppedError(cb.stream.device) !== undefined) {
+    const stopped = this.#rt.stoppedError(cb.stream.device);
+    if (cb.receivesStatus) {
+      // cudaStreamAddCallback: runs exactly once, after a device error with that error; only an
+      // abort by the user (no stopped device) discards it.
+      if (stopped === undefined && (aborted || !ok)) {
+        this.#finish(cb, { ok: false, error: undefined }, true);
+        return false;
+      }
+      cb.status = stopped ?? cb.stream.pendingError;
+      this.#start(cb);
+      return true;
+    }
+    if (!ok || aborted || stopped !== undefined) {
       this.#finish(cb, { ok: false, error: undefined }, true);
       return false;
     }
@@ -87,8 +103,13 @@ export class HostCallbacks {
 
   /** Discards the callbacks of `rec` handed to the executor and not started (an abort, a stop). */
   discardQueued(rec: StreamRecord): void {
+    // A status-receiving callback already handed to the executor still runs when its device
+    // stops (it runs exactly once); a user's abort discards it like any other.
+    const keepStatus = this.#rt.stoppedError(rec.device) !== undefined;
     for (const cb of this.#rt.queuedCallbacks) {
-      if (cb.stream === rec) this.#finish(cb, { ok: false, error: undefined }, true);
+      if (cb.stream === rec && !(keepStatus && cb.receivesStatus)) {
+        this.#finish(cb, { ok: false, error: undefined }, true);
+      }
     }
   }
 
@@ -107,6 +128,7 @@ export class HostCallbacks {
         const ctx: RuntimeCallbackContext = {
           stream: cb.streamId,
           callback: cb.id,
+          error: cb.status,
           waitFor: (event, options) => this.#events.callbackWait(cb, event, options),
         };
         return runAsCallback(() => cb.fn(ctx));

@@ -62,6 +62,7 @@ export interface EventWaiter {
 export interface RuntimeCallbackContext {
   readonly stream: number;
   readonly callback: number;
+  readonly error: NpuError | undefined;
   waitFor(event: unknown, options?: SynchronizeOptions): Promise<void>;
 }
 
@@ -70,6 +71,10 @@ export interface CallbackRecord {
   readonly id: number;
   readonly fn: (ctx: RuntimeCallbackContext) => unknown;
   readonly blocking: boolean;
+  /** Launched with `receivesStatus`: runs exactly once, after a device error with that error. */
+  readonly receivesStatus: boolean;
+  /** The error handed to a status-receiving callback, decided when its marker completed. */
+  status: NpuError | undefined;
   readonly label: string | undefined;
   readonly stream: StreamRecord;
   readonly streamId: number;
