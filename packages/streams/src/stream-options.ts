@@ -72,6 +72,12 @@ export interface WaitEventOptions {
    * for cycles (`CYCLE_DEPENDENCY`) when a record would close one.
    */
   readonly future?: boolean;
+  /**
+   * Give up the wait after this many ms of the device clock, counted from the call (CANN
+   * `aclrtStreamWaitEventWithTimeout`): the stream then goes on, and its next synchronize
+   * reports `TASK_TIMEOUT`. Not with `future`. Default: wait as long as it takes.
+   */
+  readonly timeoutMs?: number;
 }
 
 /** Options of {@link StreamManager.createEvent}. */

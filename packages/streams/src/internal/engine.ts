@@ -20,6 +20,7 @@ import type {
   CreateStreamOptions,
   HostCallbackOptions,
   SynchronizeOptions,
+  WaitEventOptions,
 } from "../stream-options.js";
 import { assertNotInCallback } from "./callback-scope.js";
 import { findDeadlocks } from "./deadlocks.js";
@@ -265,7 +266,7 @@ export class Engine implements StreamPort, EventPort {
     return this.#guard(() => this.#events.record(rec, event));
   }
 
-  waitEvent(rec: StreamRecord, event: unknown, options: { future?: boolean } | undefined): OpHandle {
+  waitEvent(rec: StreamRecord, event: unknown, options: WaitEventOptions | undefined): OpHandle {
     return this.#guard(() => this.#events.waitEvent(rec, event, options));
   }
 

@@ -1,7 +1,7 @@
 import { check, NpuError, NpuTypeError, type OpCompletion } from "@npurt/core";
 import type { OpHandle } from "../op-handle.js";
 import { StreamEvent } from "../stream-event.js";
-import type { CreateEventOptions, SynchronizeOptions } from "../stream-options.js";
+import type { CreateEventOptions, SynchronizeOptions, WaitEventOptions } from "../stream-options.js";
 import { assertNotInCallback } from "./callback-scope.js";
 import { findCallbackCycle } from "./deadlocks.js";
 import { findFutureCycle } from "./dependency-graph.js";
@@ -19,6 +19,7 @@ import {
 } from "./records.js";
 import type { Runtime } from "./runtime.js";
 import { updateStreamState } from "./stream-status.js";
+import { TimedEventWaits } from "./timed-event-waits.js";
 import { removeFrom, timedWait } from "./timed-wait.js";
 
 /**
@@ -30,11 +31,13 @@ import { removeFrom, timedWait } from "./timed-wait.js";
 export class EventTimeline {
   readonly #rt: Runtime;
   readonly #port: EventPort;
+  readonly #timed: TimedEventWaits;
   #ids = 0;
 
   constructor(rt: Runtime, port: EventPort) {
     this.#rt = rt;
     this.#port = port;
+    this.#timed = new TimedEventWaits(rt);
   }
 
   createEvent(options: CreateEventOptions | undefined): StreamEvent {
@@ -152,10 +155,23 @@ export class EventTimeline {
     return op;
   }
 
-  waitEvent(rec: StreamRecord, event: unknown, options: { future?: boolean } | undefined): OpHandle {
+  waitEvent(rec: StreamRecord, event: unknown, options: WaitEventOptions | undefined): OpHandle {
     const ev = this.eventOf(event);
     const opts = check.options(options, "waitEvent options");
     const future = opts.future === true;
+    const timeoutMs = opts.timeoutMs === undefined ? undefined : check.number(opts.timeoutMs, "timeoutMs");
+    if (timeoutMs !== undefined) {
+      if (!(timeoutMs > 0) || !Number.isFinite(timeoutMs * 1e6)) {
+        throw new NpuError(
+          "INVALID_PARAM",
+          `waitEvent timeoutMs must be a positive number of ms, got ${timeoutMs}`,
+          {
+            details: { timeoutMs },
+          },
+        );
+      }
+      if (future) throw new NpuError("INVALID_PARAM", "a future wait cannot have a timeoutMs");
+    }
     const queue = this.#rt.queueForWork(rec, "Stream.waitEvent");
     let value: number;
     let fw: FutureWait | undefined;
@@ -196,6 +212,11 @@ export class EventTimeline {
       }
     }
     const counter = this.#counterOf(ev);
+    if (timeoutMs !== undefined) {
+      const op = this.#timed.issue(rec, queue, ev, counter, value, timeoutMs);
+      this.#emitEvent("event.waited", ev, rec.id, value);
+      return op;
+    }
     const seq = this.#rt.enqueue(rec, queue, { kind: "wait", counter: counter.handle, value });
     this.#rt.addSpecial(rec, { kind: "wait", seq, event: ev, counter, value, future: fw });
     const op = this.#rt.opHandle(rec, seq, "wait");
@@ -434,6 +455,7 @@ export class EventTimeline {
       if (op.value > counter.completed) counter.completed = op.value;
       if (op.value === ev.recordCount) ev.timestampNs = c.endNs;
       woke = this.#settleEvent(ev, undefined);
+      this.#timed.onRecordDone(ev);
     } else {
       if (ev.discarded === undefined || ev.discarded.value <= op.value) {
         ev.discarded = { value: op.value, streamId: rec.id, destroyed: rec.state === "DESTROYED" };

@@ -1,7 +1,7 @@
 import type { OpSpec } from "@npurt/core";
 import type { CallbackContext } from "../callback-context.js";
 import type { OpHandle } from "../op-handle.js";
-import type { HostCallbackOptions, SynchronizeOptions } from "../stream-options.js";
+import type { HostCallbackOptions, SynchronizeOptions, WaitEventOptions } from "../stream-options.js";
 import type { StreamRecord } from "./records.js";
 
 /**
@@ -13,7 +13,7 @@ export interface StreamPort {
   submit(rec: StreamRecord, spec: OpSpec & { kind: "kernel" | "copy" | "fill" }, api: string): OpHandle;
   opSpec<K extends "kernel" | "copy" | "fill">(spec: unknown, kind: K): Extract<OpSpec, { kind: K }>;
   record(rec: StreamRecord, event: unknown): OpHandle;
-  waitEvent(rec: StreamRecord, event: unknown, options: { future?: boolean } | undefined): OpHandle;
+  waitEvent(rec: StreamRecord, event: unknown, options: WaitEventOptions | undefined): OpHandle;
   launchCallback(
     rec: StreamRecord,
     fn: (ctx: CallbackContext) => unknown,
