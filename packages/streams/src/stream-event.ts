@@ -52,6 +52,15 @@ export class StreamEvent extends Handle {
   }
 
   /**
+   * `'complete'` when every stream wait issued on this event so far has completed (CANN
+   * `aclrtQueryEventWaitStatus`), `'not-ready'` while one is pending. A wait discarded by an
+   * abort counts as completed.
+   */
+  waitStatus(): "complete" | "not-ready" {
+    return this.#port.eventWaitStatus(this.#live());
+  }
+
+  /**
    * `'complete'` when the latest record's work has finished. Before the first record (or after a
    * reset) it follows the profile: complete for `'empty'` events (CUDA), not ready for `'error'`
    * events (CANN). A record discarded by an abort never completes.

@@ -64,3 +64,29 @@ describe.each(BACKENDS)("stream waits with a timeout on $name", (factory) => {
     await expect(s.synchronize()).resolves.toBeUndefined();
   });
 });
+
+// runtime-semantics §1.2 "Wait-status query": aclrtQueryEventWaitStatus.
+describe.each(BACKENDS)("event wait status on $name", (factory) => {
+  it("§1.2 Wait-status query: not ready while a wait on the event is pending, complete once all are done", async () => {
+    const { manager } = setup(factory);
+    const producer = manager.create();
+    const a = manager.create();
+    const b = manager.create();
+    const ev = manager.createEvent();
+    expect(ev.waitStatus()).toBe("complete"); // no wait issued
+    producer.launch(noop(100_000));
+    producer.record(ev);
+    a.waitEvent(ev);
+    b.waitEvent(ev, { timeoutMs: 50 });
+    producer.waitEvent(ev); // same stream: FIFO covers it, still a wait until the record is done
+    expect(ev.waitStatus()).toBe("not-ready");
+    await manager.synchronize();
+    expect(ev.waitStatus()).toBe("complete");
+    const gate = manager.createEvent();
+    a.waitEvent(gate, { future: true });
+    expect(gate.waitStatus()).toBe("not-ready");
+    a.abort(); // a discarded wait counts as completed
+    await a.synchronize().catch(() => {});
+    expect(gate.waitStatus()).toBe("complete");
+  });
+});

@@ -102,7 +102,10 @@ export class Engine implements StreamPort, EventPort {
       case "release":
         return false; // the callback's own finish already released the stream
       case "barrier":
-        return false; // the legacy default stream's implicit sync: nothing to release
+        // A timed event wait (its event's wait status counts it), or the legacy default
+        // stream's implicit sync (nothing to release).
+        if (op.event !== undefined) op.event.pendingWaits--;
+        return false;
     }
   }
 
@@ -268,6 +271,10 @@ export class Engine implements StreamPort, EventPort {
 
   waitEvent(rec: StreamRecord, event: unknown, options: WaitEventOptions | undefined): OpHandle {
     return this.#guard(() => this.#events.waitEvent(rec, event, options));
+  }
+
+  eventWaitStatus(ev: EventRecord): "complete" | "not-ready" {
+    return ev.pendingWaits === 0 ? "complete" : "not-ready";
   }
 
   eventQuery(ev: EventRecord): "complete" | "not-ready" {

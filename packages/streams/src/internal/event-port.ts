@@ -5,6 +5,7 @@ import type { EventRecord } from "./records.js";
 export interface EventPort {
   eventOf(handle: unknown): EventRecord;
   eventQuery(ev: EventRecord): "complete" | "not-ready";
+  eventWaitStatus(ev: EventRecord): "complete" | "not-ready";
   eventSynchronize(ev: EventRecord, options: SynchronizeOptions | undefined): Promise<void>;
   elapsedTime(start: EventRecord, end: EventRecord): number;
   eventReset(ev: EventRecord): void;

@@ -207,7 +207,15 @@ export class EventTimeline {
       // recorded.)
       if (ev.lastStreamId === rec.id) {
         const op = new OpRecord("wait", rec.id);
-        op.follow(ev.lastRecordOp!);
+        const record = ev.lastRecordOp!;
+        op.follow(record);
+        // No device op, but a wait all the same: the wait status counts it until its record is done.
+        if (record.status === "pending") {
+          ev.pendingWaits++;
+          record.onSettled(() => {
+            ev.pendingWaits--;
+          });
+        }
         return op;
       }
     }
@@ -221,6 +229,7 @@ export class EventTimeline {
     this.#rt.addSpecial(rec, { kind: "wait", seq, event: ev, counter, value, future: fw });
     const op = this.#rt.opHandle(rec, seq, "wait");
     ev.pendingOps++;
+    ev.pendingWaits++;
     counter.pendingOps++;
     if (fw !== undefined) {
       if (rec.futureWaits === undefined) rec.futureWaits = [];
@@ -478,6 +487,7 @@ export class EventTimeline {
   onWaitDone(rec: StreamRecord, op: WaitOp): void {
     const ev = op.event;
     ev.pendingOps--;
+    ev.pendingWaits--;
     this.#counterOpDone(op.counter);
     const fw = op.future;
     if (fw !== undefined) {

@@ -140,6 +140,8 @@ export interface BarrierOp {
   readonly seq: number;
   readonly counter: CounterHandle;
   readonly value: number;
+  /** The event a timed wait waits for (its wait status counts the op); none for implicit sync. */
+  readonly event?: EventRecord;
 }
 
 /** The wait that holds a stream until its blocking host callback finished. */
@@ -269,6 +271,8 @@ export class EventRecord {
   lastStream: StreamRecord | undefined = undefined;
   lastStreamId = 0;
   pendingRecords = 0;
+  /** Waits issued on the event not completed yet (`aclrtQueryEventWaitStatus`). */
+  pendingWaits = 0;
   /** Signal and wait ops on the event's counters not completed yet: the event lives until they are. */
   pendingOps = 0;
   destroyed = false;

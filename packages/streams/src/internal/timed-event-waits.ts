@@ -53,7 +53,8 @@ export class TimedEventWaits {
       rt.device.destroyCounter(gate);
       throw error;
     }
-    rt.addSpecial(rec, { kind: "barrier", seq, counter: gate, value: 1 });
+    rt.addSpecial(rec, { kind: "barrier", seq, counter: gate, value: 1, event: ev });
+    ev.pendingWaits++;
     const wait: TimedWait = { rec, ev, counter, value, gate, seq, timer: undefined, released: false };
     const list = this.#byEvent.get(ev);
     if (list === undefined) this.#byEvent.set(ev, [wait]);
