@@ -50,6 +50,13 @@ export interface ProfileBehaviours {
    * the legacy default stream if that is used too.
    */
   readonly defaultStream: "per-context" | "legacy" | "per-thread";
+  /**
+   * Whether a stream may wait on an event of another device (runtime-semantics §1.2
+   * Cross-device). `'allow'` (CUDA: "event may be from a different device than stream");
+   * `'refuse'` (CANN: events synchronize streams of one device; `INVALID_PARAM`). A record is
+   * refused across devices in both (`INVALID_HANDLE`).
+   */
+  readonly crossDeviceWaits: "allow" | "refuse";
 }
 
 /** The behaviours of each profile. */
@@ -61,6 +68,7 @@ export const PROFILES: Readonly<Record<RuntimeProfile, ProfileBehaviours>> = {
     priorityOutOfRange: "clamp",
     stickyErrors: false,
     defaultStream: "per-context",
+    crossDeviceWaits: "refuse",
   },
   cuda: {
     destroyWaitsForWork: false,
@@ -69,6 +77,7 @@ export const PROFILES: Readonly<Record<RuntimeProfile, ProfileBehaviours>> = {
     priorityOutOfRange: "clamp",
     stickyErrors: true,
     defaultStream: "legacy",
+    crossDeviceWaits: "allow",
   },
 };
 
@@ -106,5 +115,9 @@ export function resolveBehaviours(
             ["per-context", "legacy", "per-thread"] as const,
             "defaultStream",
           ),
+    crossDeviceWaits:
+      overrides.crossDeviceWaits === undefined
+        ? base.crossDeviceWaits
+        : check.oneOf(overrides.crossDeviceWaits, ["allow", "refuse"] as const, "crossDeviceWaits"),
   };
 }

@@ -224,6 +224,9 @@ describe("StreamManager construction", () => {
       expect.objectContaining({ code: "INVALID_PARAM" }),
     );
     expect(() => new StreamManager(device, { executor: {} as never })).toThrow(TypeError);
+    expect(() => new StreamManager(device, { crossDeviceWaits: "maybe" as never })).toThrow(
+      expect.objectContaining({ code: "INVALID_PARAM" }),
+    );
     expect(() => new StreamManager(device, { defaultStream: "global" as never })).toThrow(
       expect.objectContaining({ code: "INVALID_PARAM" }),
     );
@@ -234,6 +237,7 @@ describe("StreamManager construction", () => {
       priorityOutOfRange: "clamp",
       stickyErrors: false,
       defaultStream: "per-context",
+      crossDeviceWaits: "refuse",
     });
     expect(createStreamManager(device, { profile: "cuda", stickyErrors: false }).behaviours).toMatchObject({
       destroyWaitsForWork: false,

@@ -95,6 +95,15 @@ export class EventTimeline {
 
   record(rec: StreamRecord, event: unknown): OpHandle {
     const ev = this.eventOf(event);
+    // Both runtimes: an event and the stream recording it share a device (CUDA: "must be on the
+    // same context"; CANN: events synchronize streams of one device).
+    if (rec.device !== ev.device) {
+      throw new NpuError(
+        "INVALID_HANDLE",
+        `event ${ev.id} belongs to device ${ev.device}; stream ${rec.id} on device ${rec.device} cannot record it`,
+        { details: { event: ev.id, stream: rec.id, eventDevice: ev.device, streamDevice: rec.device } },
+      );
+    }
     const queue = this.#rt.queueForWork(rec, "Stream.record");
     const value = ev.recordCount + 1;
     const pos = rec.enqueued;
@@ -157,6 +166,15 @@ export class EventTimeline {
 
   waitEvent(rec: StreamRecord, event: unknown, options: WaitEventOptions | undefined): OpHandle {
     const ev = this.eventOf(event);
+    // CUDA lets a stream wait on an event of another device; CANN's events synchronize streams
+    // of one device ("同一Device内、不同Stream之间"), so the 'cann' profile refuses it.
+    if (rec.device !== ev.device && this.#rt.behaviours.crossDeviceWaits === "refuse") {
+      throw new NpuError(
+        "INVALID_PARAM",
+        `event ${ev.id} belongs to device ${ev.device}; in this profile a stream on device ${rec.device} cannot wait on it`,
+        { details: { event: ev.id, stream: rec.id, eventDevice: ev.device, streamDevice: rec.device } },
+      );
+    }
     const opts = check.options(options, "waitEvent options");
     const future = opts.future === true;
     const timeoutMs = opts.timeoutMs === undefined ? undefined : check.number(opts.timeoutMs, "timeoutMs");
