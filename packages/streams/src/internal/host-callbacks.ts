@@ -1,9 +1,16 @@
-import { check, type HostTaskOutcome, NpuError, NpuTypeError, type OpStatus, RingQueue } from "@npurt/core";
+import {
+  check,
+  errorMessage,
+  type HostTaskOutcome,
+  NpuError,
+  NpuTypeError,
+  type OpStatus,
+  RingQueue,
+} from "@npurt/core";
 import type { CallbackContext } from "../callback-context.js";
 import type { OpHandle } from "../op-handle.js";
 import type { HostCallbackOptions } from "../stream-options.js";
 import { runAsCallback } from "./callback-scope.js";
-import { describeThrown } from "./describe-thrown.js";
 import type { DrainWaits } from "./drain-waits.js";
 import type { EventTimeline } from "./event-timeline.js";
 import { OpRecord } from "./op-record.js";
@@ -167,7 +174,7 @@ export class HostCallbacks {
     } else {
       const error = new NpuError(
         "CALLBACK_FAILED",
-        `${name} on stream ${cb.streamId} failed: ${describeThrown(outcome.error)}`,
+        `${name} on stream ${cb.streamId} failed: ${errorMessage(outcome.error)}`,
         { cause: outcome.error, details: { stream: cb.streamId, callback: cb.id } },
       );
       cb.op.settle("failed", cb.startNs, now, error);

@@ -1,6 +1,7 @@
 import {
   type CounterHandle,
   type Device,
+  errorMessage,
   HandleTable,
   type HostExecutor,
   NpuError,
@@ -17,7 +18,6 @@ import type { ResourceCounts } from "../reports.js";
 import type { Stream } from "../stream.js";
 import type { StreamEvent } from "../stream-event.js";
 import { assertNotInCallback } from "./callback-scope.js";
-import { describeThrown } from "./describe-thrown.js";
 import { DeviceOpHandle, OpLog } from "./op-log.js";
 import type { CallbackRecord, EventRecord, SpecialOp, StreamRecord } from "./records.js";
 import { StreamPool } from "./stream-pool.js";
@@ -321,7 +321,7 @@ export class Runtime {
               type: "error",
               time: this.device.clock.now(),
               code: "CALLBACK_FAILED",
-              message: `exception listener threw: ${describeThrown(thrown)}`,
+              message: `exception listener threw: ${errorMessage(thrown)}`,
               source: "streams",
             });
           }

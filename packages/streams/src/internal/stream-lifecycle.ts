@@ -1,8 +1,7 @@
-import { check, NpuError, NpuTypeError } from "@npurt/core";
+import { check, errorMessage, NpuError, NpuTypeError, quote } from "@npurt/core";
 import { Stream } from "../stream.js";
 import type { CreateStreamOptions, FailureMode } from "../stream-options.js";
 import { assertNotInCallback } from "./callback-scope.js";
-import { describeThrown } from "./describe-thrown.js";
 import type { DrainWaits } from "./drain-waits.js";
 import type { HostCallbacks } from "./host-callbacks.js";
 import { backendPriority, type PriorityRange, userPriority } from "./priorities.js";
@@ -116,7 +115,7 @@ export class StreamLifecycle {
     if (this.#stateListeners.has(n)) {
       throw new NpuError(
         "INVALID_PARAM",
-        `a stream state listener named ${JSON.stringify(n)} is registered already (as aclrtRegStreamStateCallback, a name registers once)`,
+        `a stream state listener named ${quote(n)} is registered already (as aclrtRegStreamStateCallback, a name registers once)`,
         { details: { name: n } },
       );
     }
@@ -166,7 +165,7 @@ export class StreamLifecycle {
             type: "error",
             time: this.#rt.device.clock.now(),
             code: "CALLBACK_FAILED",
-            message: `stream state listener ${JSON.stringify(name)} threw: ${describeThrown(error)}`,
+            message: `stream state listener ${quote(name)} threw: ${errorMessage(error)}`,
             source: "streams",
           });
         }
