@@ -28,6 +28,7 @@
  */
 
 export type { CallbackContext } from "./callback-context.js";
+export { CANN_EVENT_FLAGS, CUDA_EVENT_FLAGS, type EventCreationApi } from "./event-flags.js";
 export type { ExceptionInfo } from "./exception-info.js";
 export { FifoHostExecutor, type FifoHostExecutorOptions } from "./fifo-host-executor.js";
 export type { OpHandle, OpHandleKind, OpHandleStatus } from "./op-handle.js";

@@ -1,7 +1,7 @@
 import type { NpuError } from "@npurt/core";
 
 /** What an {@link OpHandle} stands for. */
-export type OpHandleKind = "kernel" | "copy" | "fill" | "record" | "wait" | "callback";
+export type OpHandleKind = "kernel" | "copy" | "fill" | "record" | "wait" | "reset" | "callback";
 
 /**
  * Where an op is: `pending` until it completes, then `done`, `failed` (its error says why) or

@@ -15,13 +15,15 @@ export interface ProfileBehaviours {
    */
   readonly destroyWaitsForWork: boolean;
   /**
-   * How an event that was never recorded (or was reset) behaves. `'empty'`: it stands for an
-   * empty set of work, so a wait on it is a no-op and `query()` says complete (CUDA; CANN's
-   * `aclrtCreateEventExWithFlag` events). `'error'`: waiting on it is `INVALID_PARAM` ("record it
-   * first") and `query()` says not ready (CANN's `aclrtCreateEventWithFlag` events, which this
-   * package models for the `'cann'` profile).
+   * Which runtime's event creation calls and flags {@link StreamManager.createEvent} takes, and
+   * so how each event behaves (runtime-semantics §1.2). `'cann'`: `aclrtCreateEvent`,
+   * `aclrtCreateEventWithFlag` and `aclrtCreateEventExWithFlag` with `ACL_EVENT_*` flags — an
+   * event of the first two is "not recorded" until its first record (waits refused, query not
+   * ready), an Ex event stands for no work until then. `'cuda'`: `cudaEventCreateWithFlags`
+   * with `cudaEvent*` flags; before its first record an event stands for no work (waits pass,
+   * query complete), and there is no reset.
    */
-  readonly unrecordedEvent: "empty" | "error";
+  readonly eventModel: "cann" | "cuda";
   /**
    * The priority numbers users pass. `'cann'`: [0, 7], 0 the most urgent and the default (as
    * `aclrtCreateStream`). `'cuda'`: [-(levels - 1), 0], 0 the least urgent and the default (as
@@ -63,7 +65,7 @@ export interface ProfileBehaviours {
 export const PROFILES: Readonly<Record<RuntimeProfile, ProfileBehaviours>> = {
   cann: {
     destroyWaitsForWork: true,
-    unrecordedEvent: "error",
+    eventModel: "cann",
     priorityScale: "cann",
     priorityOutOfRange: "clamp",
     stickyErrors: false,
@@ -72,7 +74,7 @@ export const PROFILES: Readonly<Record<RuntimeProfile, ProfileBehaviours>> = {
   },
   cuda: {
     destroyWaitsForWork: false,
-    unrecordedEvent: "empty",
+    eventModel: "cuda",
     priorityScale: "cuda",
     priorityOutOfRange: "clamp",
     stickyErrors: true,
@@ -94,10 +96,10 @@ export function resolveBehaviours(
   };
   return {
     destroyWaitsForWork: bool(overrides.destroyWaitsForWork, "destroyWaitsForWork", base.destroyWaitsForWork),
-    unrecordedEvent:
-      overrides.unrecordedEvent === undefined
-        ? base.unrecordedEvent
-        : check.oneOf(overrides.unrecordedEvent, ["empty", "error"] as const, "unrecordedEvent"),
+    eventModel:
+      overrides.eventModel === undefined
+        ? base.eventModel
+        : check.oneOf(overrides.eventModel, ["cann", "cuda"] as const, "eventModel"),
     priorityScale:
       overrides.priorityScale === undefined
         ? base.priorityScale

@@ -17,22 +17,31 @@ export interface StreamPoolStats {
 }
 
 /**
- * One resource type's counts, as CANN's runtime logs them at `aclFinalize`
- * (`applyTotal`, `applySucc`, `releaseTotal`).
+ * One resource type's counts, as CANN's ACL layer keeps them and logs them at `aclFinalize`
+ * (`applyTotal`, `applySucc`, `releaseTotal`, `releaseSucc`; runtime-semantics §1.4 Built-in
+ * leak accounting). As there, a call is counted when it is made and again when it succeeds, so
+ * a refused call shows as the difference.
  */
 export interface ResourceCounts {
-  /** Acquisitions asked for. */
+  /** `applyTotal`: acquisitions asked for. */
   readonly created: number;
-  /** Acquisitions that succeeded. For callbacks: callbacks that ran and returned. */
+  /** `applySucc`: acquisitions that succeeded. For callbacks: callbacks that ran and returned. */
   readonly succeeded: number;
-  /** Resources released. For callbacks: callbacks finished in any way (ran, failed, discarded). */
+  /** `releaseTotal`: releases asked for. For callbacks: callbacks finished in any way (ran, failed, discarded). */
   readonly released: number;
+  /** `releaseSucc`: releases that succeeded. */
+  readonly releaseSucceeded: number;
 }
 
 /** Counts per resource type, from {@link StreamManager.resourceStats}. */
 export interface ResourceStats {
+  /** `ACL_STATISTICS_CREATE_DESTROY_STREAM`. */
   readonly streams: ResourceCounts;
+  /** `ACL_STATISTICS_CREATE_DESTROY_EVENT`. */
   readonly events: ResourceCounts;
+  /** `ACL_STATISTICS_RECORD_RESET_EVENT`: records count as acquisitions, resets as releases. */
+  readonly eventRecords: ResourceCounts;
+  /** Host callbacks launched and finished (npurt's own; CANN keeps no such count). */
   readonly callbacks: ResourceCounts;
   /** Device memory allocated through {@link StreamManager.allocate}. */
   readonly allocations: ResourceCounts;

@@ -1,4 +1,5 @@
 import { Handle } from "@npurt/core";
+import type { EventCreationApi } from "./event-flags.js";
 import type { EventPort } from "./internal/event-port.js";
 import type { EventRecord } from "./internal/records.js";
 import type { SynchronizeOptions } from "./stream-options.js";
@@ -51,10 +52,26 @@ export class StreamEvent extends Handle {
     return this.#live().timing;
   }
 
+  /** The creation call the event copies (see {@link EventCreationApi}). */
+  get api(): EventCreationApi {
+    return this.#live().traits.api;
+  }
+
+  /** The flags it was created with (CANN `ACL_EVENT_*` or CUDA `cudaEvent*` bits; 0 for none). */
+  get flags(): number {
+    return this.#live().traits.flags;
+  }
+
+  /** CUDA's `cudaEventBlockingSync` (kept, with no effect on a JavaScript host, which never spins). */
+  get blockingSync(): boolean {
+    return this.#live().traits.blockingSync;
+  }
+
   /**
    * `'complete'` when every stream wait issued on this event so far has completed (CANN
    * `aclrtQueryEventWaitStatus`), `'not-ready'` while one is pending. A wait discarded by an
-   * abort counts as completed.
+   * abort counts as completed. CANN refuses it for Ex events, and CUDA has no such query
+   * (`FEATURE_NOT_SUPPORTED` for both).
    */
   waitStatus(): "complete" | "not-ready" {
     return this.#port.eventWaitStatus(this.#live());
@@ -90,14 +107,6 @@ export class StreamEvent extends Handle {
    */
   elapsedTime(end: StreamEvent): number {
     return this.#port.elapsedTime(this.#live(), this.#port.eventOf(end));
-  }
-
-  /**
-   * Returns the event to its never-recorded state (CANN `aclrtResetEvent`). Waits already issued
-   * keep the record they captured.
-   */
-  reset(): void {
-    this.#port.eventReset(this.#live());
   }
 
   /**

@@ -129,6 +129,17 @@ export class StreamManager {
   }
 
   /**
+   * How many more limited events `device` (default 0) can hold: CANN counts events of
+   * `aclrtCreateEventWithFlag` with `SYNC` from their creation and events of `aclrtCreateEvent`
+   * from their first record against the device's event limit (its `maxCounters`), until they are
+   * destroyed and their last record or wait has run. Ex events and CUDA's events are not
+   * limited. Beyond the limit, creation (or the first record) is `NO_EVENT_RESOURCE`.
+   */
+  availableEvents(device?: number): number {
+    return this.#engine.availableEvents(device);
+  }
+
+  /**
    * The default stream of `device` (default 0), made on first use (runtime-semantics §1.8): CANN's
    * per-context default stream (no implicit synchronization), CUDA's legacy default stream (it
    * synchronizes with every blocking stream of its device), or with `defaultStream:

@@ -1,3 +1,5 @@
+import type { CANN_EVENT_FLAGS, CUDA_EVENT_FLAGS, EventCreationApi } from "./event-flags.js";
+
 /**
  * What a stream does when one of its ops fails (CANN's `aclrtSetStreamFailureMode`).
  * `'continue'` (the default): later ops still run and the error is reported by the next
@@ -80,9 +82,27 @@ export interface WaitEventOptions {
   readonly timeoutMs?: number;
 }
 
-/** Options of {@link StreamManager.createEvent}. */
+/** Options of {@link StreamManager.createEvent} (runtime-semantics §1.2 Create flags). */
 export interface CreateEventOptions {
-  /** Whether records carry timestamps for {@link StreamEvent.elapsedTime}; default `true`. */
+  /**
+   * In the `'cann'` event model, which creation call to copy (see {@link EventCreationApi}):
+   * `'plain'` (`aclrtCreateEvent`, the default without `flags`), `'with-flag'`
+   * (`aclrtCreateEventWithFlag`, the default with `flags`) or `'ex'`
+   * (`aclrtCreateEventExWithFlag`). Not accepted in the `'cuda'` model.
+   */
+  readonly api?: "plain" | "with-flag" | "ex";
+  /**
+   * The creation call's flags: {@link CANN_EVENT_FLAGS} bits for `'with-flag'` and `'ex'`
+   * (required there, as in CANN), {@link CUDA_EVENT_FLAGS} bits in the `'cuda'` model. Invalid
+   * bits or combinations are `INVALID_PARAM`, as the real runtimes refuse them.
+   */
+  readonly flags?: number;
+  /**
+   * Whether records carry timestamps for {@link StreamEvent.elapsedTime}. A shorthand: in the
+   * `'cuda'` model `false` sets `DISABLE_TIMING`; for CANN's plain events it turns timestamps
+   * off; with flags it must agree with them (`TIME_LINE`, `DISABLE_TIMING`). Default: what the
+   * creation call gives (CUDA and plain CANN events time, flagged CANN events need `TIME_LINE`).
+   */
   readonly timing?: boolean;
   /** Device index of the event's counter; default 0. */
   readonly device?: number;

@@ -136,11 +136,35 @@ export class Stream extends Handle {
 
   /**
    * Makes later work on this stream wait for `event`'s latest record, as captured now (a later
-   * re-record does not change this wait). An event never recorded follows the profile's
-   * `unrecordedEvent` behaviour. With `{ future: true }`, waits for the event's next record instead.
+   * re-record does not change this wait). Before the event's first record it follows the
+   * event's creation call: CUDA's events and CANN's Ex events stand for no work (the wait
+   * passes); CANN's other events refuse the wait (`INVALID_PARAM`, "record it first"). CANN
+   * events need `ACL_EVENT_SYNC` to be waited on (`INVALID_PARAM` otherwise). After
+   * {@link Stream.resetEvent}, a wait on a CANN event waits for its next record, as CANN's wait
+   * task does. With `{ future: true }`, waits for the event's next record instead.
    */
   waitEvent(event: StreamEvent, options?: WaitEventOptions): OpHandle {
     return this.#port.waitEvent(this.#live(), event, options);
+  }
+
+  /**
+   * Resets `event` as a task in this stream's order (CANN `aclrtResetEvent(event, stream)`), so
+   * it can be used again: calls after this one see it as never recorded — a wait issued now waits
+   * for its next record, and `query()` says not ready once the task has run. Waits issued
+   * before keep the record they captured. Only for events of `api: 'with-flag'` with `SYNC`;
+   * others are refused as CANN refuses them (`FEATURE_NOT_SUPPORTED`, or `INVALID_PARAM` for
+   * `DEVICE_USE_ONLY`), and the `'cuda'` event model has no reset at all (record again instead).
+   *
+   * @example
+   * ```ts
+   * const ready = manager.createEvent({ api: "with-flag", flags: CANN_EVENT_FLAGS.SYNC });
+   * producer.record(ready);
+   * consumer.waitEvent(ready);
+   * consumer.resetEvent(ready); // after the wait, in the waiting stream (CANN's advice)
+   * ```
+   */
+  resetEvent(event: StreamEvent): OpHandle {
+    return this.#port.resetEvent(this.#live(), event);
   }
 
   /**

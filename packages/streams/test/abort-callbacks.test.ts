@@ -42,7 +42,12 @@ describe.each(BACKENDS)("callbacks not started when their stream is aborted on $
       await settle();
       expect(ran).toEqual([]);
       expect(finished.sort()).toEqual(["holder:ok", "s:aborted", "t:aborted", "u:aborted"]);
-      expect(manager.resourceStats().callbacks).toEqual({ created: 4, succeeded: 1, released: 4 });
+      expect(manager.resourceStats().callbacks).toEqual({
+        created: 4,
+        succeeded: 1,
+        released: 4,
+        releaseSucceeded: 4,
+      });
       expect(t.state).toBe("COMPLETED");
       expect(manager.stats().draining).toBe(0);
     },

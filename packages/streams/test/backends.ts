@@ -16,6 +16,7 @@ export interface BackendUnderTest {
 export interface BackendShape {
   readonly devices?: number;
   readonly maxQueues?: number;
+  readonly maxCounters?: number;
 }
 
 /** A backend the behaviour tests run on. */
@@ -28,6 +29,7 @@ function mock(shape: BackendShape = {}): BackendUnderTest {
   const backend = new MockDeviceBackend({
     ...(shape.devices === undefined ? {} : { devices: shape.devices }),
     ...(shape.maxQueues === undefined ? {} : { maxQueues: shape.maxQueues }),
+    ...(shape.maxCounters === undefined ? {} : { maxCounters: shape.maxCounters }),
   });
   return {
     backend,
@@ -44,6 +46,7 @@ function sim(shape: BackendShape = {}): BackendUnderTest {
     kernels: { bad: {}, stuck: {} },
     ...(shape.devices === undefined ? {} : { devices: shape.devices }),
     ...(shape.maxQueues === undefined ? {} : { maxQueues: shape.maxQueues }),
+    ...(shape.maxCounters === undefined ? {} : { maxCounters: shape.maxCounters }),
   });
   return {
     backend,

@@ -114,7 +114,7 @@ describe.each(BACKENDS)("host callbacks on $name", (factory) => {
       attempt("createEvent", () => manager.createEvent());
       attempt("allocate", () => manager.allocate(8));
       attempt("resetDevice", () => manager.resetDevice());
-      attempt("event.reset", () => ev.reset());
+      attempt("resetEvent", () => other.resetEvent(ev));
       attempt("event.destroy", () => ev.destroy());
       attempt("synchronize", () => other.synchronize());
       attempt("own synchronize", () => s.synchronize());
@@ -145,8 +145,8 @@ describe.each(BACKENDS)("host callbacks on $name", (factory) => {
         "createEvent",
         "allocate",
         "resetDevice",
-        "event.reset",
         "event.destroy",
+        "resetEvent",
         "synchronize",
         "own synchronize",
         "device synchronize",
@@ -206,7 +206,12 @@ describe.each(BACKENDS)("host callbacks on $name", (factory) => {
       expect(after).toBe(true);
       expect(finished).toEqual(["thrower:error", "rejecter:error", "undefined:ok"]);
       await s.synchronize();
-      expect(manager.resourceStats().callbacks).toEqual({ created: 3, succeeded: 1, released: 3 });
+      expect(manager.resourceStats().callbacks).toEqual({
+        created: 3,
+        succeeded: 1,
+        released: 3,
+        releaseSucceeded: 3,
+      });
       await settle();
       expect(unhandled).toEqual([]);
     },

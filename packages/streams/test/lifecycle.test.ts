@@ -178,7 +178,7 @@ describe.each(BACKENDS)("stream lifecycle on $name", (factory) => {
     expect(report.streams).toEqual([keptId]);
     expect(report.events).toEqual([1]);
     expect(report.allocations).toEqual([String(buf)]);
-    expect(report.stats.allocations).toEqual({ created: 2, succeeded: 2, released: 1 });
+    expect(report.stats.allocations).toEqual({ created: 2, succeeded: 2, released: 1, releaseSucceeded: 1 });
     expect(kept.state).toBe("DESTROYED");
     expectCode(() => ev.query(), "INVALID_HANDLE");
     expectCode(() => manager.create(), "DEVICE_CLOSED");
@@ -196,7 +196,7 @@ describe.each(BACKENDS)("stream lifecycle on $name", (factory) => {
     const report = manager.close();
     expect(report.allocations).toEqual([String(direct), String(viaManager)]);
     // Only the calls made through the manager are counted in its statistics.
-    expect(report.stats.allocations).toEqual({ created: 1, succeeded: 1, released: 0 });
+    expect(report.stats.allocations).toEqual({ created: 1, succeeded: 1, released: 0, releaseSucceeded: 0 });
   });
 
   it.each(BOTH_PROFILES)("validates create options (%s)", (profile) => {
@@ -217,7 +217,7 @@ describe("StreamManager construction", () => {
       expect.objectContaining({ code: "INVALID_PARAM" }),
     );
     expect(() => new StreamManager(device, { stickyErrors: "yes" as never })).toThrow(TypeError);
-    expect(() => new StreamManager(device, { unrecordedEvent: "maybe" as never })).toThrow(
+    expect(() => new StreamManager(device, { eventModel: "maybe" as never })).toThrow(
       expect.objectContaining({ code: "INVALID_PARAM" }),
     );
     expect(() => new StreamManager(device, { pool: { bound: -1 } })).toThrow(
@@ -232,7 +232,7 @@ describe("StreamManager construction", () => {
     );
     expect(createStreamManager(device).behaviours).toEqual({
       destroyWaitsForWork: true,
-      unrecordedEvent: "error",
+      eventModel: "cann",
       priorityScale: "cann",
       priorityOutOfRange: "clamp",
       stickyErrors: false,
@@ -241,7 +241,7 @@ describe("StreamManager construction", () => {
     });
     expect(createStreamManager(device, { profile: "cuda", stickyErrors: false }).behaviours).toMatchObject({
       destroyWaitsForWork: false,
-      unrecordedEvent: "empty",
+      eventModel: "cuda",
       stickyErrors: false,
     });
   });

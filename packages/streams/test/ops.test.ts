@@ -181,7 +181,12 @@ describe.each(BACKENDS)("stream ops on $name", (factory) => {
     await s.synchronize(); // a synchronize issued after the abort waits for the discarded ops
     expect(ran).toBe(false);
     expect(s.state).toBe("COMPLETED");
-    expect(manager.resourceStats().callbacks).toEqual({ created: 1, succeeded: 0, released: 1 });
+    expect(manager.resourceStats().callbacks).toEqual({
+      created: 1,
+      succeeded: 0,
+      released: 1,
+      releaseSucceeded: 1,
+    });
     s.launch(noop());
     await s.synchronize();
     s.abort(); // nothing queued: harmless

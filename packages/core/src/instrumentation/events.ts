@@ -95,9 +95,9 @@ export interface StreamDestroyedEvent extends InstrumentationEventBase {
   readonly stream: number;
 }
 
-/** An event object was created, recorded, waited on, or destroyed. */
+/** An event object was created, recorded, waited on, reset, or destroyed. */
 export interface EventLifecycleEvent extends InstrumentationEventBase {
-  readonly type: "event.created" | "event.recorded" | "event.waited" | "event.destroyed";
+  readonly type: "event.created" | "event.recorded" | "event.waited" | "event.reset" | "event.destroyed";
   readonly event: number;
   /** The stream that recorded or waits, when there is one. */
   readonly stream?: number;

@@ -101,6 +101,9 @@ export class Engine implements StreamPort, EventPort {
         return this.#callbacks.onMarkerDone(op.callback, c.status === "ok");
       case "release":
         return false; // the callback's own finish already released the stream
+      case "reset":
+        this.#events.onResetDone(op);
+        return false;
       case "barrier":
         // A timed event wait (its event's wait status counts it), or the legacy default
         // stream's implicit sync (nothing to release).
@@ -183,6 +186,15 @@ export class Engine implements StreamPort, EventPort {
 
   availableStreams(device: unknown): number {
     return this.#lifecycle.available(device);
+  }
+
+  availableEvents(device: unknown): number {
+    return this.#guard(() => {
+      const rt = this.#rt;
+      const d =
+        device === undefined ? 0 : check.integer(device, "device index", 0, rt.device.deviceCount - 1);
+      return this.#events.availableEvents(d);
+    });
   }
 
   setFailureMode(rec: StreamRecord, mode: unknown): void {
@@ -274,7 +286,7 @@ export class Engine implements StreamPort, EventPort {
   }
 
   eventWaitStatus(ev: EventRecord): "complete" | "not-ready" {
-    return ev.pendingWaits === 0 ? "complete" : "not-ready";
+    return this.#guard(() => this.#events.eventWaitStatus(ev));
   }
 
   eventQuery(ev: EventRecord): "complete" | "not-ready" {
@@ -289,8 +301,8 @@ export class Engine implements StreamPort, EventPort {
     return this.#guard(() => this.#events.elapsedTime(start, end));
   }
 
-  eventReset(ev: EventRecord): void {
-    this.#guard(() => this.#events.eventReset(ev));
+  resetEvent(rec: StreamRecord, event: unknown): OpHandle {
+    return this.#guard(() => this.#events.resetEvent(rec, event));
   }
 
   destroyEvent(handle: unknown): void {
@@ -305,6 +317,12 @@ export class Engine implements StreamPort, EventPort {
       const rt = this.#rt;
       rt.assertOpen();
       rt.stats.allocations.created++;
+      // CUDA: a sticky error is returned by every later call, cudaMalloc included.
+      if (rt.behaviours.stickyErrors) {
+        const d = options?.device;
+        const sticky = rt.stoppedError(typeof d === "number" && Number.isInteger(d) ? d : 0);
+        if (sticky !== undefined) throw sticky;
+      }
       const buffer = rt.device.allocate(bytes, options);
       rt.stats.allocations.succeeded++;
       return buffer;
@@ -318,8 +336,9 @@ export class Engine implements StreamPort, EventPort {
     try {
       assertNotInCallback("StreamManager.release");
       const rt = this.#rt;
-      rt.device.release(buffer);
       rt.stats.allocations.released++;
+      rt.device.release(buffer);
+      rt.stats.allocations.releasedOk++;
     } catch (error) {
       this.#rt.noteError(error);
       throw error;
@@ -348,6 +367,7 @@ export class Engine implements StreamPort, EventPort {
     return {
       streams: s.streams.snapshot(),
       events: s.events.snapshot(),
+      eventRecords: s.eventRecords.snapshot(),
       callbacks: s.callbacks.snapshot(),
       allocations: s.allocations.snapshot(),
     };

@@ -8,6 +8,5 @@ export interface EventPort {
   eventWaitStatus(ev: EventRecord): "complete" | "not-ready";
   eventSynchronize(ev: EventRecord, options: SynchronizeOptions | undefined): Promise<void>;
   elapsedTime(start: EventRecord, end: EventRecord): number;
-  eventReset(ev: EventRecord): void;
   destroyEvent(handle: unknown): void;
 }

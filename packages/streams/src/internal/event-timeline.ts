@@ -1,4 +1,4 @@
-import { check, NpuError, NpuTypeError, type OpCompletion } from "@npurt/core";
+import { check, NpuError, type OpCompletion } from "@npurt/core";
 import type { OpHandle } from "../op-handle.js";
 import { StreamEvent } from "../stream-event.js";
 import type { CreateEventOptions, SynchronizeOptions, WaitEventOptions } from "../stream-options.js";
@@ -6,6 +6,8 @@ import { assertNotInCallback } from "./callback-scope.js";
 import { findCallbackCycle } from "./deadlocks.js";
 import { findFutureCycle } from "./dependency-graph.js";
 import type { EventPort } from "./event-port.js";
+import { EventResources } from "./event-resources.js";
+import { resolveEventTraits } from "./event-traits.js";
 import { OpRecord, settledOp } from "./op-record.js";
 import {
   type CallbackRecord,
@@ -14,6 +16,7 @@ import {
   type EventWaiter,
   type FutureWait,
   type RecordOp,
+  type ResetOp,
   type StreamRecord,
   type WaitOp,
 } from "./records.js";
@@ -32,31 +35,42 @@ export class EventTimeline {
   readonly #rt: Runtime;
   readonly #port: EventPort;
   readonly #timed: TimedEventWaits;
+  readonly #resources: EventResources;
   #ids = 0;
 
   constructor(rt: Runtime, port: EventPort) {
     this.#rt = rt;
     this.#port = port;
     this.#timed = new TimedEventWaits(rt);
+    this.#resources = new EventResources(rt);
   }
 
   createEvent(options: CreateEventOptions | undefined): StreamEvent {
-    this.#rt.assertOpen();
+    const rt = this.#rt;
+    rt.assertOpen();
     assertNotInCallback("StreamManager.createEvent");
     const opts = check.options(options, "createEvent options");
-    const timing = opts.timing === undefined ? true : opts.timing;
-    if (typeof timing !== "boolean") throw new NpuTypeError("timing must be a boolean");
     const device =
       opts.device === undefined
         ? 0
-        : check.integer(opts.device, "device index", 0, this.#rt.device.deviceCount - 1);
-    this.#rt.stats.events.created++;
-    const ev = new EventRecord(++this.#ids, device, timing);
-    const handle = this.#rt.events.issue(ev, (o, s, g) => new StreamEvent(o, s, g, this.#port, ev));
+        : check.integer(opts.device, "device index", 0, rt.device.deviceCount - 1);
+    rt.stats.events.created++;
+    const traits = resolveEventTraits(rt.behaviours.eventModel, opts);
+    // CUDA: a sticky error is returned by every later call, event creation included.
+    const sticky = rt.stoppedError(device);
+    if (sticky !== undefined && rt.behaviours.stickyErrors) throw sticky;
+    const ev = new EventRecord(++this.#ids, device, traits);
+    if (traits.limited === "create") this.#resources.take(ev, "creating");
+    const handle = rt.events.issue(ev, (o, s, g) => new StreamEvent(o, s, g, this.#port, ev));
     ev.handle = handle;
-    this.#rt.stats.events.succeeded++;
+    rt.stats.events.succeeded++;
     this.#emitEvent("event.created", ev, undefined, undefined);
     return handle;
+  }
+
+  /** Limited events `device` can still take. */
+  availableEvents(device: number): number {
+    return this.#resources.available(device);
   }
 
   /** The live record of an event handle, or the coded error. */
@@ -94,6 +108,7 @@ export class EventTimeline {
   }
 
   record(rec: StreamRecord, event: unknown): OpHandle {
+    this.#rt.stats.eventRecords.created++;
     const ev = this.eventOf(event);
     // Both runtimes: an event and the stream recording it share a device (CUDA: "must be on the
     // same context"; CANN: events synchronize streams of one device).
@@ -105,6 +120,9 @@ export class EventTimeline {
       );
     }
     const queue = this.#rt.queueForWork(rec, "Stream.record");
+    // aclrtCreateEvent takes its hardware event at the first record (CANN may block there for a
+    // free one; a JavaScript call cannot block, so it is refused with NO_EVENT_RESOURCE).
+    if (ev.traits.limited === "first-record" && !ev.holdsResource) this.#resources.take(ev, "recording");
     const value = ev.recordCount + 1;
     const pos = rec.enqueued;
     const resolved = ev.futureWaiters?.filter((fw) => fw.value <= value);
@@ -159,6 +177,7 @@ export class EventTimeline {
     ev.pendingOps++;
     counter.pendingRecords++;
     counter.pendingOps++;
+    this.#rt.stats.eventRecords.succeeded++;
     this.#emitEvent("event.recorded", ev, rec.id, value);
     updateStreamState(this.#rt, rec);
     return op;
@@ -175,8 +194,19 @@ export class EventTimeline {
         { details: { event: ev.id, stream: rec.id, eventDevice: ev.device, streamDevice: rec.device } },
       );
     }
+    if (ev.traits.waitRefusal !== undefined) {
+      throw new NpuError(
+        "INVALID_PARAM",
+        `stream ${rec.id} cannot wait on event ${ev.id}: ${ev.traits.waitRefusal} (waits need ACL_EVENT_SYNC)`,
+        { details: { event: ev.id, stream: rec.id, flags: ev.traits.flags } },
+      );
+    }
     const opts = check.options(options, "waitEvent options");
-    const future = opts.future === true;
+    // After a reset, CANN's runtime still counts the event as recorded and sends a real wait
+    // task, which the reset flag holds until the next record: a wait for the next record.
+    const afterReset =
+      ev.recordCount === ev.resetBase && ev.recordCount > 0 && ev.traits.unrecorded === "error";
+    const future = opts.future === true || afterReset;
     const timeoutMs = opts.timeoutMs === undefined ? undefined : check.number(opts.timeoutMs, "timeoutMs");
     if (timeoutMs !== undefined) {
       if (!(timeoutMs > 0) || !Number.isFinite(timeoutMs * 1e6)) {
@@ -188,7 +218,13 @@ export class EventTimeline {
           },
         );
       }
-      if (future) throw new NpuError("INVALID_PARAM", "a future wait cannot have a timeoutMs");
+      if (opts.future === true) throw new NpuError("INVALID_PARAM", "a future wait cannot have a timeoutMs");
+      if (future) {
+        throw new NpuError(
+          "INVALID_PARAM",
+          `event ${ev.id} was reset and not recorded since: a wait with timeoutMs needs a record to wait for`,
+        );
+      }
     }
     const queue = this.#rt.queueForWork(rec, "Stream.waitEvent");
     let value: number;
@@ -209,10 +245,10 @@ export class EventTimeline {
     } else {
       value = ev.recordCount;
       if (value === ev.resetBase) {
-        if (this.#rt.behaviours.unrecordedEvent === "error") {
+        if (ev.traits.unrecorded === "error") {
           throw new NpuError(
             "INVALID_PARAM",
-            `event ${ev.id} has not been recorded; record it before waiting on it (CANN events created without the Ex flag)`,
+            `event ${ev.id} has not been recorded; record it before waiting on it (CANN events not created with the Ex call)`,
             { details: { event: ev.id } },
           );
         }
@@ -270,8 +306,12 @@ export class EventTimeline {
     // fails every query and synchronize with its stored error.
     const stopped = this.#eventStopped(ev);
     if (stopped !== undefined) throw stopped;
-    if (ev.recordCount === ev.resetBase)
-      return this.#rt.behaviours.unrecordedEvent === "empty" ? "complete" : "not-ready";
+    this.#assertHostUsable(ev, "query");
+    if (ev.recordCount === ev.resetBase) {
+      // A reset is a stream task: until it has run, the event still shows the record before it.
+      if (ev.resetsInFlight > 0 && ev.recordCount > 0) return this.#latestDone(ev) ? "complete" : "not-ready";
+      return ev.traits.unrecorded === "empty" ? "complete" : "not-ready";
+    }
     return this.#latestDone(ev) ? "complete" : "not-ready";
   }
 
@@ -282,6 +322,7 @@ export class EventTimeline {
       options,
       (done) => {
         assertNotInCallback("StreamEvent.synchronize");
+        this.#assertHostUsable(ev, "synchronize");
         const stopped = this.#eventStopped(ev);
         if (stopped !== undefined) throw stopped;
         if (target === ev.resetBase || this.#latestDone(ev)) {
@@ -322,7 +363,7 @@ export class EventTimeline {
         if (this.#rt.deviceClosed !== undefined) throw this.#rt.deviceClosed;
         const value = ev.recordCount;
         if (value === ev.resetBase) {
-          if (this.#rt.behaviours.unrecordedEvent === "error") {
+          if (ev.traits.unrecorded === "error") {
             throw new NpuError(
               "INVALID_PARAM",
               `event ${ev.id} has not been recorded; record it before waiting on it`,
@@ -427,18 +468,80 @@ export class EventTimeline {
     return (end.timestampNs! - start.timestampNs!) / 1e6;
   }
 
-  eventReset(ev: EventRecord): void {
-    assertNotInCallback("StreamEvent.reset");
+  /** `Stream.resetEvent` (CANN `aclrtResetEvent(event, stream)`): a task in the stream's order. */
+  resetEvent(rec: StreamRecord, event: unknown): OpHandle {
+    this.#rt.stats.eventRecords.released++;
+    assertNotInCallback("Stream.resetEvent");
+    const ev = this.eventOf(event);
+    const refusal = ev.traits.resetRefusal;
+    if (refusal !== undefined) {
+      throw new NpuError(refusal.code, `event ${ev.id} cannot be reset: ${refusal.why}`, {
+        details: { event: ev.id, api: ev.traits.api, flags: ev.traits.flags },
+      });
+    }
+    if (rec.device !== ev.device) {
+      throw new NpuError(
+        "INVALID_HANDLE",
+        `event ${ev.id} belongs to device ${ev.device}; stream ${rec.id} on device ${rec.device} cannot reset it`,
+        { details: { event: ev.id, stream: rec.id } },
+      );
+    }
+    const queue = this.#rt.queueForWork(rec, "Stream.resetEvent");
+    const counter = this.#counterOf(ev);
+    // Raising a counter to 0 changes nothing: the op only marks the reset's place in the stream.
+    const seq = this.#rt.enqueue(rec, queue, { kind: "signal", counter: counter.handle, value: 0 });
+    this.#rt.addSpecial(rec, { kind: "reset", seq, event: ev, counter });
+    const op = this.#rt.opHandle(rec, seq, "reset");
+    ev.pendingOps++;
+    ev.resetsInFlight++;
+    counter.pendingOps++;
+    // Calls after this one see the initial state: waits issued before it keep the record they captured.
     ev.resetBase = ev.recordCount;
     ev.timestampNs = undefined;
     ev.lastStream = undefined;
     ev.lastStreamId = 0;
     ev.lastRecordOp = undefined;
+    this.#rt.stats.eventRecords.releasedOk++;
+    this.#emitEvent("event.reset", ev, rec.id, ev.recordCount);
+    updateStreamState(this.#rt, rec);
+    return op;
+  }
+
+  /** A reset task ran (or was discarded). */
+  onResetDone(op: ResetOp): void {
+    const ev = op.event;
+    ev.pendingOps--;
+    ev.resetsInFlight--;
+    this.#counterOpDone(op.counter);
+    this.#maybeFreeEvent(ev);
+  }
+
+  eventWaitStatus(ev: EventRecord): "complete" | "not-ready" {
+    if (ev.traits.waitStatusRefused) {
+      throw new NpuError(
+        "FEATURE_NOT_SUPPORTED",
+        ev.traits.api === "cuda"
+          ? "CUDA has no event wait-status query (aclrtQueryEventWaitStatus is CANN's)"
+          : `event ${ev.id}: aclrtQueryEventWaitStatus does not support events of aclrtCreateEventExWithFlag`,
+        { details: { event: ev.id } },
+      );
+    }
+    return ev.pendingWaits > 0 ? "not-ready" : "complete";
+  }
+
+  #assertHostUsable(ev: EventRecord, what: string): void {
+    if (!ev.traits.hostUsable) {
+      throw new NpuError("INVALID_PARAM", `event ${ev.id} is DEVICE_USE_ONLY: the host cannot ${what} it`, {
+        details: { event: ev.id },
+      });
+    }
   }
 
   destroyEvent(handle: unknown): void {
+    this.#rt.stats.events.released++;
     assertNotInCallback("StreamEvent.destroy");
     const ev = this.#rt.events.remove(handle, "event");
+    this.#rt.stats.events.releasedOk++;
     ev.handle = undefined;
     ev.destroyed = true;
     this.#emitEvent("event.destroyed", ev, undefined, undefined);
@@ -448,13 +551,13 @@ export class EventTimeline {
   #maybeFreeEvent(ev: EventRecord): void {
     if (!ev.destroyed || ev.freed || ev.pendingOps > 0) return;
     ev.freed = true;
-    this.#rt.stats.events.released++;
+    this.#resources.give(ev);
     if (ev.counter !== undefined) this.#destroyCounter(ev.counter);
     ev.counter = undefined;
   }
 
   #emitEvent(
-    type: "event.created" | "event.recorded" | "event.waited" | "event.destroyed",
+    type: "event.created" | "event.recorded" | "event.waited" | "event.reset" | "event.destroyed",
     ev: EventRecord,
     stream: number | undefined,
     value: number | undefined,

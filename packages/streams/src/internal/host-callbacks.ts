@@ -156,6 +156,7 @@ export class HostCallbacks {
     rec.callbacksPending--;
     const stats = rt.stats.callbacks;
     stats.released++;
+    stats.releasedOk++;
     if (outcome.ok) stats.succeeded++;
     this.#emit("callback.finished", cb, outcome.ok ? "ok" : discarded ? "aborted" : "error");
     const now = rt.device.clock.now();

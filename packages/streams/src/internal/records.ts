@@ -1,6 +1,7 @@
 import type { CounterHandle, Handle, NpuError, QueueHandle, RingQueue } from "@npurt/core";
 import type { FailureMode, SynchronizeOptions } from "../stream-options.js";
 import type { StreamState } from "../stream-state.js";
+import type { EventTraits } from "./event-traits.js";
 import type { DeviceOpHandle, OpLog } from "./op-log.js";
 import type { OpRecord } from "./op-record.js";
 
@@ -98,7 +99,16 @@ export interface CallbackRecord {
  * host that the stream reached a host callback, and a `release` wait holds the stream until a
  * blocking callback finished.
  */
-export type SpecialOp = RecordOp | WaitOp | CallbackMarkerOp | CallbackReleaseOp | BarrierOp;
+export type SpecialOp = RecordOp | WaitOp | CallbackMarkerOp | CallbackReleaseOp | BarrierOp | ResetOp;
+
+/** An event reset (CANN `aclrtResetEvent`): a task in stream order that returns the event to its initial state. */
+export interface ResetOp {
+  readonly kind: "reset";
+  /** Position of the op in its stream. */
+  readonly seq: number;
+  readonly event: EventRecord;
+  readonly counter: EventCounter;
+}
 
 /** An event record: signals `value` on `counter`. */
 export interface RecordOp {
@@ -256,7 +266,12 @@ export class EventRecord {
   handle: Handle | undefined = undefined;
   readonly id: number;
   readonly device: number;
-  readonly timing: boolean;
+  /** What the creation call and its flags allow. */
+  readonly traits: EventTraits;
+  /** Whether it holds one of the device's limited event resources now (see {@link EventTraits.limited}). */
+  holdsResource = false;
+  /** Resets issued on a stream whose task has not run yet: until it has, a query still sees the record before. */
+  resetsInFlight = 0;
   /** The counter new records and waits use (see {@link EventCounter}). */
   counter: EventCounter | undefined = undefined;
   /** The value of the latest record (records signal 1, 2, 3, ... on the counter). */
@@ -282,9 +297,14 @@ export class EventRecord {
   /** The latest record that was discarded (by an abort or a force destroy), for deadlock reports. */
   discarded: { value: number; streamId: number; destroyed: boolean } | undefined = undefined;
 
-  constructor(id: number, device: number, timing: boolean) {
+  constructor(id: number, device: number, traits: EventTraits) {
     this.id = id;
     this.device = device;
-    this.timing = timing;
+    this.traits = traits;
+  }
+
+  /** Whether records carry timestamps. */
+  get timing(): boolean {
+    return this.traits.timing;
   }
 }

@@ -28,8 +28,14 @@ export class ResourceCounter {
   created = 0;
   succeeded = 0;
   released = 0;
+  releasedOk = 0;
   snapshot(): ResourceCounts {
-    return { created: this.created, succeeded: this.succeeded, released: this.released };
+    return {
+      created: this.created,
+      succeeded: this.succeeded,
+      released: this.released,
+      releaseSucceeded: this.releasedOk,
+    };
   }
 }
 
@@ -77,6 +83,7 @@ export class Runtime {
   readonly stats = {
     streams: new ResourceCounter(),
     events: new ResourceCounter(),
+    eventRecords: new ResourceCounter(),
     callbacks: new ResourceCounter(),
     allocations: new ResourceCounter(),
   };

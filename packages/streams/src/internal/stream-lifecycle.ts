@@ -279,6 +279,8 @@ export class StreamLifecycle {
 
   destroy(handle: Stream, options: { force?: boolean } | undefined): Promise<void> {
     const rt = this.#rt;
+    // Counted at the call, as CANN's releaseTotal: a refused destroy shows in the difference.
+    rt.stats.streams.released++;
     assertNotInCallback("Stream.destroy");
     const opts = check.options(options, "destroy options");
     const force = opts.force === undefined ? false : opts.force;
@@ -298,7 +300,7 @@ export class StreamLifecycle {
     if (force && (rec.completed < rec.enqueued || rec.callbacksPending > 0))
       this.abortRecord(rec, `stream ${stream} was force-destroyed`);
     updateStreamState(rt, rec, "destroy");
-    rt.stats.streams.released++;
+    rt.stats.streams.releasedOk++;
     const bus = rt.device.instrumentation;
     if (bus.active) bus.emit({ type: "stream.destroyed", time: rt.device.clock.now(), stream });
     if (this.releaseIfDrained(rec)) return Promise.resolve();

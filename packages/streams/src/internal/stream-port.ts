@@ -14,6 +14,7 @@ export interface StreamPort {
   opSpec<K extends "kernel" | "copy" | "fill">(spec: unknown, kind: K): Extract<OpSpec, { kind: K }>;
   record(rec: StreamRecord, event: unknown): OpHandle;
   waitEvent(rec: StreamRecord, event: unknown, options: WaitEventOptions | undefined): OpHandle;
+  resetEvent(rec: StreamRecord, event: unknown): OpHandle;
   launchCallback(
     rec: StreamRecord,
     fn: (ctx: CallbackContext) => unknown,
