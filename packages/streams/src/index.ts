@@ -43,6 +43,7 @@ export type {
 } from "./reports.js";
 export { Stream, type StreamCopySpec, type StreamFillSpec, type StreamKernelSpec } from "./stream.js";
 export { StreamEvent } from "./stream-event.js";
+export { CANN_STREAM_FLAGS, CUDA_STREAM_FLAGS } from "./stream-flags.js";
 export {
   createStreamManager,
   StreamManager,

@@ -15,15 +15,17 @@ export interface ProfileBehaviours {
    */
   readonly destroyWaitsForWork: boolean;
   /**
-   * Which runtime's event creation calls and flags {@link StreamManager.createEvent} takes, and
-   * so how each event behaves (runtime-semantics §1.2). `'cann'`: `aclrtCreateEvent`,
+   * Which runtime's creation calls and flags {@link StreamManager.createEvent} and
+   * {@link StreamManager.create} take, and so how each event and stream behaves
+   * (runtime-semantics §1.1 Create, §1.2 Create flags). `'cann'`: `aclrtCreateEvent`,
    * `aclrtCreateEventWithFlag` and `aclrtCreateEventExWithFlag` with `ACL_EVENT_*` flags — an
    * event of the first two is "not recorded" until its first record (waits refused, query not
-   * ready), an Ex event stands for no work until then. `'cuda'`: `cudaEventCreateWithFlags`
-   * with `cudaEvent*` flags; before its first record an event stands for no work (waits pass,
-   * query complete), and there is no reset.
+   * ready), an Ex event stands for no work until then — and `aclrtCreateStreamWithConfig`'s
+   * `ACL_STREAM_*` flags. `'cuda'`: `cudaEventCreateWithFlags` with `cudaEvent*` flags (before
+   * its first record an event stands for no work; there is no reset) and
+   * `cudaStreamCreateWithFlags`' `cudaStreamNonBlocking`.
    */
-  readonly eventModel: "cann" | "cuda";
+  readonly apiModel: "cann" | "cuda";
   /**
    * The priority numbers users pass. `'cann'`: [0, 7], 0 the most urgent and the default (as
    * `aclrtCreateStream`). `'cuda'`: [-(levels - 1), 0], 0 the least urgent and the default (as
@@ -65,7 +67,7 @@ export interface ProfileBehaviours {
 export const PROFILES: Readonly<Record<RuntimeProfile, ProfileBehaviours>> = {
   cann: {
     destroyWaitsForWork: true,
-    eventModel: "cann",
+    apiModel: "cann",
     priorityScale: "cann",
     priorityOutOfRange: "clamp",
     stickyErrors: false,
@@ -74,7 +76,7 @@ export const PROFILES: Readonly<Record<RuntimeProfile, ProfileBehaviours>> = {
   },
   cuda: {
     destroyWaitsForWork: false,
-    eventModel: "cuda",
+    apiModel: "cuda",
     priorityScale: "cuda",
     priorityOutOfRange: "clamp",
     stickyErrors: true,
@@ -96,10 +98,10 @@ export function resolveBehaviours(
   };
   return {
     destroyWaitsForWork: bool(overrides.destroyWaitsForWork, "destroyWaitsForWork", base.destroyWaitsForWork),
-    eventModel:
-      overrides.eventModel === undefined
-        ? base.eventModel
-        : check.oneOf(overrides.eventModel, ["cann", "cuda"] as const, "eventModel"),
+    apiModel:
+      overrides.apiModel === undefined
+        ? base.apiModel
+        : check.oneOf(overrides.apiModel, ["cann", "cuda"] as const, "apiModel"),
     priorityScale:
       overrides.priorityScale === undefined
         ? base.priorityScale

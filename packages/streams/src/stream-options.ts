@@ -1,4 +1,5 @@
 import type { CANN_EVENT_FLAGS, CUDA_EVENT_FLAGS, EventCreationApi } from "./event-flags.js";
+import type { CANN_STREAM_FLAGS, CUDA_STREAM_FLAGS } from "./stream-flags.js";
 
 /**
  * What a stream does when one of its ops fails (CANN's `aclrtSetStreamFailureMode`).
@@ -26,6 +27,13 @@ export interface CreateStreamOptions {
    * stream is non-blocking already (CANN: "Runtime中的Stream均为非阻塞式Stream"). Default `false`.
    */
   readonly nonBlocking?: boolean;
+  /**
+   * The creation flags (runtime-semantics §1.1 Create): {@link CANN_STREAM_FLAGS} bits in the
+   * `'cann'` API model (`aclrtCreateStreamWithConfig`; unknown bits are dropped, giving a plain
+   * stream), {@link CUDA_STREAM_FLAGS} in the `'cuda'` one (`cudaStreamCreateWithFlags`; other
+   * bits are `INVALID_PARAM`). {@link Stream.flags} reports them. Default 0.
+   */
+  readonly flags?: number;
 }
 
 /** Options of {@link Stream.synchronize}, {@link StreamManager.synchronize} and {@link StreamEvent.synchronize}. */

@@ -90,6 +90,47 @@ export class Stream extends Handle {
     return this.#live().nonBlocking;
   }
 
+  /**
+   * The creation flags (CANN `aclrtStreamGetFlags`: the OR of the known creation flags, 0 for
+   * none; CUDA `cudaStreamGetFlags`: `CUDA_STREAM_FLAGS.NON_BLOCKING` or 0).
+   */
+  get flags(): number {
+    return this.#live().extras?.flags ?? 0;
+  }
+
+  /** Tasks kept on a persistent stream (`CANN_STREAM_FLAGS.PERSISTENT`); 0 on other streams. */
+  get persistentTasks(): number {
+    return this.#port.persistentTaskCount(this.#live());
+  }
+
+  /**
+   * Drops the tasks kept on this persistent stream (CANN `aclrtPersistentTaskClean`), so new
+   * ones can be issued without destroying it; their handles end `aborted`. `INVALID_PARAM` on
+   * a stream that is not persistent.
+   */
+  cleanPersistentTasks(): void {
+    this.#port.cleanPersistentTasks(this.#live());
+  }
+
+  /**
+   * Runs the tasks kept on this persistent stream, in order, as work of `stream` (what CANN
+   * does when a model bound to the persistent stream is executed on another stream), and
+   * returns their handles. The kept tasks stay for the next run. `INVALID_PARAM` when this
+   * stream is not persistent or `stream` is not an ordinary stream of the same device.
+   *
+   * @example
+   * ```ts
+   * const graph = manager.create({ flags: CANN_STREAM_FLAGS.PERSISTENT });
+   * graph.launch({ name: "layer1" });
+   * graph.launch({ name: "layer2" });   // kept, not run
+   * const runs = graph.executeOn(manager.create());
+   * await Promise.all(runs.map((op) => op.finished));
+   * ```
+   */
+  executeOn(stream: Stream): OpHandle[] {
+    return this.#port.executeOn(this.#live(), stream);
+  }
+
   /** Whether this is its device's default stream ({@link StreamManager.defaultStream}). */
   get isDefault(): boolean {
     return this.#live().defaultKind !== undefined;

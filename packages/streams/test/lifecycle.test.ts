@@ -217,7 +217,7 @@ describe("StreamManager construction", () => {
       expect.objectContaining({ code: "INVALID_PARAM" }),
     );
     expect(() => new StreamManager(device, { stickyErrors: "yes" as never })).toThrow(TypeError);
-    expect(() => new StreamManager(device, { eventModel: "maybe" as never })).toThrow(
+    expect(() => new StreamManager(device, { apiModel: "maybe" as never })).toThrow(
       expect.objectContaining({ code: "INVALID_PARAM" }),
     );
     expect(() => new StreamManager(device, { pool: { bound: -1 } })).toThrow(
@@ -232,7 +232,7 @@ describe("StreamManager construction", () => {
     );
     expect(createStreamManager(device).behaviours).toEqual({
       destroyWaitsForWork: true,
-      eventModel: "cann",
+      apiModel: "cann",
       priorityScale: "cann",
       priorityOutOfRange: "clamp",
       stickyErrors: false,
@@ -241,7 +241,7 @@ describe("StreamManager construction", () => {
     });
     expect(createStreamManager(device, { profile: "cuda", stickyErrors: false }).behaviours).toMatchObject({
       destroyWaitsForWork: false,
-      eventModel: "cuda",
+      apiModel: "cuda",
       stickyErrors: false,
     });
   });

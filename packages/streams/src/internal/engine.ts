@@ -29,6 +29,7 @@ import { DrainWaits } from "./drain-waits.js";
 import type { EventPort } from "./event-port.js";
 import { EventTimeline } from "./event-timeline.js";
 import { HostCallbacks } from "./host-callbacks.js";
+import { PersistentStreams } from "./persistent-streams.js";
 import { type PriorityRange, priorityRangeOf } from "./priorities.js";
 import type { EventRecord, SpecialOp, StreamRecord } from "./records.js";
 import { Runtime } from "./runtime.js";
@@ -59,6 +60,7 @@ export class Engine implements StreamPort, EventPort {
   readonly #events: EventTimeline;
   readonly #callbacks: HostCallbacks;
   readonly #defaults: DefaultStreams;
+  readonly #persistent: PersistentStreams;
   readonly #offClose: () => void;
 
   constructor(device: Device, options: EngineOptions) {
@@ -78,6 +80,7 @@ export class Engine implements StreamPort, EventPort {
       priorityRangeOf(options.behaviours, device.capabilities),
     );
     this.#defaults = new DefaultStreams(rt, this.#lifecycle);
+    this.#persistent = new PersistentStreams(rt, (rec, spec, api) => this.submit(rec, spec, api));
     rt.hooks = {
       onSpecialDone: (rec, op, c) => this.#onSpecialDone(rec, op, c),
       settleDrains: (rec) => this.#waits.settle(rec),
@@ -212,6 +215,7 @@ export class Engine implements StreamPort, EventPort {
   submit(rec: StreamRecord, spec: OpSpec & { kind: "kernel" | "copy" | "fill" }, api: string): OpHandle {
     const rt = this.#rt;
     try {
+      if (rec.extras?.mode !== undefined) return this.#persistent.keep(rec, spec, api);
       const queue = rt.queueForWork(rec, api);
       const seq = rt.enqueue(rec, queue, spec);
       updateStreamState(rt, rec);
@@ -243,8 +247,27 @@ export class Engine implements StreamPort, EventPort {
     this.#guard(() => this.#lifecycle.abort(rec));
   }
 
+  persistentTaskCount(rec: StreamRecord): number {
+    return this.#persistent.count(rec);
+  }
+
+  cleanPersistentTasks(rec: StreamRecord): void {
+    this.#guard(() => this.#persistent.clean(rec));
+  }
+
+  executeOn(rec: StreamRecord, target: unknown): OpHandle[] {
+    return this.#guard(() => this.#persistent.executeOn(rec, this.#rt.streams.get(target, "stream")));
+  }
+
   destroyStream(handle: unknown, options: { force?: boolean } | undefined): Promise<void> {
-    return this.#guard(() => this.#lifecycle.destroy(handle as Stream, options));
+    return this.#guard(() => {
+      const rec = this.#rt.streams.get(handle, "stream");
+      const kept = rec.extras?.persistent;
+      const done = this.#lifecycle.destroy(handle as Stream, options);
+      // CANN frees a persistent stream's tasks when the stream is destroyed.
+      if (kept !== undefined) this.#persistent.drop(rec.id, kept, "the persistent stream was destroyed");
+      return done;
+    });
   }
 
   resetDevice(device: unknown): void {

@@ -55,7 +55,7 @@ export class EventTimeline {
         ? 0
         : check.integer(opts.device, "device index", 0, rt.device.deviceCount - 1);
     rt.stats.events.created++;
-    const traits = resolveEventTraits(rt.behaviours.eventModel, opts);
+    const traits = resolveEventTraits(rt.behaviours.apiModel, opts);
     // CUDA: a sticky error is returned by every later call, event creation included.
     const sticky = rt.stoppedError(device);
     if (sticky !== undefined && rt.behaviours.stickyErrors) throw sticky;

@@ -1,4 +1,4 @@
-import type { CounterHandle, Handle, NpuError, QueueHandle, RingQueue } from "@npurt/core";
+import type { CounterHandle, Handle, NpuError, OpSpec, QueueHandle, RingQueue } from "@npurt/core";
 import type { FailureMode, SynchronizeOptions } from "../stream-options.js";
 import type { StreamState } from "../stream-state.js";
 import type { EventTraits } from "./event-traits.js";
@@ -226,11 +226,20 @@ export class StreamRecord {
         callbackSeq: 0,
         onReleased: undefined,
         failureModeSet: false,
+        flags: 0,
+        mode: undefined,
+        persistent: undefined,
       };
       this.extras = x;
     }
     return x;
   }
+}
+
+/** A kernel, copy or fill kept on a persistent stream, with the handle its issue returned. */
+export interface PersistentTask {
+  readonly spec: OpSpec;
+  readonly handle: OpRecord;
 }
 
 /**
@@ -258,6 +267,15 @@ export interface StreamExtras {
   onReleased: (() => void) | undefined;
   /** Whether the failure mode was set (at creation or once after), which CANN allows once. */
   failureModeSet: boolean;
+  /** The creation flags, as `Stream.flags` reports them. */
+  flags: number;
+  /**
+   * A stream the host issues no ordinary work to (CANN `PERSISTENT`, `DEVICE_USE_ONLY`,
+   * `CPU_SCHEDULE`): its query and synchronize return at once.
+   */
+  mode: "persistent" | "device-only" | "cpu-schedule" | undefined;
+  /** The tasks kept on a persistent stream, in issue order. */
+  persistent: PersistentTask[] | undefined;
 }
 
 /** Everything the runtime knows about one event. */

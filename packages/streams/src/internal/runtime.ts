@@ -18,6 +18,7 @@ import type { ResourceCounts } from "../reports.js";
 import type { Stream } from "../stream.js";
 import type { StreamEvent } from "../stream-event.js";
 import { assertNotInCallback } from "./callback-scope.js";
+import { hostless } from "./hostless-streams.js";
 import { DeviceOpHandle, OpLog } from "./op-log.js";
 import type { CallbackRecord, EventRecord, SpecialOp, StreamRecord } from "./records.js";
 import { StreamPool } from "./stream-pool.js";
@@ -181,6 +182,7 @@ export class Runtime {
   queueForWork(rec: StreamRecord, api: string): QueueHandle {
     assertNotInCallback(api);
     this.assertOpen();
+    if (rec.extras?.mode !== undefined) throw hostless(rec, api);
     const stopped = this.#stopped[rec.device];
     if (stopped !== undefined) {
       if (this.behaviours.stickyErrors) throw stopped;

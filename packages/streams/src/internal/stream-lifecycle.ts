@@ -1,5 +1,6 @@
 import { check, errorMessage, NpuError, NpuTypeError, quote } from "@npurt/core";
 import { Stream } from "../stream.js";
+import { CANN_STREAM_FLAGS } from "../stream-flags.js";
 import type { CreateStreamOptions, FailureMode } from "../stream-options.js";
 import { assertNotInCallback } from "./callback-scope.js";
 import type { DrainWaits } from "./drain-waits.js";
@@ -7,6 +8,7 @@ import type { HostCallbacks } from "./host-callbacks.js";
 import { backendPriority, type PriorityRange, userPriority } from "./priorities.js";
 import { StreamRecord } from "./records.js";
 import type { Runtime } from "./runtime.js";
+import { resolveStreamFlags } from "./stream-config.js";
 import type { StreamPort } from "./stream-port.js";
 import { updateStreamState } from "./stream-status.js";
 
@@ -70,8 +72,14 @@ export class StreamLifecycle {
       opts.failureMode === undefined
         ? "continue"
         : check.oneOf(opts.failureMode, ["continue", "stop"] as const, "failureMode");
-    const nonBlocking = opts.nonBlocking === undefined ? false : opts.nonBlocking;
-    if (typeof nonBlocking !== "boolean") throw new NpuTypeError("nonBlocking must be a boolean");
+    const nonBlockingOpt = opts.nonBlocking === undefined ? undefined : opts.nonBlocking;
+    if (nonBlockingOpt !== undefined && typeof nonBlockingOpt !== "boolean")
+      throw new NpuTypeError("nonBlocking must be a boolean");
+    const { flags, mode, nonBlocking } = resolveStreamFlags(
+      rt.behaviours.apiModel,
+      opts.flags,
+      nonBlockingOpt,
+    );
     const bp = backendPriority(this.priorityRange, rt.device.capabilities, priority);
     rt.stats.streams.created++;
     const rec = this.#acquireRecord(device, bp);
@@ -85,13 +93,31 @@ export class StreamLifecycle {
     if (rec.extras !== undefined) {
       rec.extras.defaultKind = undefined;
       rec.extras.nonBlocking = false;
+      rec.extras.failureModeSet = false;
+      rec.extras.flags = 0;
+      rec.extras.mode = undefined;
+      rec.extras.persistent = undefined;
     }
-    if (rec.extras !== undefined) rec.extras.failureModeSet = false;
-    if (defaultKind !== undefined || nonBlocking || opts.failureMode !== undefined) {
+    if (defaultKind !== undefined || nonBlocking || flags !== 0 || opts.failureMode !== undefined) {
       const x = rec.withExtras();
       x.defaultKind = defaultKind;
       x.nonBlocking = nonBlocking;
       x.failureModeSet = opts.failureMode !== undefined;
+      x.flags = flags;
+      x.mode = mode;
+    }
+    // CANN's FAST_LAUNCH takes the stream's internal resources at creation, not at first use.
+    if (
+      (flags & CANN_STREAM_FLAGS.FAST_LAUNCH) !== 0 &&
+      rt.behaviours.apiModel === "cann" &&
+      rec.queue === undefined
+    ) {
+      try {
+        rt.acquireQueue(rec);
+      } catch (error) {
+        this.freeRecord(rec);
+        throw error;
+      }
     }
     const handle = rt.streams.issue(rec, (o, s, g) => new Stream(o, s, g, this.#port, rec));
     rec.handle = handle;

@@ -25,4 +25,7 @@ export interface StreamPort {
   abort(rec: StreamRecord): void;
   setFailureMode(rec: StreamRecord, mode: unknown): void;
   destroyStream(handle: unknown, options: { force?: boolean } | undefined): Promise<void>;
+  persistentTaskCount(rec: StreamRecord): number;
+  cleanPersistentTasks(rec: StreamRecord): void;
+  executeOn(rec: StreamRecord, target: unknown): OpHandle[];
 }
