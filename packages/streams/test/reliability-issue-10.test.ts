@@ -37,4 +37,30 @@ describe.each(BACKENDS)("issue 10 regressions in streams on $name", (factory) =>
       expect(device.closed).toBe(false);
     },
   );
+
+  it.each(BOTH_PROFILES)(
+    "defect 1: a record issued while a future wait is pending does not release waits on the earlier record (%s)",
+    async (profile) => {
+      const { manager, device } = setup(factory, { profile });
+      const [producer, consumer, future, other] = [
+        manager.create(),
+        manager.create(),
+        manager.create(),
+        manager.create(),
+      ];
+      const ev = manager.createEvent();
+      const slow = producer.launch(noop(1_000_000));
+      producer.record(ev);
+      consumer.waitEvent(ev); // captures the producer's record
+      const consumed = consumer.launch(noop(10));
+      future.waitEvent(ev, { future: true }); // waits for the next record
+      const next = future.launch(noop(10));
+      const record2 = other.record(ev); // the next record, on an idle stream: completes at once
+      await manager.synchronize();
+      expect(consumed.startNs!).toBeGreaterThanOrEqual(slow.endNs!);
+      expect(next.startNs!).toBeGreaterThanOrEqual(record2.endNs!);
+      // The future wait needed only record 2 (where queues run side by side).
+      if (device.capabilities.concurrentQueues) expect(next.startNs!).toBeLessThan(slow.endNs!);
+    },
+  );
 });

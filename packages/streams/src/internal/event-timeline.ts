@@ -83,6 +83,18 @@ export class EventTimeline {
     return ev.counter;
   }
 
+  /** The counter the next record will signal, made for the future waits that wait for it. */
+  #nextCounterOf(ev: EventRecord): EventCounter {
+    if (ev.nextCounter === undefined) ev.nextCounter = this.#newCounter(ev);
+    return ev.nextCounter;
+  }
+
+  /** Marks a counter no longer used for new ops; it is destroyed after its last pending op. */
+  #retire(counter: EventCounter): void {
+    counter.retired = true;
+    if (counter.pendingOps === 0) this.#destroyCounter(counter);
+  }
+
   #newCounter(ev: EventRecord): EventCounter {
     const handle = this.#rt.device.createCounter({ device: ev.device });
     return { handle, completed: 0, pendingRecords: 0, pendingOps: 0, retired: false };
@@ -143,20 +155,24 @@ export class EventTimeline {
     }
     const current = this.#counterOf(ev);
     // A record on another stream than the pending ones gets a fresh counter: on a shared one it
-    // could complete first and raise the value past records that earlier waits captured. Not
-    // while future waits sit on the counter for exactly this next record.
-    const rotate = current.pendingRecords > 0 && ev.lastStreamId !== rec.id && !ev.futureWaiters?.length;
-    const counter = rotate ? this.#newCounter(ev) : current;
+    // could complete first and raise the value past records that earlier waits captured. Future
+    // waits for this record sit on a counter of their own, made for it (`nextCounter`), which the
+    // record then signals: any pending record of the current counter stays the only one that
+    // can release the waits that captured it (issue 10, defect 1).
+    const next = ev.nextCounter;
+    const rotate = next !== undefined || (current.pendingRecords > 0 && ev.lastStreamId !== rec.id);
+    const counter = next ?? (rotate ? this.#newCounter(ev) : current);
     let seq: number;
     try {
       seq = this.#rt.enqueue(rec, queue, { kind: "signal", counter: counter.handle, value });
     } catch (error) {
-      if (rotate) this.#destroyCounter(counter);
+      if (rotate && next === undefined) this.#destroyCounter(counter);
       throw error;
     }
     if (rotate) {
-      current.retired = true;
+      this.#retire(current);
       ev.counter = counter;
+      ev.nextCounter = undefined;
     }
     this.#rt.addSpecial(rec, { kind: "record", seq, event: ev, counter, value });
     const op = this.#rt.opHandle(rec, seq, "record");
@@ -273,7 +289,7 @@ export class EventTimeline {
         return op;
       }
     }
-    const counter = this.#counterOf(ev);
+    const counter = future ? this.#nextCounterOf(ev) : this.#counterOf(ev);
     if (timeoutMs !== undefined) {
       const op = this.#timed.issue(rec, queue, ev, counter, value, timeoutMs);
       this.#emitEvent("event.waited", ev, rec.id, value);
@@ -553,7 +569,9 @@ export class EventTimeline {
     ev.freed = true;
     this.#resources.give(ev);
     if (ev.counter !== undefined) this.#destroyCounter(ev.counter);
+    if (ev.nextCounter !== undefined) this.#destroyCounter(ev.nextCounter);
     ev.counter = undefined;
+    ev.nextCounter = undefined;
   }
 
   #emitEvent(

@@ -290,6 +290,8 @@ export class EventRecord {
   holdsResource = false;
   /** Resets issued on a stream whose task has not run yet: until it has, a query still sees the record before. */
   resetsInFlight = 0;
+  /** The counter the next record signals, made when a future wait for it is issued. */
+  nextCounter: EventCounter | undefined = undefined;
   /** The counter new records and waits use (see {@link EventCounter}). */
   counter: EventCounter | undefined = undefined;
   /** The value of the latest record (records signal 1, 2, 3, ... on the counter). */
