@@ -20,11 +20,13 @@ export interface QueueState {
    */
   readonly pendingIds: RingQueue<number>;
   /**
-   * In step with `pendingIds`: how many buffers each pending op names; the buffers themselves
-   * are in `pendingBuffers`, flat and in op order. A release while an op is pending is detected
-   * (and deferred) through them. Two flat rings rather than a list per op: no allocation per op.
+   * The pending ops that name buffers, oldest first, as pairs: the op's id, then how many
+   * buffers it names; the buffers themselves are in `pendingBuffers`, flat and in op order. A
+   * release while an op is pending is detected (and deferred) through them. Flat rings rather
+   * than a list per op (no allocation per op), and nothing at all for ops that name no buffer
+   * (signals, waits, operand-less kernels), which keeps their enqueue as cheap as before.
    */
-  readonly pendingBufferCounts: RingQueue<number>;
+  readonly pendingBufferOps: RingQueue<number>;
   readonly pendingBuffers: RingQueue<BufferState>;
   /** The signal and wait ops among them, oldest first, with the counter each one holds. */
   counterOps: RingQueue<{ readonly opId: number; readonly counter: CounterState }> | undefined;

@@ -95,6 +95,7 @@ export class Device {
     this.#buffers = new HandleTable(owner, "buffer");
     this.#translation = {
       capabilities: this.capabilities,
+      kernelNames: this.capabilities.kernels === undefined ? undefined : new Set(this.capabilities.kernels),
       backendName: backend.name,
       buffers: this.#buffers,
       counters: this.#counters,
@@ -144,7 +145,7 @@ export class Device {
       enqueued: 0,
       completed: 0,
       pendingIds: new RingQueue(),
-      pendingBufferCounts: new RingQueue(),
+      pendingBufferOps: new RingQueue(),
       pendingBuffers: new RingQueue(),
       counterOps: undefined,
       waiters: undefined,
@@ -226,11 +227,14 @@ export class Device {
     const touched = t.touched;
     const named = t.touchedCount;
     const counter = t.counter;
-    state.pendingBufferCounts.push(named);
-    for (let i = 0; i < named; i++) {
-      const b = touched[i]!;
-      b.users++;
-      state.pendingBuffers.push(b);
+    if (named > 0) {
+      state.pendingBufferOps.push(opId);
+      state.pendingBufferOps.push(named);
+      for (let i = 0; i < named; i++) {
+        const b = touched[i]!;
+        b.users++;
+        state.pendingBuffers.push(b);
+      }
     }
     if (counter !== undefined) {
       counter.users++;
@@ -537,8 +541,10 @@ export class Device {
     }
     state.pendingIds.shift();
     state.completed++;
-    const named = state.pendingBufferCounts.shift()!;
-    if (named > 0) {
+    const bufferOps = state.pendingBufferOps;
+    if (bufferOps.size > 0 && bufferOps.peek() === c.opId) {
+      bufferOps.shift();
+      const named = bufferOps.shift()!;
       let released: BufferState | undefined;
       for (let i = 0; i < named; i++) released = this.#dropUser(state.pendingBuffers.shift()!) ?? released;
       if (released !== undefined && c.status === "ok") {

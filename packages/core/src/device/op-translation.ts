@@ -22,6 +22,8 @@ import type { HandleTable } from "./handles.js";
  */
 export interface TranslationContext {
   readonly capabilities: DeviceCapabilities;
+  /** The backend's kernel names as a set (a lookup per launch), or `undefined` for any name. */
+  readonly kernelNames: ReadonlySet<string> | undefined;
   readonly backendName: string;
   readonly buffers: HandleTable<DeviceBuffer, BufferState>;
   readonly counters: HandleTable<CounterHandle, CounterState>;
@@ -94,7 +96,7 @@ function translate(spec: unknown, device: number, ctx: TranslationContext): Devi
 function kernelOp(s: Record<string, unknown>, device: number, ctx: TranslationContext): DeviceOp {
   const name = check.string(s.name, "kernel name");
   const known = ctx.capabilities.kernels;
-  if (known !== undefined && !known.includes(name)) {
+  if (known !== undefined && !ctx.kernelNames!.has(name)) {
     throw new NpuError(
       "INVALID_PARAM",
       `unknown kernel ${quote(name)}; backend ${quote(ctx.backendName)} knows ${known.map((k) => quote(k)).join(", ")}`,
