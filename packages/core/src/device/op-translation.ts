@@ -96,7 +96,9 @@ function translate(spec: unknown, device: number, ctx: TranslationContext): Devi
 function kernelOp(s: Record<string, unknown>, device: number, ctx: TranslationContext): DeviceOp {
   const name = check.string(s.name, "kernel name");
   const known = ctx.capabilities.kernels;
-  if (known !== undefined && !ctx.kernelNames!.has(name)) {
+  // The set is made from the manifest when the device is; the list is read again before a
+  // refusal, in case a backend added a name to its manifest since.
+  if (known !== undefined && !ctx.kernelNames!.has(name) && !known.includes(name)) {
     throw new NpuError(
       "INVALID_PARAM",
       `unknown kernel ${quote(name)}; backend ${quote(ctx.backendName)} knows ${known.map((k) => quote(k)).join(", ")}`,
