@@ -203,6 +203,20 @@ export class StreamManager {
     }
   }
 
+  /**
+   * The op execution timeout for kernels launched from now on (CANN
+   * `aclrtSetOpExecuteTimeOutWithMs`, runtime-semantics §1.7 Op execution timeout): a kernel
+   * still running `ms` milliseconds of device time after it started is stopped and fails with
+   * `TASK_TIMEOUT`, which its stream's next synchronize reports — a hung kernel included.
+   * `undefined` turns it off (the default: no timeout). Per manager, where CANN's is per
+   * process. CANN rounds the value up to a multiple of the hardware's check interval; npurt uses
+   * it as given. `FEATURE_NOT_SUPPORTED` in the `'cuda'` API model (CUDA has no such call) and on
+   * a backend whose manifest does not claim `opTimeouts`.
+   */
+  setOpExecuteTimeout(ms: number | undefined): void {
+    this.#engine.setOpExecuteTimeout(ms);
+  }
+
   /** Lets a device that stopped on a failure (or a sticky error) take work again. */
   resetDevice(device = 0): void {
     this.#engine.resetDevice(device);

@@ -48,6 +48,11 @@ export interface DeviceCapabilities {
   readonly computesKernels: boolean;
   /** Kernel names the backend knows, or `undefined` when it accepts any name. */
   readonly kernels: readonly string[] | undefined;
+  /**
+   * Whether the backend honours {@link KernelOp.timeoutNs} (stops a kernel that runs past it,
+   * with `TASK_TIMEOUT`). Absent means no: core refuses a timeout it would ignore.
+   */
+  readonly opTimeouts?: boolean;
 }
 
 /** How an op failed, on a completion with status `'error'` or `'aborted'`. */

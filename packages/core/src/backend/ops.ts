@@ -32,6 +32,12 @@ export interface KernelOp {
   readonly outputs: readonly MemRef[];
   readonly params: KernelParams | undefined;
   readonly cost: KernelCost | undefined;
+  /**
+   * Execution timeout in ns (CANN `aclrtSetOpExecuteTimeOut`): a kernel still running this long
+   * after it started is stopped and completes with `TASK_TIMEOUT`, a hung one included. Only
+   * set for backends whose manifest claims `opTimeouts`.
+   */
+  readonly timeoutNs?: number;
 }
 
 /** Where a copy moves bytes. */

@@ -26,6 +26,12 @@ export interface KernelSpec {
   readonly params?: KernelParams;
   /** Cost hints for backends that model time. */
   readonly cost?: KernelCost;
+  /**
+   * Execution timeout in ns, a positive integer (CANN `aclrtSetOpExecuteTimeOut`): the kernel
+   * is stopped with `TASK_TIMEOUT` if it runs longer. `FEATURE_NOT_SUPPORTED` on a backend whose
+   * manifest does not claim `opTimeouts`.
+   */
+  readonly timeoutNs?: number;
 }
 
 /**

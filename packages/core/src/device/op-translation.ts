@@ -122,7 +122,16 @@ function kernelOp(s: Record<string, unknown>, device: number, ctx: TranslationCo
   const cost = costIn === undefined ? undefined : kernelCost(costIn);
   const inputs = memRefs(s.inputs, "inputs", ctx);
   const outputs = memRefs(s.outputs, "outputs", ctx);
-  return { kind: "kernel", name, blockDim, inputs, outputs, params, cost };
+  const timeoutIn = s.timeoutNs;
+  if (timeoutIn === undefined) return { kind: "kernel", name, blockDim, inputs, outputs, params, cost };
+  const timeoutNs = check.integer(timeoutIn, "kernel timeoutNs", 1, MAX_DURATION_NS);
+  if (ctx.capabilities.opTimeouts !== true) {
+    throw new NpuError(
+      "FEATURE_NOT_SUPPORTED",
+      `backend ${quote(ctx.backendName)} does not stop kernels at a timeout (its manifest does not claim opTimeouts)`,
+    );
+  }
+  return { kind: "kernel", name, blockDim, inputs, outputs, params, cost, timeoutNs };
 }
 
 function copyOp(s: Record<string, unknown>, ctx: TranslationContext): DeviceOp {

@@ -76,6 +76,8 @@ interface RunningOp {
   readonly p: PendingOp;
   readonly startNs: number;
   readonly endNs: number;
+  /** Stopped at its execution timeout. */
+  readonly timedOut: boolean;
 }
 
 interface Allocation {
@@ -202,6 +204,7 @@ export class MockDeviceBackend implements DeviceBackend {
       concurrentQueues: false,
       computesKernels: Object.keys(this.#kernels).length > 0,
       kernels: undefined,
+      opTimeouts: true,
     };
     this.#used = new Array(devices).fill(0);
     this.#peak = new Array(devices).fill(0);
@@ -490,12 +493,21 @@ export class MockDeviceBackend implements DeviceBackend {
       const i = this.#faults.findIndex((f) => f.kernel === op.name && f.nth === n && f.kind === "hang");
       if (i >= 0) {
         this.#faults.splice(i, 1);
-        q.hung = true;
-        return true;
+        // A hung kernel with an execution timeout is stopped at it.
+        if (op.timeoutNs === undefined) {
+          q.hung = true;
+          return true;
+        }
+        const startNs = this.clock.now();
+        this.#running = { q, p, startNs, endNs: startNs + op.timeoutNs, timedOut: true };
+        return false;
       }
     }
     const startNs = this.clock.now();
-    this.#running = { q, p, startNs, endNs: startNs + this.#duration(op) };
+    const duration = this.#duration(op);
+    const timeout = op.kind === "kernel" ? op.timeoutNs : undefined;
+    const timedOut = timeout !== undefined && duration > timeout;
+    this.#running = { q, p, startNs, endNs: startNs + (timedOut ? timeout : duration), timedOut };
     return false;
   }
 
@@ -506,6 +518,13 @@ export class MockDeviceBackend implements DeviceBackend {
     this.clock.advanceTo(endNs);
     const op = p.op;
     let failure: OpFailure | undefined;
+    if (running.timedOut) {
+      q.ops.shift();
+      return this.#report(q, p, "error", startNs, endNs, {
+        code: "TASK_TIMEOUT",
+        message: `kernel "${(op as { name: string }).name}" ran past its execution timeout and was stopped`,
+      });
+    }
     if (op.kind === "kernel") {
       const n = this.#count(op.name);
       const i = this.#faults.findIndex((f) => f.kernel === op.name && f.nth === n && f.kind === "fail");

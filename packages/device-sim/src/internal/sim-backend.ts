@@ -182,6 +182,7 @@ export class SimBackend implements SimulatedNpu {
       concurrentQueues: true,
       computesKernels: resolved.computeKernels,
       kernels: this.#kernelNames,
+      opTimeouts: true,
     };
     this.clock = {
       mode: "virtual",
@@ -516,15 +517,27 @@ export class SimBackend implements SimulatedNpu {
     res.free -= q.units;
     q.runStart = t;
     let d = q.duration;
+    const timeout = res === q.device.compute ? (q.op as KernelOp).timeoutNs : undefined;
     if (this.#kernelFaults.length > 0 && res === q.device.compute) {
       const fault = this.#kernelFault(q.op as KernelOp, q.device.index);
       if (fault === HANG) {
-        q.state = HUNG;
-        return;
-      }
-      if (fault !== undefined) q.runFailure = fault;
+        if (timeout === undefined) {
+          q.state = HUNG;
+          return;
+        }
+        d = Number.POSITIVE_INFINITY; // stopped at its timeout below
+      } else if (fault !== undefined) q.runFailure = fault;
     }
-    if (this.#jitter > 0 && d > 0) d += Math.floor(d * this.#jitter * this.#jitterRng());
+    if (this.#jitter > 0 && d > 0 && d !== Number.POSITIVE_INFINITY)
+      d += Math.floor(d * this.#jitter * this.#jitterRng());
+    // CANN's op execution timeout: the AI core stops a kernel that runs past it.
+    if (timeout !== undefined && d > timeout) {
+      d = timeout;
+      q.runFailure = {
+        code: "TASK_TIMEOUT",
+        message: `kernel "${(q.op as KernelOp).name}" ran past its execution timeout (${timeout} ns) on device ${q.device.index} and was stopped`,
+      };
+    }
     if (t + d > TIME_LIMIT_NS) {
       q.runFailure = pastTimeLimit(t + d);
       d = 0;

@@ -212,10 +212,42 @@ export class Engine implements StreamPort, EventPort {
     return this.#guard(() => this.#rt.streams.get(handle, "stream"));
   }
 
+  setOpExecuteTimeout(ms: unknown): void {
+    this.#guard(() => {
+      const rt = this.#rt;
+      rt.assertOpen();
+      if (rt.behaviours.apiModel === "cuda") {
+        throw new NpuError(
+          "FEATURE_NOT_SUPPORTED",
+          "CUDA has no op execution timeout (aclrtSetOpExecuteTimeOut is CANN's)",
+        );
+      }
+      if (ms === undefined) {
+        rt.opTimeoutNs = undefined;
+        return;
+      }
+      const n = check.number(ms, "op execute timeout ms");
+      const ns = Math.ceil(n * 1e6);
+      if (!(n > 0) || !Number.isSafeInteger(ns)) {
+        throw new NpuError("INVALID_PARAM", `op execute timeout must be a positive number of ms, got ${n}`);
+      }
+      if (rt.device.capabilities.opTimeouts !== true) {
+        throw new NpuError(
+          "FEATURE_NOT_SUPPORTED",
+          `backend ${rt.device.backend.name} does not stop kernels at a timeout`,
+        );
+      }
+      rt.opTimeoutNs = ns;
+    });
+  }
+
   submit(rec: StreamRecord, spec: OpSpec & { kind: "kernel" | "copy" | "fill" }, api: string): OpHandle {
     const rt = this.#rt;
     try {
       if (rec.extras?.mode !== undefined) return this.#persistent.keep(rec, spec, api);
+      // The manager's op execution timeout applies to kernels that do not state their own.
+      if (rt.opTimeoutNs !== undefined && spec.kind === "kernel" && spec.timeoutNs === undefined)
+        spec = { ...spec, timeoutNs: rt.opTimeoutNs };
       const queue = rt.queueForWork(rec, api);
       const seq = rt.enqueue(rec, queue, spec);
       updateStreamState(rt, rec);

@@ -98,6 +98,8 @@ export class Runtime {
   readonly exceptionListeners = new Set<(info: ExceptionInfo) => void>();
   /** Per device: the legacy default stream, once made (profile behaviour `defaultStream: 'legacy'`). */
   readonly legacy: (StreamRecord | undefined)[];
+  /** The op execution timeout for kernels (`setOpExecuteTimeout`), in ns. */
+  opTimeoutNs: number | undefined = undefined;
   /** Set once the manager is closed. */
   closed = false;
   /** Set once the device closed under the manager: no completion will ever come again. */
