@@ -48,6 +48,18 @@ export class Terminal {
     for (const l of text.replace(/\n$/, "").split("\n")) this.line(l === "" ? "" : `${indent}${l}`);
   }
 
+  /** Writes `text` as a paragraph wrapped at `width` columns, indented. */
+  paragraph(text: string, indent = "  ", width = 96): void {
+    let line = "";
+    for (const word of text.split(/\s+/).filter((w) => w !== "")) {
+      if (line !== "" && indent.length + line.length + 1 + word.length > width) {
+        this.line(`${indent}${line}`);
+        line = word;
+      } else line = line === "" ? word : `${line} ${word}`;
+    }
+    if (line !== "") this.line(`${indent}${line}`);
+  }
+
   /** `text` in the given styles, or unchanged when colour is off. */
   style(styles: Style | readonly Style[], text: string): string {
     if (!this.colour) return text;

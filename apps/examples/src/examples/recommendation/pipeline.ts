@@ -19,9 +19,9 @@ import {
 
 /** Sizes of the pipeline run. */
 export interface PipelineOptions {
-  /** Requests served by each version; default 4000. */
+  /** Requests served by each version; default 3000. */
   readonly requests?: number;
-  /** Concurrent clients (requests in flight); default 256. */
+  /** Concurrent clients (requests in flight); default 1000. */
   readonly clients?: number;
   /** Streams in the pooled version's pool; default 16. */
   readonly streams?: number;
@@ -72,8 +72,8 @@ export interface PipelineResult {
  */
 export async function recommendationPipeline(options: PipelineOptions = {}): Promise<PipelineResult> {
   const sizes = {
-    requests: options.requests ?? 4000,
-    clients: options.clients ?? 256,
+    requests: options.requests ?? 3000,
+    clients: options.clients ?? 1000,
     streams: options.streams ?? 16,
   };
   const naive = await runVersion("naive", sizes, options.onProgress);

@@ -14,7 +14,7 @@ export interface StageKernel {
 }
 
 /** The user and item features a request sends to the device (host → device copy). */
-export const FEATURE_BYTES = 64 * 1024;
+export const FEATURE_BYTES = 16 * 1024;
 /** The ranked scores a request reads back (device → host copy). */
 export const SCORE_BYTES = 4 * 1024;
 
