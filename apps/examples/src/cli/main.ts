@@ -111,14 +111,19 @@ export async function main(argv: readonly string[], io: ShowcaseIo): Promise<Sho
       results.set(example.name, await example.run(ctx));
     } catch (error) {
       failed++;
-      errors.line(`${errors.style("red", `example ${example.name} failed:`)} ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      errors.line(
+        `${errors.style("red", `example ${example.name} failed:`)} ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+      );
     }
   }
   term.line();
   const seconds = ((performance.now() - started) / 1000).toFixed(2);
   term.line(
     failed === 0
-      ? term.style("green", `Done: ${examples.length} example${examples.length > 1 ? "s" : ""} in ${seconds} s of wall time.`)
+      ? term.style(
+          "green",
+          `Done: ${examples.length} example${examples.length > 1 ? "s" : ""} in ${seconds} s of wall time.`,
+        )
       : term.style("red", `${failed} of ${examples.length} examples failed.`),
   );
   return { exitCode: failed === 0 ? 0 : 1, results };

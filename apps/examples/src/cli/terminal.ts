@@ -63,7 +63,9 @@ export class Terminal {
   /** `text` in the given styles, or unchanged when colour is off. */
   style(styles: Style | readonly Style[], text: string): string {
     if (!this.colour) return text;
-    return styleText(styles as Parameters<typeof styleText>[0], text);
+    // This class already decided (for its own stream, not process.stdout): don't let styleText
+    // check process.stdout again (Node 20.20 does by default).
+    return styleText(styles as Parameters<typeof styleText>[0], text, { validateStream: false });
   }
 
   /** Starts a progress bar for `total` steps, labelled `label`. */
@@ -87,7 +89,7 @@ export class Terminal {
         const quarter = Math.floor(fraction * 4);
         if (quarter === last) return;
         last = quarter;
-        out.write(`  ${label}: ${done}/${total} (${quarter * 25}%)\n`);
+        out.write(`  ${label.trimEnd()}: ${done}/${total} (${quarter * 25}%)\n`);
       }
     };
     draw(0);

@@ -47,7 +47,9 @@ export async function streamLifecycle(log: (line: string) => void = () => {}): P
     `state after waiting for the consumer: producer ${producer.state} (query: ${producer.query()}), consumer ${consumer.state}`,
   );
   const elapsedMs = start.elapsedTime(ready);
-  log(`the producer's fill and relu kernel took ${elapsedMs.toFixed(4)} ms of device time (timed by two events)`);
+  log(
+    `the producer's fill and relu kernel took ${elapsedMs.toFixed(4)} ms of device time (timed by two events)`,
+  );
 
   await producer.destroy();
   await consumer.destroy();

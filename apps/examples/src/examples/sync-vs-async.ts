@@ -28,11 +28,12 @@ export interface OperatorStages {
 }
 
 /** The seed article's table (ms): synchronous vs asynchronous-callback execution, as published. */
-export const SEED_TABLE: Readonly<Record<number, { syncMs: number; asyncMs: number; improvement: number }>> = {
-  10: { syncMs: 15.2, asyncMs: 8.7, improvement: 0.43 },
-  50: { syncMs: 78.9, asyncMs: 35.4, improvement: 0.55 },
-  200: { syncMs: 325.6, asyncMs: 112.3, improvement: 0.65 },
-};
+export const SEED_TABLE: Readonly<Record<number, { syncMs: number; asyncMs: number; improvement: number }>> =
+  {
+    10: { syncMs: 15.2, asyncMs: 8.7, improvement: 0.43 },
+    50: { syncMs: 78.9, asyncMs: 35.4, improvement: 0.55 },
+    200: { syncMs: 325.6, asyncMs: 112.3, improvement: 0.65 },
+  };
 
 /** The workload and the device it runs on; every field can be changed to see what moves the result. */
 export interface SyncVsAsyncSetup {
@@ -101,7 +102,12 @@ async function runSync(operators: number, r: Resolved): Promise<{ ns: number; st
     if (stages === undefined) {
       const span = (h: { startNs: number | undefined; endNs: number | undefined }) => h.endNs! - h.startNs!;
       const [loadNs, kernelNs, storeNs] = [span(load), span(kernel), span(store)];
-      stages = { loadNs, kernelNs, storeNs, hostNs: device.clock.now() - opStart - loadNs - kernelNs - storeNs };
+      stages = {
+        loadNs,
+        kernelNs,
+        storeNs,
+        hostNs: device.clock.now() - opStart - loadNs - kernelNs - storeNs,
+      };
     }
   }
   const elapsed = device.clock.now() - t0;
@@ -224,7 +230,10 @@ export async function whatMovesIt(operators = 200): Promise<Sensitivity[]> {
   const wake = 50_000;
   const variants: [string, SyncVsAsyncSetup][] = [
     ["as above", {}],
-    [`kernel half as long (${(base.kernelFlops / 2).toExponential(1)} FLOP)`, { kernelFlops: base.kernelFlops / 2 }],
+    [
+      `kernel half as long (${(base.kernelFlops / 2).toExponential(1)} FLOP)`,
+      { kernelFlops: base.kernelFlops / 2 },
+    ],
     [
       `host link half as fast (${link / 1e9} GB/s each way)`,
       { device: { h2dBandwidth: link, d2hBandwidth: link } },

@@ -35,7 +35,9 @@ export const diagnosisExample: ShowcaseExample = {
       .map((l) => /\(?((?:file:\/\/)?\/[^()]*\/apps\/examples\/[^():]+):(\d+):\d+\)?$/.exec(l.trim()))
       .find((m) => m !== null);
     if (first !== undefined && frame)
-      term.line(`${indent}${first.description} was created at ${display(frame[1]!.replace(/^file:\/\//, ""))}:${frame[2]}`);
+      term.line(
+        `${indent}${first.description} was created at ${display(frame[1]!.replace(/^file:\/\//, ""))}:${frame[2]}`,
+      );
     term.line(`${indent}after the fix: ${leak.afterFix.clean ? "no leaks" : "still leaking"}`);
     term.line();
 
@@ -79,7 +81,9 @@ export const diagnosisExample: ShowcaseExample = {
     );
     const stall = await stallDiagnosis();
     if (stall.hung) term.block(stall.hung.description, indent);
-    term.line(`${indent}the stream's synchronize({ timeoutMs: 5 }) → ${stall.timeoutCode}; the stream is then aborted`);
+    term.line(
+      `${indent}the stream's synchronize({ timeoutMs: 5 }) → ${stall.timeoutCode}; the stream is then aborted`,
+    );
     return { leak, deadlock, race, stall };
   },
 };

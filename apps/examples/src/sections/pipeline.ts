@@ -21,7 +21,8 @@ const qps = (n: number) => `${Math.round(n).toLocaleString("en-US")}`;
 export const pipelineExample: ShowcaseExample = {
   name: "pipeline",
   title: "A recommendation service under load: one stream and waits, then a pool of streams",
-  summary: "thousands of requests, naive versus pooled async; QPS, p50/p99, utilisation, memory, leaks; writes the trace",
+  summary:
+    "thousands of requests, naive versus pooled async; QPS, p50/p99, utilisation, memory, leaks; writes the trace",
   sources: [
     "apps/examples/src/examples/recommendation/pipeline.ts",
     "apps/examples/src/examples/recommendation/request-chains.ts",
@@ -72,7 +73,15 @@ export const pipelineExample: ShowcaseExample = {
     ];
     term.block(
       table(
-        ["version", "requests/s", "p50 latency", "p99 latency", "AI-core use", "peak request memory", "leaks"],
+        [
+          "version",
+          "requests/s",
+          "p50 latency",
+          "p99 latency",
+          "AI-core use",
+          "peak request memory",
+          "leaks",
+        ],
         [row(naive), row(pooled)],
       ),
     );
@@ -82,9 +91,21 @@ export const pipelineExample: ShowcaseExample = {
       table(
         ["", "measured here (naive → pooled)", "stream article's case study (before → after)"],
         [
-          ["throughput", `${qps(naive.qps)} → ${qps(pooled.qps)} requests/s (×${(pooled.qps / naive.qps).toFixed(1)})`, `${qps(seed.qps.before)} → ${qps(seed.qps.after)} QPS (×${seed.qps.after / seed.qps.before})`],
-          ["latency (p50)", `${ms(naive.p50Ns)} → ${ms(pooled.p50Ns)}`, `${seed.latencyMs.before} ms → ${seed.latencyMs.after} ms`],
-          ["utilisation", `${pct(naive.utilisation)} → ${pct(pooled.utilisation)}`, `${pct(seed.utilisation.before)} → ${pct(seed.utilisation.after)}`],
+          [
+            "throughput",
+            `${qps(naive.qps)} → ${qps(pooled.qps)} requests/s (×${(pooled.qps / naive.qps).toFixed(1)})`,
+            `${qps(seed.qps.before)} → ${qps(seed.qps.after)} QPS (×${seed.qps.after / seed.qps.before})`,
+          ],
+          [
+            "latency (p50)",
+            `${ms(naive.p50Ns)} → ${ms(pooled.p50Ns)}`,
+            `${seed.latencyMs.before} ms → ${seed.latencyMs.after} ms`,
+          ],
+          [
+            "utilisation",
+            `${pct(naive.utilisation)} → ${pct(pooled.utilisation)}`,
+            `${pct(seed.utilisation.before)} → ${pct(seed.utilisation.after)}`,
+          ],
         ],
       ),
     );
@@ -120,10 +141,14 @@ export const pipelineExample: ShowcaseExample = {
     };
     const summary = summarize(result.recording);
     await writeTraceFile(files.trace, result.recording);
-    await writeHtmlTimelineFile(files.timeline, result.recording, { title: "npurt showcase: pooled recommendation pipeline" });
+    await writeHtmlTimelineFile(files.timeline, result.recording, {
+      title: "npurt showcase: pooled recommendation pipeline",
+    });
     await writeFile(files.summary, formatSummary(summary));
     term.line();
-    term.line(`  The pooled run, recorded by the profiler (${summary.ops.toLocaleString("en-US")} device operations):`);
+    term.line(
+      `  The pooled run, recorded by the profiler (${summary.ops.toLocaleString("en-US")} device operations):`,
+    );
     const shown = [files.trace, files.timeline, files.summary].map((f) => ctx.display(f));
     const width = Math.max(...shown.map((f) => f.length));
     const what = [

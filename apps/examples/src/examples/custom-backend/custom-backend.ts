@@ -50,7 +50,9 @@ export async function customBackend(log: (line: string) => void = () => {}): Pro
   const result = Array.from(out);
   const correct = result.every((v, i) => v === expected[i]);
   const elapsedMs = start.elapsedTime(ready);
-  log(`relu(x) + 2·x for x = ${Array.from(x).join(", ")}: ${result.join(", ")} (${correct ? "correct" : "WRONG"})`);
+  log(
+    `relu(x) + 2·x for x = ${Array.from(x).join(", ")}: ${result.join(", ")} (${correct ? "correct" : "WRONG"})`,
+  );
   log(`stream a's copy and two kernels took ${elapsedMs.toFixed(3)} ms of wall time`);
 
   for (const buffer of [input, relu, doubled]) manager.release(buffer);

@@ -293,12 +293,17 @@ class HostCpuBackend implements DeviceBackend {
         case "kernel": {
           const kernel = HOST_KERNELS[op.name];
           if (kernel === undefined) return { code: "INVALID_PARAM", message: `unknown kernel ${op.name}` };
-          kernel({ inputs: op.inputs.map((r) => this.#floats(r)), outputs: op.outputs.map((r) => this.#floats(r)), params: op.params });
+          kernel({
+            inputs: op.inputs.map((r) => this.#floats(r)),
+            outputs: op.outputs.map((r) => this.#floats(r)),
+            params: op.params,
+          });
           return undefined;
         }
       }
     } catch (error) {
-      const code = NpuError.isInstance(error) && error.code === "INVALID_HANDLE" ? "INVALID_HANDLE" : "KERNEL_FAILED";
+      const code =
+        NpuError.isInstance(error) && error.code === "INVALID_HANDLE" ? "INVALID_HANDLE" : "KERNEL_FAILED";
       return { code, message: errorMessage(error) };
     }
   }

@@ -27,7 +27,7 @@ function elementwise(f: (x: number, y: number) => number, arity: 1 | 2): HostKer
  */
 export const HOST_KERNELS: Readonly<Record<string, HostKernel>> = Object.freeze({
   noop: () => {},
-  relu: elementwise((x) => (x > 0 ? x : 0), 1),
+  relu: elementwise((x) => Math.max(0, x), 1),
   add: elementwise((x, y) => x + y, 2),
   scale: (args) => {
     const factor = Number(args.params?.factor ?? 1);

@@ -19,7 +19,9 @@ export interface DeadlockDiagnosis {
 }
 
 /** A consumer waits for a record its producer will never make (the producer was aborted). */
-async function abortedProducer(): Promise<Pick<DeadlockDiagnosis, "deadlocks" | "timeoutCode" | "timeoutAtMs">> {
+async function abortedProducer(): Promise<
+  Pick<DeadlockDiagnosis, "deadlocks" | "timeoutCode" | "timeoutAtMs">
+> {
   const device = createDevice(
     simulatedNpu({ preset: "tiny", seed: 3, faults: [{ kind: "kernel-hang", kernel: "matmul" }] }),
   );

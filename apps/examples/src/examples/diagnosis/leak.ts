@@ -24,8 +24,10 @@ export async function leakDiagnosis(): Promise<LeakDiagnosis> {
   const leaks = new LeakTracker({ captureStacks: true }).attach(device);
   const manager = new StreamManager(device);
 
-  const forgotten: { stream: ReturnType<typeof manager.create>; buffer: ReturnType<typeof device.allocate> }[] =
-    [];
+  const forgotten: {
+    stream: ReturnType<typeof manager.create>;
+    buffer: ReturnType<typeof device.allocate>;
+  }[] = [];
   for (let request = 0; request < 4; request++) {
     const stream = manager.create();
     const buffer = device.allocate(16 * 1024, { tag: `request ${request} scratch` });

@@ -1,7 +1,7 @@
 import { CallbackScheduler } from "@npurt/callbacks";
 import type { Device } from "@npurt/core";
 import { type LeakReport, LeakTracker, MemoryTracker, type Recording, TraceRecorder } from "@npurt/profiler";
-import { type StreamManager, StreamManager as Manager, type StreamPoolStats } from "@npurt/streams";
+import { StreamManager as Manager, type StreamManager, type StreamPoolStats } from "@npurt/streams";
 import { closedLoop, percentile } from "./closed-loop.js";
 import { CoreOccupancy } from "./core-occupancy.js";
 import { asynchronousRequestChain, type RequestContext, synchronousRequestChain } from "./request-chains.js";
@@ -115,12 +115,8 @@ async function runVersion(
     version === "naive"
       ? naiveServer(manager, model, context)
       : pooledServer(manager, model, sizes.streams, context);
-  const load = await closedLoop(
-    device.clock,
-    sizes.requests,
-    sizes.clients,
-    serve,
-    (done) => onProgress?.(version, done, sizes.requests),
+  const load = await closedLoop(device.clock, sizes.requests, sizes.clients, serve, (done) =>
+    onProgress?.(version, done, sizes.requests),
   );
   await close();
 
