@@ -123,3 +123,27 @@ describe("showcase output", () => {
     expect(drawn.some((d) => hasAnsi(d))).toBe(false);
   });
 });
+
+describe("output paths", () => {
+  it("prints an --out directory outside the user's directory as an absolute path", async () => {
+    const { mkdtempSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const elsewhere = join(mkdtempSync(join(tmpdir(), "npurt-out-")), "files");
+    const r = await runShowcase([
+      "pipeline",
+      "--requests",
+      "40",
+      "--clients",
+      "10",
+      "--streams",
+      "2",
+      "--out",
+      elsewhere,
+    ]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout).toContain(join(elsewhere, "trace.json"));
+    expect(r.stdout).toContain(join(elsewhere, "timeline.html"));
+    expect(r.stdout).toContain(join(elsewhere, "summary.txt"));
+  });
+});

@@ -54,11 +54,14 @@ interface Resolved {
   readonly device: NonNullable<SyncVsAsyncSetup["device"]>;
 }
 
+/** The workload's defaults, for describing it. */
+export const DEFAULT_WORKLOAD = { inputBytes: 1 << 20, outputBytes: 1 << 18, kernelFlops: 1.28e10 } as const;
+
 function resolve(setup: SyncVsAsyncSetup): Resolved {
   return {
-    inputBytes: setup.inputBytes ?? 1 << 20,
-    outputBytes: setup.outputBytes ?? 1 << 18,
-    kernelFlops: setup.kernelFlops ?? 1.28e10,
+    inputBytes: setup.inputBytes ?? DEFAULT_WORKLOAD.inputBytes,
+    outputBytes: setup.outputBytes ?? DEFAULT_WORKLOAD.outputBytes,
+    kernelFlops: setup.kernelFlops ?? DEFAULT_WORKLOAD.kernelFlops,
     device: setup.device ?? {},
   };
 }

@@ -149,6 +149,10 @@ export const pipelineExample: ShowcaseExample = {
     term.line(
       `  The pooled run, recorded by the profiler (${summary.ops.toLocaleString("en-US")} device operations):`,
     );
+    term.line(
+      `  From the profiler's summary: the host was busy ${pct(summary.hostBusyFraction)} of the run ` +
+        `submitting work and running callbacks; ${pct(summary.overlap.fraction)} of copy time was hidden behind kernels.`,
+    );
     const shown = [files.trace, files.timeline, files.summary].map((f) => ctx.display(f));
     const width = Math.max(...shown.map((f) => f.length));
     const what = [

@@ -1,6 +1,6 @@
 import { ASCEND_910 } from "@npurt/device-sim";
 import type { ShowcaseExample } from "../cli/example.js";
-import { SEED_TABLE, syncVsAsync, whatMovesIt } from "../examples/sync-vs-async.js";
+import { DEFAULT_WORKLOAD, SEED_TABLE, syncVsAsync, whatMovesIt } from "../examples/sync-vs-async.js";
 import { ms, pct, table, us } from "../format.js";
 
 /** The seed article's sync-versus-async table, measured. */
@@ -11,7 +11,8 @@ export const syncVsAsyncExample: ShowcaseExample = {
   sources: ["apps/examples/src/examples/sync-vs-async.ts"],
   async run({ term }) {
     term.paragraph(
-      "Each operator copies 1 MiB to the device, runs a kernel and copies 256 KiB back. " +
+      `Each operator copies ${DEFAULT_WORKLOAD.inputBytes / 1024} KiB to the device, runs a kernel ` +
+        `and copies ${DEFAULT_WORKLOAD.outputBytes / 1024} KiB back. ` +
         "Synchronously, the host waits for each operator before it submits the next, so the copy " +
         "engines and the AI cores take turns. Asynchronously, loads, kernels and stores go on three " +
         "streams linked by events, each operator ends with a host callback instead of a wait, and " +
