@@ -1,21 +1,10 @@
 import { CallbackScheduler } from "@npurt/callbacks";
-import type { Device } from "@npurt/core";
 import { type LeakReport, LeakTracker, MemoryTracker, type Recording, TraceRecorder } from "@npurt/profiler";
-import { StreamManager as Manager, type StreamManager, type StreamPoolStats } from "@npurt/streams";
+import { StreamManager, type StreamPoolStats } from "@npurt/streams";
 import { closedLoop, percentile } from "./closed-loop.js";
 import { CoreOccupancy } from "./core-occupancy.js";
-import { asynchronousRequestChain, type RequestContext, synchronousRequestChain } from "./request-chains.js";
-import { StreamLease } from "./stream-lease.js";
-import {
-  allocateModel,
-  allocateRequest,
-  FEATURE_BYTES,
-  KERNELS,
-  type ModelWeights,
-  recommendationDevice,
-  releaseRequest,
-  SCORE_BYTES,
-} from "./workload.js";
+import { type ClientBuffers, naiveServer, pooledServer } from "./servers.js";
+import { allocateModel, FEATURE_BYTES, KERNELS, recommendationDevice, SCORE_BYTES } from "./workload.js";
 
 /** Sizes of the pipeline run. */
 export interface PipelineOptions {
@@ -78,47 +67,42 @@ export async function recommendationPipeline(options: PipelineOptions = {}): Pro
   };
   const naive = await runVersion("naive", sizes, options.onProgress);
   const pooled = await runVersion("pooled", sizes, options.onProgress);
-  return { naive: naive.run, pooled: pooled.run, recording: pooled.recording };
+  return { naive: naive.run, pooled: pooled.run, recording: pooled.recording! };
 }
-
-type Serve = (request: number, client: number) => Promise<void>;
 
 async function runVersion(
   version: PipelineVersion,
   sizes: { requests: number; clients: number; streams: number },
   onProgress: PipelineOptions["onProgress"],
-): Promise<{ run: PipelineRun; recording: Recording }> {
+): Promise<{ run: PipelineRun; recording: Recording | undefined }> {
   const device = recommendationDevice();
   const leaks = new LeakTracker().attach(device);
   const memory = new MemoryTracker().attach(device);
+  // A full trace of the pooled run only (it goes to the files); the naive run just counts.
   const recorder = new TraceRecorder({ mode: version === "pooled" ? "trace" : "counting" }).attach(device);
   const occupancy = new CoreOccupancy(device, new Map(KERNELS.map((k) => [k.name, k.blockDim])));
   // Host callbacks run on the callbacks package's scheduler (batched, prioritised).
   const scheduler = new CallbackScheduler({ clock: device.clock });
   const streams = version === "naive" ? 1 : sizes.streams;
-  const manager = new Manager(device, { executor: scheduler, pool: { prewarm: streams, bound: streams } });
+  const manager = new StreamManager(device, {
+    executor: scheduler,
+    pool: { prewarm: streams, bound: streams },
+  });
   const model = allocateModel(device);
   const modelBytes = device.memoryInfo().bytesInUse;
-
-  // Host memory per client: a client sends one request at a time, so its buffers are reused.
-  const hostFeatures = Array.from({ length: sizes.clients }, () => new Uint8Array(FEATURE_BYTES));
-  const hostScores = Array.from({ length: sizes.clients }, () => new Uint8Array(SCORE_BYTES));
-  const context = (request: number, client: number, stream: RequestContext["stream"]): RequestContext => ({
-    request,
-    stream,
-    buffers: allocateRequest(device),
-    features: hostFeatures[client]!,
-    scores: hostScores[client]!,
-  });
-
-  const { serve, close } =
+  const host: ClientBuffers = {
+    features: Array.from({ length: sizes.clients }, () => new Uint8Array(FEATURE_BYTES)),
+    scores: Array.from({ length: sizes.clients }, () => new Uint8Array(SCORE_BYTES)),
+  };
+  const server =
     version === "naive"
-      ? naiveServer(manager, model, context)
-      : pooledServer(manager, model, sizes.streams, context);
-  const load = await closedLoop(device.clock, sizes.requests, sizes.clients, serve, (done) =>
+      ? naiveServer(device, manager, model, host)
+      : pooledServer(device, manager, model, host, sizes.streams);
+
+  const load = await closedLoop(device.clock, sizes.requests, sizes.clients, server.serve, (done) =>
     onProgress?.(version, done, sizes.requests),
   );
-  await close();
+  await server.close();
 
   const utilisation = occupancy.utilisation(load.startNs, load.endNs);
   occupancy.stop();
@@ -128,7 +112,7 @@ async function runVersion(
   const pool = manager.stats();
   manager.close();
   const report = leaks.report();
-  const recording = version === "pooled" ? recorder.recording() : (undefined as unknown as Recording);
+  const recording = version === "pooled" ? recorder.recording() : undefined;
   device.close();
   return {
     run: {
@@ -148,51 +132,4 @@ async function runVersion(
     },
     recording,
   };
-
-  function releaseContext(ctx: RequestContext, d: Device = device): void {
-    releaseRequest(d, ctx.buffers);
-  }
-
-  function naiveServer(
-    m: StreamManager,
-    weights: ModelWeights,
-    make: typeof context,
-  ): { serve: Serve; close: () => Promise<void> } {
-    const shared = m.create();
-    const chain = synchronousRequestChain(weights);
-    return {
-      async serve(request, client) {
-        const ctx = make(request, client, shared);
-        try {
-          await chain.run(ctx, { clock: device.clock });
-        } finally {
-          releaseContext(ctx);
-        }
-      },
-      close: () => shared.destroy(),
-    };
-  }
-
-  function pooledServer(
-    m: StreamManager,
-    weights: ModelWeights,
-    size: number,
-    make: typeof context,
-  ): { serve: Serve; close: () => Promise<void> } {
-    const lease = new StreamLease(m, size);
-    const chain = asynchronousRequestChain(weights);
-    return {
-      async serve(request, client) {
-        const stream = await lease.acquire();
-        const ctx = make(request, client, stream);
-        try {
-          await chain.run(ctx, { clock: device.clock });
-        } finally {
-          releaseContext(ctx);
-          await lease.release(stream);
-        }
-      },
-      close: async () => {},
-    };
-  }
 }
