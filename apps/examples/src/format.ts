@@ -18,6 +18,18 @@ export function mib(bytes: number): string {
   return `${(bytes / 2 ** 20).toFixed(1)} MiB`;
 }
 
+/** Formats a byte size in the largest binary unit that divides it (B, KiB, MiB, GiB). */
+export function size(bytes: number): string {
+  const units = ["B", "KiB", "MiB", "GiB"];
+  let n = bytes;
+  let u = 0;
+  while (u < units.length - 1 && n >= 1024 && n % 1024 === 0) {
+    n /= 1024;
+    u++;
+  }
+  return `${n} ${units[u]}`;
+}
+
 /** Renders rows as an aligned text table (no trailing spaces). */
 export function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));

@@ -68,7 +68,7 @@ describe("showcase sections", () => {
     expect(naiveLine).toContain(pct(naive.utilisation));
     expect(naiveLine).toContain(mib(naive.peakBytes - naive.modelBytes));
     expect(r.stdout).toContain(Math.round(pooled.qps).toLocaleString("en-US"));
-    expect(r.stdout).toContain("1,000 → 50,000 QPS");
+    expect(r.stdout).toContain("1,000 → 50,000 queries/s");
     expect(r.stdout).toContain("100 ms → 10 ms");
     expect(r.stdout).toContain("40% → 85%");
     expect(r.stdout).toContain("What this shows and what it does not.");

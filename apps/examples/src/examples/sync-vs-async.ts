@@ -232,7 +232,7 @@ export async function whatMovesIt(operators = 200): Promise<Sensitivity[]> {
   const link = ASCEND_910.h2dBandwidth / 2;
   const wake = 50_000;
   const variants: [string, SyncVsAsyncSetup][] = [
-    ["as above", {}],
+    ["none (the setup of the table above)", {}],
     [
       `kernel half as long (${(base.kernelFlops / 2).toExponential(1)} FLOP)`,
       { kernelFlops: base.kernelFlops / 2 },

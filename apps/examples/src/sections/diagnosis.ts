@@ -47,7 +47,8 @@ export const diagnosisExample: ShowcaseExample = {
         "was aborted). Its synchronize gives up after a timeout measured on the device's clock, " +
         "and the streams package's findDeadlocks says why. Two streams that would each wait for " +
         "the other are refused when the cycle would close. Two raw hardware queues that wait for " +
-        "each other are found by the profiler's StallWatchdog.",
+        "each other are found by the profiler's StallWatchdog (in its report, c1 and c2 are the device " +
+        "counters the queues wait on: the primitive events are built from).",
       "    ",
     );
     const deadlock = await deadlockDiagnosis();

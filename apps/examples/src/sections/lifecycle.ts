@@ -9,8 +9,9 @@ export const lifecycleExample: ShowcaseExample = {
   sources: ["apps/examples/src/examples/stream-lifecycle.ts"],
   async run({ term }) {
     term.paragraph(
-      "A stream is a queue of work for the device that runs in order; different streams may run at " +
-        "the same time. An event is a marker placed in a stream: another stream (or the host) can wait " +
+      "A stream is a queue of work for the device (copies, and kernels: functions that run on the " +
+        "device) that runs in order, on one of the device's hardware queues; different streams may " +
+        "run at the same time. An event is a marker placed in a stream: another stream (or the host) can wait " +
         "until the work before it is done, and two events time the work between them. Destroyed " +
         "streams leave their hardware queue in a pool, so the next stream reuses it instead of paying " +
         "to create one. Here a producer stream fills and transforms a buffer, a consumer waits for it " +

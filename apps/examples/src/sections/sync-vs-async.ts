@@ -1,7 +1,7 @@
 import { ASCEND_910 } from "@npurt/device-sim";
 import type { ShowcaseExample } from "../cli/example.js";
 import { DEFAULT_WORKLOAD, SEED_TABLE, syncVsAsync, whatMovesIt } from "../examples/sync-vs-async.js";
-import { ms, pct, table, us } from "../format.js";
+import { ms, pct, size, table, us } from "../format.js";
 
 /** The seed article's sync-versus-async table, measured. */
 export const syncVsAsyncExample: ShowcaseExample = {
@@ -11,13 +11,14 @@ export const syncVsAsyncExample: ShowcaseExample = {
   sources: ["apps/examples/src/examples/sync-vs-async.ts"],
   async run({ term }) {
     term.paragraph(
-      `Each operator copies ${DEFAULT_WORKLOAD.inputBytes / 1024} KiB to the device, runs a kernel ` +
-        `and copies ${DEFAULT_WORKLOAD.outputBytes / 1024} KiB back. ` +
+      `Each operator copies ${size(DEFAULT_WORKLOAD.inputBytes)} to the device, runs a kernel ` +
+        `and copies ${size(DEFAULT_WORKLOAD.outputBytes)} back. ` +
         "Synchronously, the host waits for each operator before it submits the next, so the copy " +
         "engines and the AI cores take turns. Asynchronously, loads, kernels and stores go on three " +
-        "streams linked by events, each operator ends with a host callback instead of a wait, and " +
+        "streams linked by events, each operator ends with a host callback (a function the stream " +
+        "calls on the host once the work before it is done) instead of a wait, and " +
         "the host waits once at the end: the next operator's load overlaps this one's kernel. The " +
-        `device is simulated, modelled on Huawei's Ascend 910 (${ASCEND_910.aiCores} AI cores, ` +
+        `device is simulated, modelled on Huawei's Ascend 910 (${ASCEND_910.aiCores} AI cores, its compute units; ` +
         `${ASCEND_910.h2dBandwidth / 1e9} GB/s between host and device), and the times are virtual: ` +
         "the simulator's clock advances by what each step would take on that hardware, so every run " +
         "prints the same figures. The blog post on CANN's callback engine that this project started " +
