@@ -147,3 +147,22 @@ describe("output paths", () => {
     expect(r.stdout).toContain(join(elsewhere, "summary.txt"));
   });
 });
+
+describe("the whole showcase", () => {
+  it("runs every example in order (a small pipeline), each with its numbered title, and exits 0", async () => {
+    const r = await runShowcase(["--requests", "120", "--clients", "30", "--streams", "4"]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stderr).toBe("");
+    expect([...r.results.keys()]).toEqual(EXAMPLES.map((e) => e.name));
+    let at = 0;
+    for (const [i, e] of EXAMPLES.entries()) {
+      const header = `━━ ${i + 1}. ${e.title}`;
+      const found = r.stdout.indexOf(header, at);
+      expect(found, header).toBeGreaterThan(at - 1);
+      at = found;
+    }
+    expect(r.stdout).toContain("npurt showcase");
+    expect(r.stdout).toMatch(/Done: 8 examples in [\d.]+ s of wall time\./);
+    expect(hasAnsi(r.stdout)).toBe(false);
+  });
+});

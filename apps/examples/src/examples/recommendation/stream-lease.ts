@@ -20,14 +20,26 @@ export class StreamLease {
   async acquire(): Promise<Stream> {
     if (this.#inUse >= this.#size) await new Promise<void>((resolve) => this.#waiting.push(resolve));
     else this.#inUse++;
-    return this.#manager.create();
+    try {
+      return this.#manager.create();
+    } catch (error) {
+      this.#handOn(); // the slot was taken: give it to the next request rather than lose it
+      throw error;
+    }
   }
 
   /** Gives the stream back (destroyed: its queue returns to the pool) and wakes the next request. */
   async release(stream: Stream): Promise<void> {
-    await stream.destroy();
+    try {
+      await stream.destroy();
+    } finally {
+      this.#handOn();
+    }
+  }
+
+  /** Frees one slot: straight to the next waiter (so nobody can overtake it), or back to the count. */
+  #handOn(): void {
     const next = this.#waiting.shift();
-    // The slot passes straight to the next waiter, so nobody can overtake it.
     if (next !== undefined) next();
     else this.#inUse--;
   }
