@@ -1,4 +1,4 @@
-import { ASCEND_910 } from "@npurt/device-sim";
+import { ASCEND_910, DEFAULT_HOST_COSTS } from "@npurt/device-sim";
 import type { ShowcaseExample } from "../cli/example.js";
 import { DEFAULT_WORKLOAD, SEED_TABLE, syncVsAsync, whatMovesIt } from "../examples/sync-vs-async.js";
 import { ms, pct, size, table, us } from "../format.js";
@@ -22,7 +22,8 @@ export const syncVsAsyncExample: ShowcaseExample = {
         `${ASCEND_910.h2dBandwidth / 1e9} GB/s between host and device), and the times are virtual: ` +
         "the simulator's clock advances by what each step would take on that hardware, so every run " +
         "prints the same figures. The blog post on CANN's callback engine that this project started " +
-        "from published the right-hand columns, measured on real hardware.",
+        "from published the right-hand columns, collected in one of its author's projects (it names " +
+        "neither the hardware nor the operators).",
     );
     term.line();
     const { rows, stages, bound } = await syncVsAsync();
@@ -49,9 +50,10 @@ export const syncVsAsyncExample: ShowcaseExample = {
         "work (launching, synchronizing, waking up). Overlap hides every stage but the longest, so " +
         `the improvement approaches 1 − longest / total = ${pct(bound)} as operators are added, and ` +
         "the first and last operators, which cannot overlap, matter less with more operators. The " +
-        `article's growing gain (${pct(SEED_TABLE[10]!.improvement)} → ${pct(SEED_TABLE[200]!.improvement)}) needs stages of about equal length, or much more host ` +
-        "overhead per wait (thread switches on a busy machine) than this model's, which the " +
-        "article does not state. Changing one parameter at a time, at 50 operators:",
+        "article credits its gain to fewer thread switches and less time spent waiting; a gain " +
+        `that grows to ${pct(SEED_TABLE[200]!.improvement)} needs stages of about equal length, or ` +
+        "far more host cost per wait than this model's " +
+        `${us(DEFAULT_HOST_COSTS.syncWakeNs)} wake-up. Changing one parameter at a time, at 50 operators:`,
     );
     term.line();
     const moves = await whatMovesIt(50);
