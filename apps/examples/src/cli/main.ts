@@ -35,6 +35,8 @@ function usage(term: Terminal): void {
   term.line("  --clients <n>     concurrent clients sending them (default 1000)");
   term.line("  --streams <n>     streams in the pooled version's pool (default 16)");
   term.line();
+  term.line();
+  term.line("Colours and the live progress bar appear only on a terminal; NO_COLOR=1 turns colours off.");
   term.line("Everything runs on a simulated NPU in virtual time: no hardware or setup needed.");
 }
 
