@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { diagnostics } from "../src/examples/diagnostics.js";
 import { inferenceEngine } from "../src/examples/inference-engine.js";
 import { cannEventStatus } from "../src/examples/ported/cann-event-status.js";
 import { cudaAsyncApi } from "../src/examples/ported/cuda-async-api.js";
@@ -20,23 +19,19 @@ describe("examples (smoke tests)", () => {
   });
 
   it("sync vs async: the pipeline wins, more so with more operators, every callback runs", async () => {
-    const rows = await syncVsAsync([10, 50]);
+    const { rows, stages, bound } = await syncVsAsync([10, 50]);
     for (const r of rows) {
       expect(r.asyncNs).toBeLessThan(r.syncNs);
       expect(r.callbacks).toBe(r.operators);
     }
     expect(rows[1]!.improvement).toBeGreaterThan(rows[0]!.improvement);
+    // Overlap cannot beat hiding everything but the longest stage.
+    for (const r of rows) expect(r.improvement).toBeLessThanOrEqual(bound);
+    expect(stages.loadNs).toBeGreaterThan(0);
+    expect(stages.kernelNs).toBeGreaterThan(0);
+    expect(stages.hostNs).toBeGreaterThan(0);
     // Virtual time: a second run gives the same figures exactly.
-    expect(await syncVsAsync([10])).toEqual([rows[0]]);
-  });
-
-  it("diagnostics: finds the deadlock, times out deterministically, refuses the cycle, reports leaks", async () => {
-    const r = await diagnostics();
-    expect(r.deadlocks.length).toBeGreaterThan(0);
-    expect(r.deadlocks[0]).toContain("producer-aborted");
-    expect(r.timeoutCode).toBe("STREAM_SYNC_TIMEOUT");
-    expect(r.cycleCode).toBe("CYCLE_DEPENDENCY");
-    expect(r.leakedStreams).toBeGreaterThan(0);
+    expect((await syncVsAsync([10])).rows).toEqual([rows[0]]);
   });
 
   it("inference engine: every concurrent request completes and matches the CPU reference", async () => {

@@ -41,11 +41,15 @@ export async function streamLifecycle(log: (line: string) => void = () => {}): P
   producer.record(ready);
   consumer.waitEvent(ready); // the consumer starts only after the producer's kernel
   consumer.launch({ name: "softmax", blockDim: 2, inputs: [buffer], outputs: [buffer] });
-  log(`after submitting: producer ${producer.state}, consumer ${consumer.state}`);
+  log(`state after submitting the work: producer ${producer.state}, consumer ${consumer.state}`);
   await consumer.synchronize({ timeoutMs: 10 });
-  log(`after synchronize: producer ${producer.state} (${producer.query()}), consumer ${consumer.state}`);
+  log(
+    `state after waiting for the consumer: producer ${producer.state} (query: ${producer.query()}), consumer ${consumer.state}`,
+  );
   const elapsedMs = start.elapsedTime(ready);
-  log(`producer fill + relu took ${elapsedMs.toFixed(4)} ms of device time`);
+  log(
+    `the producer's fill and relu kernel took ${elapsedMs.toFixed(4)} ms of device time (timed by two events)`,
+  );
 
   await producer.destroy();
   await consumer.destroy();
@@ -55,7 +59,10 @@ export async function streamLifecycle(log: (line: string) => void = () => {}): P
   ready.destroy();
   device.release(buffer);
   const stats = manager.stats();
-  log(`pool: created ${stats.created}, reused ${stats.reused}, peak ${stats.peak}, pooled ${stats.pooled}`);
+  log(
+    `stream pool: ${stats.created} streams created, ${stats.reused} of them on a reused hardware queue, ` +
+      `at most ${stats.peak} alive at once, ${stats.pooled} idle queues kept for the next streams`,
+  );
   unsubscribe();
   const report = manager.close();
   device.close();
