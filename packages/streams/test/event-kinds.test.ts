@@ -1,16 +1,8 @@
-import type { NpuError } from "@npurt/core";
 import { describe, expect, it } from "vitest";
 import { CANN_EVENT_FLAGS as A, CUDA_EVENT_FLAGS as C } from "../src/index.js";
-import { BACKENDS, noop, setup } from "./backends.js";
+import { BACKENDS, noop, setup, thrown } from "./backends.js";
 
-function code(fn: () => unknown): string | undefined {
-  try {
-    fn();
-    return undefined;
-  } catch (error) {
-    return (error as NpuError).code ?? (error as Error).name;
-  }
-}
+const code = (fn: () => unknown): string => thrown(fn).code;
 
 describe.each(BACKENDS)("events as the real APIs create them on $name", (factory) => {
   describe("§1.2 Create flags", () => {

@@ -1,17 +1,10 @@
-import { createDevice, type NpuError } from "@npurt/core";
+import { createDevice } from "@npurt/core";
 import { MockDeviceBackend } from "@npurt/core/testing";
 import { describe, expect, it } from "vitest";
 import { StreamManager } from "../src/index.js";
-import { BACKENDS, noop, setup } from "./backends.js";
+import { BACKENDS, noop, setup, thrown } from "./backends.js";
 
-function code(fn: () => unknown): string | undefined {
-  try {
-    fn();
-    return undefined;
-  } catch (error) {
-    return (error as NpuError).code;
-  }
-}
+const code = (fn: () => unknown): string => thrown(fn).code;
 
 describe.each(BACKENDS)("§1.7 Op execution timeout on $name", (factory) => {
   it("cann: a kernel running past the timeout is stopped with TASK_TIMEOUT; shorter ones run", async () => {

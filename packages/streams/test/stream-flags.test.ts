@@ -1,16 +1,8 @@
-import type { NpuError } from "@npurt/core";
 import { describe, expect, it } from "vitest";
 import { CANN_STREAM_FLAGS as A, CUDA_STREAM_FLAGS as C, CANN_EVENT_FLAGS } from "../src/index.js";
-import { BACKENDS, noop, settle, setup } from "./backends.js";
+import { BACKENDS, noop, settle, setup, thrown } from "./backends.js";
 
-function code(fn: () => unknown): string | undefined {
-  try {
-    fn();
-    return undefined;
-  } catch (error) {
-    return (error as NpuError).code;
-  }
-}
+const code = (fn: () => unknown): string => thrown(fn).code;
 
 describe.each(BACKENDS)("stream creation flags on $name", (factory) => {
   describe("§1.1 Create / Attributes (flags getter)", () => {

@@ -42,13 +42,7 @@ export class PersistentStreams {
   clean(rec: StreamRecord): void {
     assertNotInCallback("Stream.cleanPersistentTasks");
     if (rec.extras?.mode !== "persistent") {
-      throw new NpuError(
-        "INVALID_PARAM",
-        `stream ${rec.id} is not a persistent stream (CANN_STREAM_FLAGS.PERSISTENT)`,
-        {
-          details: { stream: rec.id },
-        },
-      );
+      throw notPersistent(rec);
     }
     const tasks = rec.extras.persistent;
     rec.extras.persistent = undefined;
@@ -80,13 +74,7 @@ export class PersistentStreams {
   executeOn(rec: StreamRecord, target: StreamRecord): OpHandle[] {
     assertNotInCallback("Stream.executeOn");
     if (rec.extras?.mode !== "persistent") {
-      throw new NpuError(
-        "INVALID_PARAM",
-        `stream ${rec.id} is not a persistent stream (CANN_STREAM_FLAGS.PERSISTENT)`,
-        {
-          details: { stream: rec.id },
-        },
-      );
+      throw notPersistent(rec);
     }
     if (target.extras?.mode !== undefined) {
       // CANN: "Sink streams do not support execution models".
@@ -111,4 +99,14 @@ export class PersistentStreams {
       this.#submit(target, t.spec as DeviceWork, "Stream.executeOn"),
     );
   }
+}
+
+function notPersistent(rec: StreamRecord): NpuError {
+  return new NpuError(
+    "INVALID_PARAM",
+    `stream ${rec.id} is not a persistent stream (CANN_STREAM_FLAGS.PERSISTENT)`,
+    {
+      details: { stream: rec.id },
+    },
+  );
 }
