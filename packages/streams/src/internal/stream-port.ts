@@ -1,5 +1,6 @@
-import type { OpSpec } from "@npurt/core";
+import type { DeviceBuffer, OpSpec } from "@npurt/core";
 import type { CallbackContext } from "../callback-context.js";
+import type { AllocAsyncOptions } from "../memory-pool.js";
 import type { OpHandle } from "../op-handle.js";
 import type { HostCallbackOptions, SynchronizeOptions, WaitEventOptions } from "../stream-options.js";
 import type { StreamRecord } from "./records.js";
@@ -24,4 +25,6 @@ export interface StreamPort {
   abort(rec: StreamRecord): void;
   setFailureMode(rec: StreamRecord, mode: unknown): void;
   destroyStream(handle: unknown, options: { force?: boolean } | undefined): Promise<void>;
+  allocAsync(rec: StreamRecord, bytes: unknown, options: AllocAsyncOptions | undefined): DeviceBuffer;
+  freeAsync(rec: StreamRecord, buffer: unknown): void;
 }
