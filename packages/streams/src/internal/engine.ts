@@ -249,7 +249,12 @@ export class Engine implements StreamPort, EventPort {
   }
 
   destroyStream(handle: unknown, options: { force?: boolean } | undefined): Promise<void> {
-    return this.#guard(() => this.#lifecycle.destroy(handle as Stream, options));
+    return this.#guard(() => {
+      const id = this.#rt.streams.find(handle)?.id;
+      const done = this.#lifecycle.destroy(handle as Stream, options);
+      if (id !== undefined) this.#pools.forgetStream(id);
+      return done;
+    });
   }
 
   resetDevice(device: unknown): void {

@@ -353,6 +353,19 @@ export class MemoryPools implements MemPoolPort {
     if ((frontier.get(r.streamId) ?? -1) < r.seq) frontier.set(r.streamId, r.seq);
   }
 
+  /**
+   * Stream `id` was destroyed: it waits on nothing any more, and nothing new can wait on it (its
+   * internal-dependency counter goes once its pending signals have run; core defers that).
+   */
+  forgetStream(id: number): void {
+    this.#frontier.delete(id);
+    const dep = this.#dependencyCounters.get(id);
+    if (dep !== undefined) {
+      this.#dependencyCounters.delete(id);
+      if (!this.#rt.device.closed) this.#rt.device.destroyCounter(dep.counter);
+    }
+  }
+
   /** A synchronize finished: idle memory above each pool's release threshold goes back to the device. */
   afterSynchronize(device: number | undefined): void {
     for (const [, p] of this.#pools.entries()) {
