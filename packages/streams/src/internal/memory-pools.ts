@@ -5,6 +5,7 @@ import {
   DTYPES,
   type DType,
   describe,
+  errorMessage,
   HandleTable,
   NpuError,
   NpuTypeError,
@@ -26,7 +27,7 @@ import { updateStreamState } from "./stream-status.js";
 /** One piece of device memory the pool holds: allocated to a user, or idle for reuse. */
 interface Block {
   readonly buffer: DeviceBuffer;
-  readonly key: string;
+  readonly dtype: DType;
   readonly pool: PoolState;
   used: boolean;
   /** The stream of the latest stream-ordered free (idle blocks), its id then, and the free's position. */
@@ -41,8 +42,8 @@ interface PoolState {
   readonly isDefault: boolean;
   handle: MemPool | undefined;
   attributes: MemPoolAttributes;
-  /** Idle blocks by `bytes:dtype`, oldest first. */
-  readonly idle: Map<string, Block[]>;
+  /** Idle blocks by dtype and size, oldest first. */
+  readonly idle: Record<DType, Map<number, Block[]>>;
   idleCount: number;
   reservedBytes: number;
   usedBytes: number;
@@ -56,6 +57,13 @@ interface PoolState {
     internalDependency: number;
   };
   destroyed: boolean;
+}
+
+const DTYPE_NAMES = Object.keys(DTYPES) as DType[];
+
+/** Every idle list of a pool. */
+function* idleLists(pool: PoolState): IterableIterator<Block[]> {
+  for (const d of DTYPE_NAMES) yield* pool.idle[d].values();
 }
 
 const ATTRIBUTE_NAMES = [
@@ -97,6 +105,8 @@ export class MemoryPools implements MemPoolPort {
   /** Per producer stream id: the counter internal dependencies wait on, and its last value. */
   readonly #dependencyCounters = new Map<number, { counter: CounterHandle; value: number }>();
   #nextId = 1;
+  /** How the block {@link MemoryPools.#reusable} last returned may be reused (no tuple per call). */
+  #reuse: PoolReuseKind = "new";
 
   constructor(rt: Runtime) {
     this.#rt = rt;
@@ -135,7 +145,7 @@ export class MemoryPools implements MemPoolPort {
       isDefault,
       handle: undefined,
       attributes,
-      idle: new Map(),
+      idle: Object.fromEntries(DTYPE_NAMES.map((d) => [d, new Map()])) as Record<DType, Map<number, Block[]>>,
       idleCount: 0,
       reservedBytes: 0,
       usedBytes: 0,
@@ -218,35 +228,48 @@ export class MemoryPools implements MemPoolPort {
     assertNotInCallback("Stream.allocAsync");
     const rt = this.#rt;
     rt.assertOpen();
-    const opts = check.read(options, "allocAsync options", ["pool", "dtype", "tag"]);
+    // The hot path of per-op allocation: the three options are read once each, by hand (no
+    // options copy, no string key), which measured several times cheaper than check.read.
+    let poolIn: unknown;
+    let dtypeIn: unknown;
+    let tagIn: unknown;
+    if (options !== undefined) {
+      const o = check.options(options, "allocAsync options");
+      try {
+        poolIn = o.pool;
+        dtypeIn = o.dtype;
+        tagIn = o.tag;
+      } catch (error) {
+        throw new NpuTypeError(`allocAsync options could not be read: ${errorMessage(error)}`);
+      }
+    }
     const size = check.integer(bytes, "bytes", 1);
-    const pool = opts.pool === undefined ? this.poolOf(this.defaultPool(rec.device)) : this.poolOf(opts.pool);
+    const pool = poolIn === undefined ? this.poolOf(this.defaultPool(rec.device)) : this.poolOf(poolIn);
     if (pool.device !== rec.device) {
       throw new NpuError(
         "INVALID_PARAM",
         `memory pool ${pool.id} belongs to device ${pool.device}; stream ${rec.id} runs on device ${rec.device}`,
       );
     }
-    const dtype = (
-      opts.dtype === undefined ? "float32" : check.oneOf(opts.dtype, Object.keys(DTYPES), "dtype")
-    ) as DType;
-    const tag = opts.tag === undefined ? undefined : check.string(opts.tag, "tag");
-    const key = `${size}:${dtype}`;
+    const dtype = dtypeIn === undefined ? "float32" : check.oneOf(dtypeIn, DTYPE_NAMES, "dtype");
+    const tag = tagIn === undefined ? undefined : check.string(tagIn, "tag");
     let block: Block | undefined;
     let reuse: PoolReuseKind = "new";
-    const idle = pool.idle.get(key);
+    const idle = pool.idle[dtype].get(size);
     if (idle !== undefined && idle.length > 0) {
-      const found = this.#reusable(pool, idle, rec);
-      if (found !== undefined) {
-        [block, reuse] = found;
-        idle.splice(idle.indexOf(block), 1);
+      block = this.#reusable(pool, idle, rec);
+      if (block !== undefined) {
+        reuse = this.#reuse;
+        const i = idle.lastIndexOf(block);
+        if (i === idle.length - 1) idle.pop();
+        else idle.splice(i, 1);
         pool.idleCount--;
       }
     }
     let freedOn: number | undefined;
     if (block === undefined) {
-      const buffer = this.#allocateDevice(pool, size, opts.dtype === undefined ? undefined : dtype, tag);
-      block = { buffer, key, pool, used: true, freeRec: undefined, freeStreamId: 0, freeSeq: 0 };
+      const buffer = this.#allocateDevice(pool, size, dtypeIn === undefined ? undefined : dtype, tag);
+      block = { buffer, dtype, pool, used: true, freeRec: undefined, freeStreamId: 0, freeSeq: 0 };
       this.#blocks.set(buffer, block);
       pool.reservedBytes += size;
       if (pool.reservedBytes > pool.reservedHighBytes) pool.reservedHighBytes = pool.reservedBytes;
@@ -320,10 +343,11 @@ export class MemoryPools implements MemPoolPort {
       this.#releaseWhenDone(block);
       return;
     }
-    let list = pool.idle.get(block.key);
+    const bySize = pool.idle[block.dtype];
+    let list = bySize.get(block.buffer.bytes);
     if (list === undefined) {
       list = [];
-      pool.idle.set(block.key, list);
+      bySize.set(block.buffer.bytes, list);
     }
     list.push(block);
     pool.idleCount++;
@@ -392,25 +416,25 @@ export class MemoryPools implements MemPoolPort {
 
   // ---- internals ----------------------------------------------------------------------------
 
-  /** The first idle block `rec` may reuse, newest first, and the policy that allows it. */
-  #reusable(pool: PoolState, idle: Block[], rec: StreamRecord): [Block, PoolReuseKind] | undefined {
+  /** The first idle block `rec` may reuse, newest first; the policy that allows it goes to `#reuse`. */
+  #reusable(pool: PoolState, idle: Block[], rec: StreamRecord): Block | undefined {
     const a = pool.attributes;
     // The same stream: stream order puts the free before anything queued after it.
     for (let i = idle.length - 1; i >= 0; i--) {
       const b = idle[i]!;
-      if (b.freeStreamId === rec.id && b.freeRec === rec) return [b, "same-stream"];
+      if (b.freeStreamId === rec.id && b.freeRec === rec) return this.#found(b, "same-stream");
     }
     if (a.reuseFollowEventDependencies) {
       const frontier = this.#frontier.get(rec.id);
       if (frontier !== undefined) {
         for (const b of idle) {
           const after = frontier.get(b.freeStreamId);
-          if (after !== undefined && after >= b.freeSeq) return [b, "event-dependency"];
+          if (after !== undefined && after >= b.freeSeq) return this.#found(b, "event-dependency");
         }
       }
     }
     if (a.reuseAllowOpportunistic) {
-      for (const b of idle) if (freeCompleted(b)) return [b, "opportunistic"];
+      for (const b of idle) if (freeCompleted(b)) return this.#found(b, "opportunistic");
     }
     if (a.reuseAllowInternalDependencies) {
       for (const b of idle) {
@@ -423,10 +447,15 @@ export class MemoryPools implements MemPoolPort {
         } catch {
           continue; // the producer refuses work (aborting, stopped): try another block
         }
-        return [b, "internal-dependency"];
+        return this.#found(b, "internal-dependency");
       }
     }
     return undefined;
+  }
+
+  #found(b: Block, kind: PoolReuseKind): Block {
+    this.#reuse = kind;
+    return b;
   }
 
   /** Makes `rec`'s later work wait for everything queued on `producer` so far. */
@@ -480,7 +509,7 @@ export class MemoryPools implements MemPoolPort {
    */
   #trim(pool: PoolState, more: (p: PoolState) => boolean, all = false): number {
     let released = 0;
-    for (const list of pool.idle.values()) {
+    for (const list of idleLists(pool)) {
       for (let i = 0; i < list.length && more(pool); ) {
         const b = list[i]!;
         if (!all && !freeCompleted(b)) {
