@@ -2,7 +2,8 @@
 // memory) against synchronous allocate+free with the device synchronization the 'cuda' profile
 // does (cudaMalloc/cudaFree: StreamManager.malloc/free), and against a plain JS free-list (no
 // ordering at all: the floor), all in the same run. Each op allocates a 64 KiB buffer, launches
-// a kernel that writes it (20 µs of device time), and frees it. Goal: stream-ordered ≥ 5×
+// a kernel that writes it (20 µs of device time), and frees it; a second set of loops does the
+// allocate+free alone, without the kernel. Goal: stream-ordered ≥ 5×
 // cheaper than synchronous in host time — both the wall time the JS host spends and the
 // simulated host time (the host clock of the simulated NPU, which a synchronize moves to the
 // device's completion).
@@ -92,11 +93,36 @@ async function jsFreeList() {
   return took;
 }
 
+// The allocation calls alone (no kernel between them): what allocate+free itself costs the host.
+async function orderedBare() {
+  const { stream } = ordered;
+  const w0 = wall();
+  for (let i = 0; i < N; i++) stream.freeAsync(stream.allocAsync(BYTES, { pool }));
+  const took = wall() - w0;
+  await stream.synchronize();
+  return took;
+}
+async function syncBare() {
+  const { manager } = sync;
+  const w0 = wall();
+  for (let i = 0; i < N; i++) await manager.free(await manager.malloc(BYTES));
+  return wall() - w0;
+}
+function freeListBare() {
+  const { device } = plain;
+  const w0 = wall();
+  for (let i = 0; i < N; i++) freeList.push(freeList.pop() ?? device.allocate(BYTES));
+  return wall() - w0;
+}
+
 const orderedNs = await medianNsPerOp(streamOrdered);
 const syncNs = await medianNsPerOp(synchronous);
 const freeListNs = await medianNsPerOp(jsFreeList);
+const orderedBareNs = await medianNsPerOp(orderedBare);
+const syncBareNs = await medianNsPerOp(syncBare);
+const freeListBareNs = await medianNsPerOp(freeListBare);
 const stats = pool.stats();
-if (stats.reservedHighBytes !== BYTES || stats.reused.sameStream < N) {
+if (stats.reservedHighBytes !== BYTES || stats.reused.sameStream < 2 * N) {
   throw new Error(`the pool did not reuse its block: ${JSON.stringify(stats)}`);
 }
 
@@ -122,4 +148,22 @@ figure({
   value: orderedNs,
   baseline: { name: "Array pop/push free-list (no ordering)", value: freeListNs },
   ratio: freeListNs / orderedNs,
+});
+figure({
+  name: `streams: allocAsync+freeAsync alone per op, host wall time (${BACKEND_NAME}) vs synchronous malloc+free with device sync`,
+  unit: "ns/op",
+  value: orderedBareNs,
+  baseline: {
+    name: "StreamManager.malloc/free, 'cuda' profile (device sync, device idle)",
+    value: syncBareNs,
+  },
+  ratio: syncBareNs / orderedBareNs,
+  goal: "≥ 5× cheaper",
+});
+figure({
+  name: `streams: allocAsync+freeAsync alone per op, host wall time (${BACKEND_NAME}) vs a plain JS free-list`,
+  unit: "ns/op",
+  value: orderedBareNs,
+  baseline: { name: "Array pop/push free-list (no ordering)", value: freeListBareNs },
+  ratio: freeListBareNs / orderedBareNs,
 });
