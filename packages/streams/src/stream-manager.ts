@@ -3,6 +3,7 @@ import {
   check,
   type Device,
   type DeviceBuffer,
+  type DType,
   type HostExecutor,
   type MemcpySpec,
   type MemsetSpec,
@@ -201,8 +202,14 @@ export class StreamManager {
     this.#engine.resetDevice(device);
   }
 
-  /** Allocates device memory, counted in {@link StreamManager.resourceStats} and the leak report. */
-  allocate(bytes: number, options?: { readonly device?: number; readonly tag?: string }): DeviceBuffer {
+  /**
+   * Allocates device memory (core's `Device.allocate`: no padding, no synchronization), counted
+   * in {@link StreamManager.resourceStats} and the leak report. `dtype` defaults to `float32`.
+   */
+  allocate(
+    bytes: number,
+    options?: { readonly device?: number; readonly tag?: string; readonly dtype?: DType },
+  ): DeviceBuffer {
     return this.#engine.allocate(bytes, options);
   }
 

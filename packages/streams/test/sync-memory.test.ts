@@ -28,6 +28,23 @@ describe.each(BACKENDS)("memory outside streams on $name (runtime-semantics §1.
     expect((await rejection(manager.malloc(0)))?.code).toBe("INVALID_PARAM");
   });
 
+  it("§1.4 Sync malloc: a size whose rounding overflows is INVALID_PARAM in 'cann'; too large is MEMORY_ALLOCATION in 'cuda'", async () => {
+    const huge = Number.MAX_SAFE_INTEGER - 1;
+    expect((await rejection(setup(factory, { profile: "cann" }).manager.malloc(huge)))?.code).toBe(
+      "INVALID_PARAM",
+    );
+    expect((await rejection(setup(factory, { profile: "cuda" }).manager.malloc(huge)))?.code).toBe(
+      "MEMORY_ALLOCATION",
+    );
+  });
+
+  it.each(BOTH_PROFILES)("allocate, malloc and allocAsync take a dtype (%s)", async (profile) => {
+    const { manager } = setup(factory, { profile });
+    expect(manager.allocate(16, { dtype: "int32" }).dtype).toBe("int32");
+    expect((await manager.malloc(16, { dtype: "bfloat16" })).elements).toBe(8);
+    expect(manager.create().allocAsync(16, { dtype: "int64" }).elements).toBe(2);
+  });
+
   it("§1.4 Free: free(null) is a no-op in 'cuda' and INVALID_PARAM in 'cann'", async () => {
     expect(await rejection(setup(factory, { profile: "cuda" }).manager.free(null))).toBeUndefined();
     expect((await rejection(setup(factory, { profile: "cann" }).manager.free(null)))?.code).toBe(

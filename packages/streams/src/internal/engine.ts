@@ -330,7 +330,7 @@ export class Engine implements StreamPort, EventPort {
 
   // ---- memory -------------------------------------------------------------------------------
 
-  allocate(bytes: number, options: { device?: number; tag?: string } | undefined): DeviceBuffer {
+  allocate(bytes: number, options: AllocateOptions | undefined): DeviceBuffer {
     try {
       assertNotInCallback("StreamManager.allocate");
       const rt = this.#rt;

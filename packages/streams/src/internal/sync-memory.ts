@@ -39,6 +39,13 @@ export class SyncMemory {
       rt.behaviours.mallocPadding === "cann"
         ? Math.ceil(size / CANN_ALIGN) * CANN_ALIGN + CANN_PADDING
         : size;
+    if (!Number.isSafeInteger(reserveBytes)) {
+      // aclrtMalloc: "size so large that alignment overflows" is ACL_ERROR_INVALID_PARAM.
+      throw new NpuError(
+        "INVALID_PARAM",
+        `malloc(${size}): rounding up to ${CANN_ALIGN} bytes plus ${CANN_PADDING} of padding overflows`,
+      );
+    }
     if (rt.behaviours.allocationSynchronizes) await this.#synchronizeDevice();
     rt.stats.allocations.created++;
     const buffer = rt.device.allocate(size, { ...(opts as AllocateOptions), reserveBytes });
