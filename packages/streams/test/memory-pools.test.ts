@@ -219,6 +219,34 @@ describe.each(BACKENDS)(
         await s.synchronize();
       });
 
+      it("pool memory is refused by release and free; a block released behind the pool's back is not handed out", async () => {
+        const { manager, device } = setup(factory, { profile });
+        const pool = manager.createMemPool(KEEP);
+        const s = manager.create();
+        const a = s.allocAsync(64, { pool });
+        expect(thrown(() => manager.release(a)).code).toBe("INVALID_PARAM");
+        s.freeAsync(a);
+        device.release(a); // core's own release knows nothing of pools
+        const b = s.allocAsync(64, { pool });
+        expect(b).not.toBe(a);
+        expect(device.isLive(b)).toBe(true);
+        expect(pool.stats().reservedBytes).toBe(64);
+        s.freeAsync(b);
+        await s.synchronize();
+      });
+
+      it("a stopped device refuses stream-ordered allocation like a launch", async () => {
+        const { manager, bed } = setup(factory, { profile });
+        const s = manager.create({ failureMode: "stop" });
+        bed.failNext("bad");
+        s.launch({ name: "bad" });
+        await rejection(s.synchronize());
+        const code = profile === "cuda" ? "KERNEL_FAILED" : "STOPPED_ON_FAILURE";
+        expect(thrown(() => s.allocAsync(64)).code).toBe(code);
+        manager.resetDevice();
+        if (profile === "cann") s.freeAsync(s.allocAsync(64));
+      });
+
       it("close reports pool blocks still allocated as leaks, not idle ones", async () => {
         const { manager, device } = setup(factory, { profile });
         const pool = manager.createMemPool(KEEP);

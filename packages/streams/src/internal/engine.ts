@@ -349,6 +349,12 @@ export class Engine implements StreamPort, EventPort {
     try {
       assertNotInCallback("StreamManager.release");
       const rt = this.#rt;
+      if (this.#pools.owns(buffer)) {
+        throw new NpuError(
+          "INVALID_PARAM",
+          `${String(buffer)} belongs to a memory pool: free it with Stream.freeAsync`,
+        );
+      }
       rt.device.release(buffer);
       rt.stats.allocations.released++;
     } catch (error) {

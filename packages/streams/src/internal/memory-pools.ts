@@ -264,6 +264,13 @@ export class MemoryPools implements MemPoolPort {
         if (i === idle.length - 1) idle.pop();
         else idle.splice(i, 1);
         pool.idleCount--;
+        if (!rt.device.isLive(block.buffer)) {
+          // Released behind the pool's back (core's Device.release): never hand out a dead handle.
+          this.#blocks.delete(block.buffer);
+          pool.reservedBytes -= size;
+          block = undefined;
+          reuse = "new";
+        }
       }
     }
     let freedOn: number | undefined;
