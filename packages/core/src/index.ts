@@ -53,11 +53,15 @@ export {
 } from "./backend/ops.js";
 export { type Clock, scheduleMacrotask, type TimeModel, type TimerId, wallClock } from "./clock.js";
 export {
+  type AllocateHostOptions,
   type AllocateOptions,
   type CreateDeviceOptions,
   type CreateQueueOptions,
   createDevice,
   Device,
+  type MemcpySpec,
+  type MemGetInfo,
+  type MemsetSpec,
   type QueueCompletionListener,
 } from "./device/device.js";
 export { CounterHandle, DeviceBuffer, QueueHandle } from "./device/device-handles.js";
@@ -79,5 +83,14 @@ export { check } from "./errors/validate.js";
 export type { HostExecutor, HostTask, HostTaskOutcome } from "./host-executor.js";
 export type * from "./instrumentation/events.js";
 export { Instrumentation, type InstrumentationListener } from "./instrumentation/instrumentation.js";
+export {
+  DTYPES,
+  type DType,
+  type DTypeInfo,
+  fromFloat16Bits,
+  type HostArray,
+  type HostArrayOf,
+  toFloat16Bits,
+} from "./memory/dtype.js";
 export { PriorityHeap } from "./structures/priority-heap.js";
 export { RingQueue } from "./structures/ring-queue.js";

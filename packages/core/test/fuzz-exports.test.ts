@@ -473,6 +473,22 @@ const SITES: Record<string, readonly CallSite[]> = {
       accepts: { 0: ["label:-0", "fractional"] },
     },
   ],
+  toFloat16Bits: [
+    {
+      name: "toFloat16Bits",
+      valid: [[1, 0.5], "bfloat16"],
+      call: ([v, d]) => core.toFloat16Bits(v as never, d as never),
+      // Arrays of any length convert (holes are NaN); a detached view has no elements.
+      accepts: { 0: ["sparse array", "empty array", "huge array", "detached buffer"] },
+    },
+  ],
+  fromFloat16Bits: [
+    {
+      name: "fromFloat16Bits",
+      valid: [Uint16Array.of(0x3c00), "float16"],
+      call: ([b, d]) => core.fromFloat16Bits(b as never, d as never),
+    },
+  ],
 };
 
 /**

@@ -33,7 +33,12 @@ export type {
   KernelHangFault,
 } from "./faults.js";
 export { BUILTIN_KERNELS } from "./kernels/builtin-kernels.js";
-export type { KernelContext, KernelCostInfo, KernelDefinition } from "./kernels/kernel-definition.js";
+export type {
+  KernelArray,
+  KernelContext,
+  KernelCostInfo,
+  KernelDefinition,
+} from "./kernels/kernel-definition.js";
 export {
   ASCEND_910,
   DEFAULT_HOST_COSTS,

@@ -14,10 +14,23 @@ export interface DeviceFigures {
   readonly hbmBandwidth: number;
   /** Peak FP16 throughput of the whole device in FLOP/s (the roofline's compute roof). */
   readonly peakFlops: number;
-  /** Host-to-device copy bandwidth in bytes per second (the host link). */
+  /**
+   * Host-to-device copy bandwidth in bytes per second (the host link), from page-locked
+   * ("pinned") host memory: `Device.allocateHost`.
+   */
   readonly h2dBandwidth: number;
-  /** Device-to-host copy bandwidth in bytes per second. */
+  /** Device-to-host copy bandwidth in bytes per second, to pinned host memory. */
   readonly d2hBandwidth: number;
+  /**
+   * Host-to-device bandwidth from ordinary (pageable) host memory, in bytes per second: the
+   * runtime first stages pageable data into a pinned buffer, so it is slower than
+   * {@link DeviceFigures.h2dBandwidth} (runtime-semantics §1.4; NVIDIA, "How to Optimize Data
+   * Transfers in CUDA C/C++", M. Harris, 2012: "the CUDA driver must first allocate a temporary
+   * page-locked … host array, copy the host data to the pinned array, and then transfer").
+   */
+  readonly pageableH2dBandwidth: number;
+  /** Device-to-host bandwidth to pageable host memory, in bytes per second (staged the same way). */
+  readonly pageableD2hBandwidth: number;
   /** Device-to-device copy (and fill) bandwidth in bytes per second. */
   readonly d2dBandwidth: number;
   /**
@@ -114,6 +127,9 @@ const GiB = 2 ** 30;
  * - 8 priority levels, 0 the most urgent: `RT_STREAM_GREATEST_PRIORITY = 0`,
  *   `RT_STREAM_LEAST_PRIORITY = 7` (hicann/runtime `src/runtime/core/inc/spec/base_info.hpp`,
  *   runtime semantics §1.6).
+ * - Pageable host memory at 12.5 GB/s each way, half the pinned rate: an assumption (no
+ *   published Ascend figure found; the staging copy through a pinned buffer that NVIDIA's
+ *   "How to Optimize Data Transfers in CUDA C/C++" describes costs a host memcpy per transfer).
  * - 2 copy engines per direction: an assumption (no public figure found). They share the
  *   host link, so the count sets how many copies overlap, not the throughput.
  * - Launch-to-start ≈ 5–7 µs of which ≈ 3 µs is host side (runtime semantics §4): 2 µs of
@@ -127,6 +143,8 @@ export const ASCEND_910: DeviceFigures = Object.freeze({
   peakFlops: 256e12,
   h2dBandwidth: 25e9,
   d2hBandwidth: 25e9,
+  pageableH2dBandwidth: 12.5e9,
+  pageableD2hBandwidth: 12.5e9,
   d2dBandwidth: 0.6e12,
   copyEnginesPerDirection: 2,
   priorityLevels: 8,
@@ -138,7 +156,7 @@ export const ASCEND_910: DeviceFigures = Object.freeze({
 
 /**
  * A small device for tests and examples: 4 AI cores, 64 MiB of HBM, round figures (1 TFLOP/s,
- * 100 GB/s HBM, 10 GB/s copies), 64 queues and 1024 counters, so limits are quick to reach;
+ * 100 GB/s HBM, 10 GB/s copies from pinned host memory, 5 GB/s from pageable), 64 queues and 1024 counters, so limits are quick to reach;
  * CANN's 8 priority levels.
  */
 export const TINY: DeviceFigures = Object.freeze({
@@ -149,6 +167,8 @@ export const TINY: DeviceFigures = Object.freeze({
   peakFlops: 1e12,
   h2dBandwidth: 10e9,
   d2hBandwidth: 10e9,
+  pageableH2dBandwidth: 5e9,
+  pageableD2hBandwidth: 5e9,
   d2dBandwidth: 50e9,
   copyEnginesPerDirection: 1,
   priorityLevels: 8,

@@ -301,6 +301,7 @@ describe("kernel registry", () => {
     expect(Object.keys(BUILTIN_KERNELS).sort()).toEqual(
       [
         "add",
+        "cast",
         "gelu",
         "layernorm",
         "matmul",

@@ -31,6 +31,13 @@ export type { CallbackContext } from "./callback-context.js";
 export { CANN_EVENT_FLAGS, CUDA_EVENT_FLAGS, type EventCreationApi } from "./event-flags.js";
 export type { ExceptionInfo } from "./exception-info.js";
 export { FifoHostExecutor, type FifoHostExecutorOptions } from "./fifo-host-executor.js";
+export {
+  type AllocAsyncOptions,
+  MemPool,
+  type MemPoolAttributes,
+  type MemPoolOptions,
+  type MemPoolStats,
+} from "./memory-pool.js";
 export type { OpHandle, OpHandleKind, OpHandleStatus } from "./op-handle.js";
 export { PROFILES, type ProfileBehaviours, type RuntimeProfile } from "./profile.js";
 export type {

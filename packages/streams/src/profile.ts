@@ -61,6 +61,25 @@ export interface ProfileBehaviours {
    * refused across devices in both (`INVALID_HANDLE`).
    */
   readonly crossDeviceWaits: "allow" | "refuse";
+  /**
+   * How {@link StreamManager.malloc} sizes an allocation (runtime-semantics §1.4 Sync malloc).
+   * `'cann'`: as `aclrtMalloc` on A2/A3/910 parts — rounded up to a multiple of 32 bytes plus 32
+   * bytes of padding. `'none'`: the size asked for (CUDA's `cudaMalloc` states only alignment).
+   */
+  readonly mallocPadding: "cann" | "none";
+  /**
+   * What {@link StreamManager.free} does with `null`: `'no-op'` (CUDA: `cudaFree(0)` does
+   * nothing) or `'error'` (CANN: `aclrtFree(NULL)` is `ACL_ERROR_INVALID_PARAM`).
+   */
+  readonly freeNull: "no-op" | "error";
+  /**
+   * Whether {@link StreamManager.malloc} and {@link StreamManager.free} synchronize the device
+   * first. `true` (CUDA's programming guide: "Managing memory allocations using cudaMalloc and
+   * cudaFree causes the GPU to synchronize across all executing CUDA streams"); `false` (CANN:
+   * `aclrtMalloc` has no implicit sync, and `aclrtFree` frees at once, without waiting for the
+   * tasks that use the memory — the caller's hazard; `freeWithDeviceSync` waits).
+   */
+  readonly allocationSynchronizes: boolean;
 }
 
 /** The behaviours of each profile. */
@@ -73,6 +92,9 @@ export const PROFILES: Readonly<Record<RuntimeProfile, ProfileBehaviours>> = {
     stickyErrors: false,
     defaultStream: "per-context",
     crossDeviceWaits: "refuse",
+    mallocPadding: "cann",
+    freeNull: "error",
+    allocationSynchronizes: false,
   },
   cuda: {
     destroyWaitsForWork: false,
@@ -82,6 +104,9 @@ export const PROFILES: Readonly<Record<RuntimeProfile, ProfileBehaviours>> = {
     stickyErrors: true,
     defaultStream: "legacy",
     crossDeviceWaits: "allow",
+    mallocPadding: "none",
+    freeNull: "no-op",
+    allocationSynchronizes: true,
   },
 };
 
@@ -123,5 +148,18 @@ export function resolveBehaviours(
       overrides.crossDeviceWaits === undefined
         ? base.crossDeviceWaits
         : check.oneOf(overrides.crossDeviceWaits, ["allow", "refuse"] as const, "crossDeviceWaits"),
+    mallocPadding:
+      overrides.mallocPadding === undefined
+        ? base.mallocPadding
+        : check.oneOf(overrides.mallocPadding, ["cann", "none"] as const, "mallocPadding"),
+    freeNull:
+      overrides.freeNull === undefined
+        ? base.freeNull
+        : check.oneOf(overrides.freeNull, ["no-op", "error"] as const, "freeNull"),
+    allocationSynchronizes: bool(
+      overrides.allocationSynchronizes,
+      "allocationSynchronizes",
+      base.allocationSynchronizes,
+    ),
   };
 }

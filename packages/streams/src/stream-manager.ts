@@ -1,13 +1,18 @@
 import {
+  type AllocateOptions,
   check,
   type Device,
   type DeviceBuffer,
+  type DType,
   type HostExecutor,
+  type MemcpySpec,
+  type MemsetSpec,
   type NpuError,
   NpuTypeError,
 } from "@npurt/core";
 import type { ExceptionInfo } from "./exception-info.js";
 import { Engine } from "./internal/engine.js";
+import type { MemPool, MemPoolOptions } from "./memory-pool.js";
 import { type ProfileBehaviours, type RuntimeProfile, resolveBehaviours } from "./profile.js";
 import type { DeadlockReport, LeakReport, ResourceStats, StreamPoolStats } from "./reports.js";
 import type { Stream } from "./stream.js";
@@ -222,14 +227,81 @@ export class StreamManager {
     this.#engine.resetDevice(device);
   }
 
-  /** Allocates device memory, counted in {@link StreamManager.resourceStats} and the leak report. */
-  allocate(bytes: number, options?: { readonly device?: number; readonly tag?: string }): DeviceBuffer {
+  /**
+   * Allocates device memory (core's `Device.allocate`: no padding, no synchronization), counted
+   * in {@link StreamManager.resourceStats} and the leak report. `dtype` defaults to `float32`.
+   */
+  allocate(
+    bytes: number,
+    options?: { readonly device?: number; readonly tag?: string; readonly dtype?: DType },
+  ): DeviceBuffer {
     return this.#engine.allocate(bytes, options);
   }
 
   /** Releases memory from {@link StreamManager.allocate}. */
   release(buffer: DeviceBuffer): void {
     this.#engine.release(buffer);
+  }
+
+  /**
+   * Synchronous allocation as the profile's runtime does it (runtime-semantics §1.4 Sync
+   * malloc): `'cann'` reserves the size rounded up to 32 bytes plus 32 bytes of padding
+   * (`aclrtMalloc`), with no synchronization; `'cuda'` first waits for the device to finish its
+   * queued work (`cudaMalloc` synchronizes the device). The buffer reports the size asked for.
+   * Release it with {@link StreamManager.free} (or {@link StreamManager.release}).
+   */
+  malloc(bytes: number, options?: Omit<AllocateOptions, "reserveBytes">): Promise<DeviceBuffer> {
+    return this.#engine.malloc(bytes, options);
+  }
+
+  /**
+   * Synchronous free as the profile's runtime does it (runtime-semantics §1.4 Free): `'cann'`
+   * frees at once without waiting for work that still uses the memory (`aclrtFree`; those ops
+   * fail with `INVALID_HANDLE` — the caller's hazard), and refuses `null` (`INVALID_PARAM`);
+   * `'cuda'` waits for the device first (`cudaFree` synchronizes it), and `free(null)` does
+   * nothing. Pool memory is refused: free it with {@link Stream.freeAsync}.
+   */
+  free(buffer: DeviceBuffer | null): Promise<void> {
+    return this.#engine.free(buffer);
+  }
+
+  /**
+   * Frees `buffer` after the device has finished all its queued work (CANN
+   * `aclrtFreeWithDevSync`), in both profiles: the safe free of memory queued work may still use.
+   */
+  freeWithDeviceSync(buffer: DeviceBuffer): Promise<void> {
+    return this.#engine.freeWithDeviceSync(buffer);
+  }
+
+  /**
+   * A synchronous copy (CANN `aclrtMemcpy`, CUDA `cudaMemcpy`): resolves once the bytes moved,
+   * rejects with the copy's coded error. With the `'cuda'` profile's legacy default stream it
+   * runs there, so it waits for the work issued so far on every blocking stream (and they wait
+   * for it); with `'cann'` (every stream non-blocking, §1.8) it is ordered after nothing.
+   */
+  memcpy(spec: MemcpySpec): Promise<void> {
+    return this.#engine.memcpy(spec);
+  }
+
+  /** A synchronous fill (CANN `aclrtMemset`, CUDA `cudaMemset`), ordered like {@link StreamManager.memcpy}. */
+  memset(spec: MemsetSpec): Promise<void> {
+    return this.#engine.memset(spec);
+  }
+
+  /**
+   * Creates a memory pool for stream-ordered allocation (CUDA `cudaMemPoolCreate`, CANN
+   * `aclrtMemPoolCreate`); see {@link MemPool} for its attributes.
+   */
+  createMemPool(options?: MemPoolOptions): MemPool {
+    return this.#engine.createMemPool(options);
+  }
+
+  /**
+   * The default memory pool of `device` (default 0), which {@link Stream.allocAsync} uses when
+   * no pool is given (CUDA `cudaDeviceGetDefaultMemPool`). It cannot be destroyed.
+   */
+  defaultMemPool(device?: number): MemPool {
+    return this.#engine.defaultMemPool(device);
   }
 
   /** Pool and population figures. */

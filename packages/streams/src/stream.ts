@@ -1,7 +1,8 @@
-import { type CopySpec, type FillSpec, Handle, type KernelSpec } from "@npurt/core";
+import { type CopySpec, type DeviceBuffer, type FillSpec, Handle, type KernelSpec } from "@npurt/core";
 import type { CallbackContext } from "./callback-context.js";
 import type { StreamRecord } from "./internal/records.js";
 import type { StreamPort } from "./internal/stream-port.js";
+import type { AllocAsyncOptions } from "./memory-pool.js";
 import type { OpHandle } from "./op-handle.js";
 import type { StreamEvent } from "./stream-event.js";
 import type {
@@ -163,6 +164,26 @@ export class Stream extends Handle {
   fill(spec: StreamFillSpec): OpHandle {
     const rec = this.#live();
     return this.#port.submit(rec, this.#port.opSpec(spec, "fill"), "Stream.fill");
+  }
+
+  /**
+   * Stream-ordered allocation (CUDA `cudaMallocAsync`, CANN `aclrtMemPoolMallocAsync`;
+   * runtime-semantics §1.4): returns a buffer at once, from `options.pool` or the device's default
+   * pool, usable by work queued on this stream from now on. Another stream must be ordered after
+   * this point (an event recorded here and waited on, or a synchronize) before it uses the
+   * buffer. Free it with {@link Stream.freeAsync}.
+   */
+  allocAsync(bytes: number, options?: AllocAsyncOptions): DeviceBuffer {
+    return this.#port.allocAsync(this.#live(), bytes, options);
+  }
+
+  /**
+   * Stream-ordered free (CUDA `cudaFreeAsync`, CANN `aclrtMemPoolFreeAsync`): the buffer returns
+   * to its pool — not to the device — once the work queued here so far has run. No stream may
+   * use it after this point; the pool's attributes decide which later allocations may reuse it.
+   */
+  freeAsync(buffer: DeviceBuffer): void {
+    this.#port.freeAsync(this.#live(), buffer);
   }
 
   /**

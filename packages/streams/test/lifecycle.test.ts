@@ -238,6 +238,9 @@ describe("StreamManager construction", () => {
       stickyErrors: false,
       defaultStream: "per-context",
       crossDeviceWaits: "refuse",
+      mallocPadding: "cann",
+      freeNull: "error",
+      allocationSynchronizes: false,
     });
     expect(createStreamManager(device, { profile: "cuda", stickyErrors: false }).behaviours).toMatchObject({
       destroyWaitsForWork: false,

@@ -1,3 +1,5 @@
+import type { DType } from "../memory/dtype.js";
+
 /**
  * A byte range of device memory as backends see it: the base address of an allocation (as
  * returned by {@link DeviceBackend.allocate}), an offset into it, and a length. `createDevice`
@@ -7,6 +9,11 @@ export interface MemRef {
   readonly base: number;
   readonly offset: number;
   readonly bytes: number;
+  /**
+   * The element type of the allocation, when it was allocated with one other than the default
+   * `float32` (absent means `float32`). Kernels that compute read their operands as this type.
+   */
+  readonly dtype?: DType;
 }
 
 /** A kernel's cost, for backends that model time. All fields are optional hints. */
@@ -52,6 +59,11 @@ export interface CopyH2DOp {
   readonly direction: "h2d";
   readonly src: Uint8Array;
   readonly dst: MemRef;
+  /**
+   * Whether the host memory is page-locked (`Device.allocateHost`); pageable memory copies
+   * more slowly on backends that model it. Absent means pageable.
+   */
+  readonly pinned?: boolean;
 }
 
 /** Copy device memory to the host; the host view is written when the copy executes. */
@@ -60,6 +72,8 @@ export interface CopyD2HOp {
   readonly direction: "d2h";
   readonly src: MemRef;
   readonly dst: Uint8Array;
+  /** Whether the host memory is page-locked, as on {@link CopyH2DOp}. */
+  readonly pinned?: boolean;
 }
 
 /** Copy between device ranges (may be on different devices of one backend). */

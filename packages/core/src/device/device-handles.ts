@@ -1,3 +1,4 @@
+import { DTYPES, type DType } from "../memory/dtype.js";
 import { Handle } from "./handles.js";
 
 // The handles below are frozen at construction: their fields are copies for the user to read.
@@ -54,6 +55,10 @@ export class DeviceBuffer extends Handle {
   readonly bytes: number;
   /** The tag given at allocation, for memory profiles. */
   readonly tag: string | undefined;
+  /** The element type (default `float32`): kernels read and write the buffer as this type. */
+  readonly dtype: DType;
+  /** Whole elements of {@link DeviceBuffer.dtype} the buffer holds. */
+  readonly elements: number;
 
   /** @internal */
   constructor(
@@ -64,12 +69,15 @@ export class DeviceBuffer extends Handle {
     address: number,
     bytes: number,
     tag: string | undefined,
+    dtype: DType = "float32",
   ) {
     super(owner, slot, generation);
     this.device = device;
     this.address = address;
     this.bytes = bytes;
     this.tag = tag;
+    this.dtype = dtype;
+    this.elements = Math.floor(bytes / DTYPES[dtype].bytes);
     // Frozen: bounds checks use the device's table, but a reader of `bytes` must not be lied to.
     Object.freeze(this);
   }

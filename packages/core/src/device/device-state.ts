@@ -1,4 +1,5 @@
 import type { MemRef } from "../backend/ops.js";
+import type { DType } from "../memory/dtype.js";
 import type { RingQueue } from "../structures/ring-queue.js";
 import type { QueueCompletionListener } from "./completion-listener.js";
 import type { CounterHandle, DeviceBuffer, QueueHandle } from "./device-handles.js";
@@ -52,6 +53,7 @@ export interface BufferState {
   readonly device: number;
   readonly bytes: number;
   readonly tag: string | undefined;
+  readonly dtype: DType;
   /** The whole buffer as a backend range, frozen and shared by every op that names all of it. */
   readonly whole: MemRef;
   /** Pending ops that name the buffer. */

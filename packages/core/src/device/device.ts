@@ -11,13 +11,14 @@ import { NpuError, NpuTypeError } from "../errors/npu-error.js";
 import { describe, errorMessage, quote } from "../errors/safe-text.js";
 import { check } from "../errors/validate.js";
 import { Instrumentation } from "../instrumentation/instrumentation.js";
+import { checkDType, DTYPES, type DType, type HostArrayOf } from "../memory/dtype.js";
 import { RingQueue } from "../structures/ring-queue.js";
 import type { QueueCompletionListener } from "./completion-listener.js";
 import { CounterHandle, DeviceBuffer, QueueHandle } from "./device-handles.js";
 import type { BufferState, CounterState, QueueState } from "./device-state.js";
 import { HandleTable } from "./handles.js";
 import { memoryAccesses, opName } from "./op-description.js";
-import type { OpSpec } from "./op-spec.js";
+import type { CopySpec, FillSpec, OpSpec } from "./op-spec.js";
 import { type TranslationContext, translateOp } from "./op-translation.js";
 import { validateBackend } from "./validate-backend.js";
 
@@ -39,7 +40,37 @@ export interface AllocateOptions {
   readonly device?: number;
   /** A label for memory profiles and leak reports. */
   readonly tag?: string;
+  /**
+   * The element type (default `float32`). A stated dtype needs a whole number of elements
+   * (`INVALID_PARAM` otherwise); kernels read and write the buffer as this type.
+   */
+  readonly dtype?: DType;
+  /**
+   * Bytes to reserve from the backend, at least `bytes` (default `bytes`): how a runtime layered
+   * on core models its own rounding and padding (CANN's `aclrtMalloc` rounds up to 32 bytes and
+   * adds 32) while the buffer still reports the size asked for.
+   */
+  readonly reserveBytes?: number;
 }
+
+/** Options of {@link Device.allocateHost}. */
+export interface AllocateHostOptions<D extends DType = "uint8"> {
+  /** The element type of the returned array (default `uint8`: a `Uint8Array`). */
+  readonly dtype?: D;
+}
+
+/** A device's free and total memory, as `cudaMemGetInfo` and `aclrtGetMemInfo` report them. */
+export interface MemGetInfo {
+  /** Bytes not held by any allocation. */
+  readonly freeBytes: number;
+  /** The device's memory size. */
+  readonly totalBytes: number;
+}
+
+/** A copy outside any queue ({@link Device.memcpy}): core's {@link CopySpec} without `kind`. */
+export type MemcpySpec = Omit<CopySpec, "kind"> & { readonly kind?: "copy" };
+/** A fill outside any queue ({@link Device.memset}): core's {@link FillSpec} without `kind`. */
+export type MemsetSpec = Omit<FillSpec, "kind"> & { readonly kind?: "fill" };
 
 /** Options of {@link createDevice}. */
 export interface CreateDeviceOptions {
@@ -82,6 +113,13 @@ export class Device {
   #delivering = false;
   #backlog: RingQueue<OpCompletion> | undefined;
   readonly #translation: TranslationContext;
+  /** Host memory handed out page-locked, by its ArrayBuffer (copies read the flag from here). */
+  readonly #pinned = new WeakSet<ArrayBufferLike>();
+  #pinnedBytes = 0;
+  /** Per device: the queue {@link Device.memcpy} and {@link Device.memset} run on, made on first use. */
+  readonly #syncQueues: (QueueHandle | undefined)[] = [];
+  /** Ops of the sync queues, by op id: how each one settles its caller's promise. */
+  readonly #syncOps = new Map<number, { resolve: () => void; reject: (e: unknown) => void }>();
 
   /** @internal Use {@link createDevice}. */
   constructor(backend: DeviceBackend, options: CreateDeviceOptions) {
@@ -102,6 +140,7 @@ export class Device {
       touched: [],
       touchedCount: 0,
       counter: undefined,
+      pinned: this.#pinned,
     };
     const sink: CompletionSink = { complete: (c) => this.#onComplete(c) };
     backend.connect(sink);
@@ -295,32 +334,47 @@ export class Device {
    */
   allocate(bytes: number, options?: AllocateOptions): DeviceBuffer {
     this.#assertOpen();
-    const opts = check.read(options, "allocate options", ["device", "tag"]);
+    const opts = check.read(options, "allocate options", ["device", "tag", "dtype", "reserveBytes"]);
     const device = this.#deviceIndex(opts.device ?? 0);
     const size = check.integer(bytes, "bytes", 1);
     const tag = opts.tag === undefined ? undefined : check.string(opts.tag, "tag");
-    const capacity = this.capabilities.devices[device]!.memoryBytes;
-    if (size > capacity) {
+    const dtype = opts.dtype === undefined ? "float32" : checkDType(opts.dtype, "dtype");
+    if (opts.dtype !== undefined && size % DTYPES[dtype].bytes !== 0) {
       throw new NpuError(
-        "MEMORY_ALLOCATION",
-        `cannot allocate ${size} bytes on device ${device}: larger than its ${capacity} bytes of memory`,
-        { details: { requested: size, capacity } },
+        "INVALID_PARAM",
+        `${size} bytes is not a whole number of ${dtype} elements (${DTYPES[dtype].bytes} bytes each)`,
+        { details: { bytes: size, dtype } },
       );
     }
-    const address = this.backend.allocate(device, size);
+    const reserve =
+      opts.reserveBytes === undefined ? size : check.integer(opts.reserveBytes, "reserveBytes", size);
+    const capacity = this.capabilities.devices[device]!.memoryBytes;
+    if (reserve > capacity) {
+      throw new NpuError(
+        "MEMORY_ALLOCATION",
+        `cannot allocate ${reserve} bytes on device ${device}: larger than its ${capacity} bytes of memory`,
+        { details: { requested: reserve, capacity } },
+      );
+    }
+    const address = this.backend.allocate(device, reserve);
     const state: BufferState = {
       handle: undefined as unknown as DeviceBuffer,
       address,
       device,
       bytes: size,
       tag,
-      whole: Object.freeze({ base: address, offset: 0, bytes: size }),
+      dtype,
+      whole: Object.freeze(
+        dtype === "float32"
+          ? { base: address, offset: 0, bytes: size }
+          : { base: address, offset: 0, bytes: size, dtype },
+      ),
       users: 0,
       released: false,
     };
     const buffer = this.#buffers.issue(
       state,
-      (o, s, g) => new DeviceBuffer(o, s, g, device, address, size, tag),
+      (o, s, g) => new DeviceBuffer(o, s, g, device, address, size, tag, dtype),
     );
     (state as { handle: DeviceBuffer }).handle = buffer;
     const bus = this.instrumentation;
@@ -332,6 +386,7 @@ export class Device {
         ptr: address,
         bytes: size,
         ...(tag === undefined ? {} : { tag }),
+        ...(dtype === "float32" ? {} : { dtype }),
       });
     }
     return buffer;
@@ -364,6 +419,142 @@ export class Device {
   /** Memory accounting of device `index` (default 0). */
   memoryInfo(index = 0): MemoryInfo {
     return this.backend.memoryInfo(this.#deviceIndex(index));
+  }
+
+  /**
+   * Free and total memory of device `index` (default 0), as `cudaMemGetInfo` and
+   * `aclrtGetMemInfo` report them (runtime-semantics §1.4 Memory info). Free counts what live
+   * allocations do not hold, as the backend reserves it (after rounding); fragmentation may
+   * keep one allocation of that size from fitting (see {@link MemoryInfo.largestFreeBlock}).
+   */
+  memGetInfo(index = 0): MemGetInfo {
+    const info = this.memoryInfo(index);
+    return { freeBytes: info.capacityBytes - info.bytesInUse, totalBytes: info.capacityBytes };
+  }
+
+  // ---- host memory --------------------------------------------------------------------------
+
+  /**
+   * Allocates page-locked ("pinned") host memory (CUDA `cudaMallocHost`, CANN `aclrtMallocHost`):
+   * a zeroed typed array of `bytes` bytes whose copies to and from the device run at the
+   * device's pinned bandwidth. Copies from ordinary (pageable) arrays work too, and are slower on
+   * backends that model the difference. Release it with {@link Device.releaseHost}.
+   *
+   * @example
+   * ```ts
+   * const staging = device.allocateHost(4096, { dtype: "float32" }); // a Float32Array
+   * staging.fill(1);
+   * device.enqueue(queue, { kind: "copy", src: staging, dst: buffer });
+   * ```
+   */
+  allocateHost<D extends DType = "uint8">(bytes: number, options?: AllocateHostOptions<D>): HostArrayOf<D> {
+    this.#assertOpen();
+    const opts = check.read(options, "allocateHost options", ["dtype"]);
+    const dtype = opts.dtype === undefined ? "uint8" : checkDType(opts.dtype, "dtype");
+    const size = check.integer(bytes, "bytes", 1);
+    const each = DTYPES[dtype].bytes;
+    if (size % each !== 0) {
+      throw new NpuError("INVALID_PARAM", `${size} bytes is not a whole number of ${dtype} elements`, {
+        details: { bytes: size, dtype },
+      });
+    }
+    const Ctor = DTYPES[dtype].array as unknown as new (length: number) => HostArrayOf<D>;
+    const array = new Ctor(size / each);
+    this.#pinned.add(array.buffer);
+    this.#pinnedBytes += size;
+    return array;
+  }
+
+  /** Releases host memory from {@link Device.allocateHost}; anything else is `INVALID_PARAM`. */
+  releaseHost(array: ArrayBufferView): void {
+    if (!ArrayBuffer.isView(array))
+      throw new NpuTypeError(`releaseHost needs a typed array, got ${describe(array)}`);
+    if (!this.#pinned.has(array.buffer)) {
+      throw new NpuError(
+        "INVALID_PARAM",
+        "releaseHost: the array was not allocated by allocateHost on this device (or was released already)",
+      );
+    }
+    this.#pinned.delete(array.buffer);
+    this.#pinnedBytes -= array.buffer.byteLength;
+  }
+
+  /** Whether `view` lies in page-locked host memory from {@link Device.allocateHost}. */
+  isPinned(view: ArrayBufferView): boolean {
+    return ArrayBuffer.isView(view) && this.#pinned.has(view.buffer);
+  }
+
+  /** Bytes of page-locked host memory held (allocated by {@link Device.allocateHost}, not released). */
+  get pinnedHostBytes(): number {
+    return this.#pinnedBytes;
+  }
+
+  // ---- synchronous copies -------------------------------------------------------------------
+
+  /**
+   * A copy outside any queue (CANN `aclrtMemcpy`, CUDA `cudaMemcpy`): the promise resolves once
+   * the bytes have moved, and rejects with the copy's own coded error if it failed (unlike
+   * {@link Device.drain}, which only says the queue finished). It runs on a queue of its own on
+   * the device of its device operand, so it is not ordered after work on other queues: a
+   * runtime that adds the implicit synchronization of its profile (streams' `StreamManager.memcpy`)
+   * builds on it.
+   */
+  memcpy(spec: MemcpySpec): Promise<void> {
+    try {
+      const s = check.options(spec as object, "memcpy spec") as Record<string, unknown>;
+      const copy = { kind: "copy", src: s.src, dst: s.dst, bytes: s.bytes } as CopySpec;
+      return this.#runSync(copy, ArrayBuffer.isView(copy.src) ? copy.dst : copy.src);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /**
+   * A fill outside any queue (CANN `aclrtMemset`, CUDA `cudaMemset`): resolves once the bytes
+   * are set, rejects with the fill's coded error. See {@link Device.memcpy} for ordering.
+   */
+  memset(spec: MemsetSpec): Promise<void> {
+    try {
+      const s = check.options(spec as object, "memset spec") as Record<string, unknown>;
+      const fill = { kind: "fill", dst: s.dst, value: s.value } as FillSpec;
+      return this.#runSync(fill, fill.dst);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** Enqueues `op` on the sync queue of the device `operand` lives on; settles with its completion. */
+  #runSync(op: OpSpec, operand: unknown): Promise<void> {
+    this.#assertOpen();
+    const ref = (
+      typeof operand === "object" && operand !== null && "buffer" in operand
+        ? (operand as { buffer: unknown }).buffer
+        : operand
+    ) as unknown;
+    const state = this.#buffers.find(ref);
+    const device = state?.device ?? 0;
+    let queue = this.#syncQueues[device];
+    if (queue === undefined) {
+      queue = this.createQueue({
+        device,
+        onComplete: (c) => {
+          const waiter = this.#syncOps.get(c.opId);
+          if (waiter === undefined) return false;
+          this.#syncOps.delete(c.opId);
+          if (c.status === "ok") waiter.resolve();
+          else
+            waiter.reject(
+              new NpuError(c.failure?.code ?? "INTERNAL_ERROR", c.failure?.message ?? "the op failed", {
+                details: { opId: c.opId },
+              }),
+            );
+          return true;
+        },
+      });
+      this.#syncQueues[device] = queue;
+    }
+    const opId = this.enqueue(queue, op);
+    return new Promise<void>((resolve, reject) => this.#syncOps.set(opId, { resolve, reject }));
   }
 
   /** Live buffers, for leak reports. */

@@ -35,6 +35,8 @@ export interface TranslationContext {
   touchedCount: number;
   /** Out: the counter a signal or wait op names. */
   counter: CounterState | undefined;
+  /** The host memory allocated page-locked (`Device.allocateHost`), by its ArrayBuffer. */
+  readonly pinned: WeakSet<ArrayBufferLike>;
 }
 
 /**
@@ -168,11 +170,21 @@ function copyOp(s: Record<string, unknown>, ctx: TranslationContext): DeviceOp {
   }
   const hostView = (v: ArrayBufferView) => new Uint8Array(v.buffer, v.byteOffset, length);
   const clip = (r: MemRef): MemRef =>
-    r.bytes === length ? r : { base: r.base, offset: r.offset, bytes: length };
-  if (direction === "h2d")
-    return { kind: "copy", direction, src: hostView(src as ArrayBufferView), dst: clip(dstRef!) };
-  if (direction === "d2h")
-    return { kind: "copy", direction, src: clip(srcRef!), dst: hostView(dst as ArrayBufferView) };
+    r.bytes === length
+      ? r
+      : r.dtype === undefined
+        ? { base: r.base, offset: r.offset, bytes: length }
+        : { base: r.base, offset: r.offset, bytes: length, dtype: r.dtype };
+  if (direction === "h2d") {
+    const view = src as ArrayBufferView;
+    const pinned = ctx.pinned.has(view.buffer);
+    return { kind: "copy", direction, src: hostView(view), dst: clip(dstRef!), pinned };
+  }
+  if (direction === "d2h") {
+    const view = dst as ArrayBufferView;
+    const pinned = ctx.pinned.has(view.buffer);
+    return { kind: "copy", direction, src: clip(srcRef!), dst: hostView(view), pinned };
+  }
   return { kind: "copy", direction, src: clip(srcRef!), dst: clip(dstRef!) };
 }
 
@@ -208,6 +220,13 @@ function memRef(ref: unknown, what: string, ctx: TranslationContext): MemRef {
     ctx.touched[ctx.touchedCount++] = whole;
     return whole.whole; // shared and frozen: no allocation for the common whole-buffer operand
   }
+  if (ArrayBuffer.isView(ref)) {
+    // The usual first mistake: handing a kernel (or a fill) the host data itself.
+    throw new NpuTypeError(
+      `${what} is host memory (${describe(ref)}), not a device buffer: allocate a device buffer ` +
+        "and copy the host data into it first (a copy op, or Device.memcpy)",
+    );
+  }
   if (typeof ref !== "object" || ref === null || !("buffer" in ref)) {
     buffers.get(ref, what); // throws the right error for a stale, foreign, forged or mistyped handle
     throw new NpuError("INTERNAL_ERROR", "unreachable");
@@ -227,7 +246,10 @@ function memRef(ref: unknown, what: string, ctx: TranslationContext): MemRef {
     );
   }
   ctx.touched[ctx.touchedCount++] = state;
-  return offset === 0 && length === size ? state.whole : { base: state.address, offset, bytes: length };
+  if (offset === 0 && length === size) return state.whole;
+  return state.dtype === "float32"
+    ? { base: state.address, offset, bytes: length }
+    : { base: state.address, offset, bytes: length, dtype: state.dtype };
 }
 
 function memRefs(list: unknown, what: string, ctx: TranslationContext): readonly MemRef[] {

@@ -3,6 +3,11 @@ import { describe, errorMessage, quote } from "./safe-text.js";
 
 export { describe };
 
+/** The label of a checked value: callers pass a string, but a hostile one must not throw here. */
+function label(what: unknown): string {
+  return typeof what === "string" ? what : describe(what);
+}
+
 /**
  * Argument checks shared by every npurt package, so the same misuse gets the same error
  * everywhere: a wrong type is an {@link NpuTypeError}, a value of the right type that is out
@@ -11,6 +16,7 @@ export { describe };
 export const check = {
   /** A finite number (any sign, any fraction). */
   number(value: unknown, what: string): number {
+    what = label(what);
     if (typeof value !== "number") throw new NpuTypeError(`${what} must be a number, got ${describe(value)}`);
     if (!Number.isFinite(value)) throw new NpuError("INVALID_PARAM", `${what} must be finite, got ${value}`);
     return value;
@@ -37,6 +43,7 @@ export const check = {
 
   /** A function. */
   func<F extends Function>(value: unknown, what: string): F {
+    what = label(what);
     if (typeof value !== "function")
       throw new NpuTypeError(`${what} must be a function, got ${describe(value)}`);
     return value as F;
@@ -44,6 +51,7 @@ export const check = {
 
   /** A string. */
   string(value: unknown, what: string): string {
+    what = label(what);
     if (typeof value !== "string") throw new NpuTypeError(`${what} must be a string, got ${describe(value)}`);
     return value;
   },
@@ -75,6 +83,7 @@ export const check = {
 
   /** One of the listed string values. */
   oneOf<T extends string>(value: unknown, allowed: readonly T[], what: string): T {
+    what = label(what);
     // A string here would match substrings (`"cann".includes("an")`).
     if (!Array.isArray(allowed))
       throw new NpuTypeError(`${what}: check.oneOf needs an array of allowed values`);

@@ -1,4 +1,5 @@
 import type { NpuErrorCode } from "../errors/error-codes.js";
+import type { DType } from "../memory/dtype.js";
 
 /** How an op ended on the device. */
 export type OpStatus = "ok" | "error" | "aborted";
@@ -62,6 +63,77 @@ export interface MemoryAllocatedEvent extends InstrumentationEventBase {
   readonly ptr: number;
   readonly bytes: number;
   readonly tag?: string;
+  /** The buffer's element type, when not the default `float32`. */
+  readonly dtype?: DType;
+}
+
+/**
+ * How a stream-ordered allocation got its memory: fresh from the device (`"new"`), or a block
+ * freed earlier into the pool, reused because it was freed on the same stream
+ * (`"same-stream"`), on a stream this one waited on through an event recorded after the free
+ * (`"event-dependency"`), after the free had already completed on the device
+ * (`"opportunistic"`), or with a wait on the free that the runtime added to the stream
+ * (`"internal-dependency"`). Runtime-semantics §1.4 Stream-ordered alloc.
+ */
+export type PoolReuseKind =
+  | "new"
+  | "same-stream"
+  | "event-dependency"
+  | "opportunistic"
+  | "internal-dependency";
+
+/**
+ * A stream-ordered allocation from a memory pool (CUDA `cudaMallocAsync`, CANN
+ * `aclrtMemPoolMallocAsync`): the memory is usable by later work on `stream`; another stream
+ * must be ordered after this point (an event, a synchronize) before it touches the memory. A
+ * race detector pairs it with the ops' `reads` and `writes` (same `ptr`) to report a use from
+ * another stream without that ordering — the cross-stream reuse hazard of runtime-semantics §2
+ * item 8.
+ */
+export interface PoolAllocatedEvent extends InstrumentationEventBase {
+  readonly type: "pool.allocated";
+  readonly device: number;
+  /** The pool's id, unique within its manager. */
+  readonly pool: number;
+  /** The stream the allocation is ordered on (its id, as `stream.created` gave it). */
+  readonly stream: number;
+  /** The buffer's base address, as op `reads` and `writes` name it. */
+  readonly ptr: number;
+  /** The size asked for. */
+  readonly bytes: number;
+  /** Where the memory came from. */
+  readonly reuse: PoolReuseKind;
+  /** For a reused block: the stream that freed it. */
+  readonly freedOn?: number;
+}
+
+/**
+ * A stream-ordered free into a memory pool (CUDA `cudaFreeAsync`, CANN
+ * `aclrtMemPoolFreeAsync`): the memory returns to the pool (not to the device) once the work
+ * queued on `stream` before the free has run; no stream may touch it after that point.
+ */
+export interface PoolFreedEvent extends InstrumentationEventBase {
+  readonly type: "pool.freed";
+  readonly device: number;
+  readonly pool: number;
+  /** The stream the free is ordered on. */
+  readonly stream: number;
+  readonly ptr: number;
+  readonly bytes: number;
+}
+
+/**
+ * A pool gave idle memory back to the device: at a synchronize (idle memory above its release
+ * threshold) or on an explicit trim.
+ */
+export interface PoolTrimmedEvent extends InstrumentationEventBase {
+  readonly type: "pool.trimmed";
+  readonly device: number;
+  readonly pool: number;
+  /** Bytes returned to the device. */
+  readonly bytes: number;
+  /** Bytes the pool still reserves. */
+  readonly reservedBytes: number;
 }
 
 /** Device memory was released. */
@@ -138,6 +210,9 @@ export type InstrumentationEvent =
   | OpCompletedEvent
   | MemoryAllocatedEvent
   | MemoryReleasedEvent
+  | PoolAllocatedEvent
+  | PoolFreedEvent
+  | PoolTrimmedEvent
   | StreamCreatedEvent
   | StreamStateEvent
   | StreamDestroyedEvent

@@ -33,8 +33,17 @@ export function modelledDuration(
     }
     case "copy": {
       const bytes = op.direction === "h2d" ? op.dst.bytes : op.src.bytes;
+      // Host memory not allocated pinned is staged through a pinned buffer: its own, lower rate.
       const bw =
-        op.direction === "h2d" ? f.h2dBandwidth : op.direction === "d2h" ? f.d2hBandwidth : f.d2dBandwidth;
+        op.direction === "h2d"
+          ? op.pinned === false
+            ? f.pageableH2dBandwidth
+            : f.h2dBandwidth
+          : op.direction === "d2h"
+            ? op.pinned === false
+              ? f.pageableD2hBandwidth
+              : f.d2hBandwidth
+            : f.d2dBandwidth;
       return f.copyLatencyNs + transferNs(bytes, bw);
     }
     case "fill":

@@ -1,10 +1,27 @@
-import { type DeviceOp, type KernelOp, type MemRef, NpuError, type OpFailure } from "@npurt/core";
-import type { KernelDefinition } from "../kernels/kernel-definition.js";
+import {
+  type DeviceOp,
+  DTYPES,
+  type DType,
+  fromFloat16Bits,
+  type KernelOp,
+  type MemRef,
+  NpuError,
+  type OpFailure,
+  toFloat16Bits,
+} from "@npurt/core";
+import type { KernelArray, KernelDefinition } from "../kernels/kernel-definition.js";
 import { failureOf } from "./failures.js";
 import type { HbmAllocator } from "./hbm-allocator.js";
 import type { PagedMemory } from "./paged-memory.js";
 
 const EMPTY_PARAMS = Object.freeze({});
+const EMPTY_F32 = new Float32Array(0);
+
+/** What a kernel accepts unless its definition says otherwise: the floating dtypes. */
+export const DEFAULT_KERNEL_DTYPES: readonly DType[] = Object.freeze(["float32", "float16", "bfloat16"]);
+
+/** Writes an output back to device memory once the kernel has run. */
+type WriteBack = () => void;
 
 /**
  * The largest operand (bytes) a kernel computes on for real. Operands that span pages are
@@ -84,27 +101,66 @@ export class MemoryEffects {
         };
       }
     }
+    const accepted = def.dtypes ?? DEFAULT_KERNEL_DTYPES;
     const mem = this.#memory;
-    const scatter: [number, Float32Array][] = [];
-    const view = (ref: MemRef, write: boolean): Float32Array => {
-      const address = this.#address(ref);
-      if (ref.bytes % 4 !== 0) {
+    const writes: WriteBack[] = [];
+    const name = op.name;
+    const load = (ref: MemRef, write: boolean, what: string): [Float32Array, KernelArray] => {
+      const dtype = ref.dtype ?? "float32";
+      if (!accepted.includes(dtype)) {
         throw new NpuError(
           "INVALID_PARAM",
-          `kernel "${op.name}": a ${ref.bytes}-byte operand is not a whole number of float32 values`,
+          `kernel "${name}" accepts ${accepted.join(", ")}; ${what} is ${dtype}`,
+          { details: { kernel: name, dtype, accepts: [...accepted] } },
         );
       }
-      const direct = mem.directView(address, ref.bytes, write);
-      if (direct !== undefined) return direct;
-      const copy = new Float32Array(ref.bytes / 4);
-      mem.readInto(address, ref.bytes, new Uint8Array(copy.buffer));
-      if (write) scatter.push([address, copy]);
-      return copy;
+      const address = this.#address(ref);
+      const each = DTYPES[dtype].bytes;
+      if (ref.bytes % each !== 0) {
+        throw new NpuError(
+          "INVALID_PARAM",
+          `kernel "${name}": a ${ref.bytes}-byte operand is not a whole number of ${dtype} values`,
+        );
+      }
+      if (dtype === "float32") {
+        const direct = mem.directView(address, ref.bytes, write);
+        if (direct !== undefined) return [direct, direct];
+        const copy = new Float32Array(ref.bytes / 4);
+        mem.readInto(address, ref.bytes, new Uint8Array(copy.buffer));
+        if (write) writes.push(() => mem.write(address, new Uint8Array(copy.buffer)));
+        return [copy, copy];
+      }
+      const raw = new Uint8Array(ref.bytes);
+      mem.readInto(address, ref.bytes, raw);
+      if (dtype === "float16" || dtype === "bfloat16") {
+        // Half precision: compute in float32, round back to the 16-bit format on the way out.
+        const values = fromFloat16Bits(new Uint16Array(raw.buffer), dtype);
+        if (write) {
+          writes.push(() => {
+            const bits = toFloat16Bits(values, dtype);
+            mem.write(address, new Uint8Array(bits.buffer));
+          });
+        }
+        return [values, values];
+      }
+      const Ctor = DTYPES[dtype].array as unknown as new (b: ArrayBufferLike) => KernelArray;
+      const typed = new Ctor(raw.buffer);
+      if (write) writes.push(() => mem.write(address, raw));
+      return [EMPTY_F32, typed];
     };
-    const inputs = op.inputs.map((r) => view(r, false));
-    const outputs = op.outputs.map((r) => view(r, true));
-    def.compute({ inputs, outputs, params: op.params ?? EMPTY_PARAMS });
-    for (const [address, data] of scatter) mem.write(address, new Uint8Array(data.buffer));
+    const ins = op.inputs.map((r, i) => load(r, false, `inputs[${i}]`));
+    const outs = op.outputs.map((r, i) => load(r, true, `outputs[${i}]`));
+    def.compute({
+      inputs: ins.map((x) => x[0]),
+      outputs: outs.map((x) => x[0]),
+      params: op.params ?? EMPTY_PARAMS,
+      dtypes: {
+        inputs: op.inputs.map((r) => r.dtype ?? "float32"),
+        outputs: op.outputs.map((r) => r.dtype ?? "float32"),
+      },
+      typed: { inputs: ins.map((x) => x[1]), outputs: outs.map((x) => x[1]) },
+    });
+    for (const write of writes) write();
     return undefined;
   }
 

@@ -1,4 +1,4 @@
-import { check, type KernelCost, NpuError, NpuTypeError } from "@npurt/core";
+import { check, DTYPES, type DType, type KernelCost, NpuError, NpuTypeError } from "@npurt/core";
 import type { ResolvedSimConfig, SimulatedNpuConfig } from "../config.js";
 import type { FaultSpec } from "../faults.js";
 import type { KernelDefinition } from "../kernels/kernel-definition.js";
@@ -153,9 +153,21 @@ export function resolveConfig(config: SimulatedNpuConfig | undefined): {
 export function checkKernelDefinition(name: string, def: unknown): KernelDefinition {
   if (name.length === 0) throw new NpuError("INVALID_PARAM", "a kernel name must not be empty");
   const d = readOptions(def, `kernel "${name}"`);
-  unknownKeys(d, new Set(["compute", "cost"]), `kernel "${name}"`);
+  unknownKeys(d, new Set(["compute", "cost", "dtypes"]), `kernel "${name}"`);
   if (d.compute !== undefined) check.func(d.compute, `kernel "${name}".compute`);
   if (d.cost !== undefined) check.func(d.cost, `kernel "${name}".cost`);
+  if (d.dtypes !== undefined) {
+    if (!Array.isArray(d.dtypes) || d.dtypes.length === 0) {
+      throw new NpuTypeError(
+        `kernel "${name}".dtypes must be a non-empty array of dtypes, got ${describe(d.dtypes)}`,
+      );
+    }
+    d.dtypes = Object.freeze(
+      d.dtypes.map((t: unknown, i: number) =>
+        check.oneOf(t, Object.keys(DTYPES) as DType[], `kernel "${name}".dtypes[${i}]`),
+      ),
+    );
+  }
   return Object.freeze(d) as KernelDefinition;
 }
 

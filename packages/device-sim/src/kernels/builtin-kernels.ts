@@ -1,5 +1,35 @@
-import { type KernelParams, NpuError } from "@npurt/core";
-import type { KernelContext, KernelCostInfo, KernelDefinition } from "./kernel-definition.js";
+import { DTYPES, type DType, type KernelParams, NpuError } from "@npurt/core";
+import type { KernelArray, KernelContext, KernelCostInfo, KernelDefinition } from "./kernel-definition.js";
+
+const ALL_DTYPES = Object.freeze(Object.keys(DTYPES) as DType[]);
+
+/**
+ * `out = x` converted elementwise between any two dtypes, over the shorter operand: floats to
+ * integers truncate toward zero and wrap as JavaScript's typed arrays do (NaN and ±Infinity
+ * become 0); int64 to a float type is rounded to the nearest representable value.
+ */
+function cast({ typed }: KernelContext): void {
+  const x = typed.inputs[0];
+  const out = typed.outputs[0];
+  if (x === undefined || out === undefined)
+    throw new NpuError("INVALID_PARAM", 'kernel "cast" needs an input and an output');
+  const n = Math.min(x.length, out.length);
+  if (out instanceof BigInt64Array) {
+    if (x instanceof BigInt64Array) out.set(x.subarray(0, n));
+    else
+      for (let i = 0; i < n; i++) {
+        const v = Math.trunc(x[i] as number);
+        out[i] = Number.isFinite(v) ? BigInt.asIntN(64, BigInt(v)) : 0n;
+      }
+    return;
+  }
+  const dst = out as Exclude<KernelArray, BigInt64Array>;
+  const integer = !(dst instanceof Float32Array);
+  for (let i = 0; i < n; i++) {
+    const v = Number(x[i]!);
+    dst[i] = integer ? Math.trunc(v) : v;
+  }
+}
 
 function deepFreeze(kernels: Record<string, KernelDefinition>): Readonly<Record<string, KernelDefinition>> {
   for (const def of Object.values(kernels)) Object.freeze(def);
@@ -111,9 +141,12 @@ function unary(name: string, flops: number, op: (x: number) => number): KernelDe
 const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
 
 /**
- * The kernels every simulated NPU knows, on float32 data (row-major). Parameters:
+ * The kernels every simulated NPU knows, row-major. They compute on the floating dtypes
+ * (`float32`, and `float16` / `bfloat16` converted to float32 and rounded back), except `noop`
+ * and `cast`, which take every dtype. Parameters:
  *
  * - `noop`: no operands; takes time only.
+ * - `cast`: `out = x` converted between any two dtypes (float → integer truncates toward zero).
  * - `add`, `mul`: `out = a (+|×) b`, elementwise over the output's length.
  * - `relu`: `out = max(0, x)`. `gelu`: the tanh approximation
  *   `0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))`.
@@ -128,7 +161,15 @@ const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
  * write here would otherwise change the kernels of every simulator created afterwards.
  */
 export const BUILTIN_KERNELS: Readonly<Record<string, KernelDefinition>> = deepFreeze({
-  noop: { cost: () => ({ flops: 0, bytes: 0 }) },
+  noop: { cost: () => ({ flops: 0, bytes: 0 }), dtypes: ALL_DTYPES },
+  cast: {
+    compute: cast,
+    cost: ({ inputBytes, outputBytes }) => ({
+      flops: 0,
+      bytes: (inputBytes[0] ?? 0) + (outputBytes[0] ?? 0),
+    }),
+    dtypes: ALL_DTYPES,
+  },
   add: binary("add", (a, b) => a + b),
   mul: binary("mul", (a, b) => a * b),
   relu: unary("relu", 1, (x) => Math.max(0, x)),

@@ -1,14 +1,26 @@
-import type { KernelCost, KernelParams } from "@npurt/core";
+import type { DType, KernelCost, KernelParams } from "@npurt/core";
+
+/** The element array a kernel sees for an operand of each dtype (half precision converted). */
+export type KernelArray = Float32Array | Int8Array | Uint8Array | Int32Array | BigInt64Array;
 
 /**
- * What a kernel's `compute` function gets: its buffers viewed as float32 (`inputs` and
- * `outputs` in the order of the op's `inputs` and `outputs`) and the op's scalar parameters.
- * Writing to an output writes device memory; the views are valid during the call only.
+ * What a kernel's `compute` function gets: its buffers (`inputs` and `outputs` in the order of
+ * the op's `inputs` and `outputs`) and the op's scalar parameters. Writing to an output writes
+ * device memory; the views are valid during the call only.
+ *
+ * Floating operands — `float32`, and `float16` / `bfloat16` converted to float32 on the way in
+ * and rounded back on the way out — are `Float32Array`s in `inputs` and `outputs`. Integer
+ * operands (for kernels that accept them, see {@link KernelDefinition.dtypes}) appear there as
+ * empty arrays; read them from `typed`, which has every operand as its own element array.
  */
 export interface KernelContext {
   readonly inputs: readonly Float32Array[];
   readonly outputs: readonly Float32Array[];
   readonly params: KernelParams;
+  /** Each operand's dtype. */
+  readonly dtypes: { readonly inputs: readonly DType[]; readonly outputs: readonly DType[] };
+  /** Every operand as the element array of its dtype (`Float32Array` for the floating ones). */
+  readonly typed: { readonly inputs: readonly KernelArray[]; readonly outputs: readonly KernelArray[] };
 }
 
 /** What a kernel's `cost` function gets: the sizes of its operands, in bytes, and its launch. */
@@ -49,4 +61,10 @@ export interface KernelDefinition {
    * Default: no flops, and the bytes of every operand.
    */
   readonly cost?: (info: KernelCostInfo) => KernelCost;
+  /**
+   * The dtypes the kernel accepts for every operand; default the floating ones (`float32`,
+   * `float16`, `bfloat16`), which it sees as float32. An operand of another dtype fails the op
+   * with `INVALID_PARAM`, naming the operand and what the kernel accepts.
+   */
+  readonly dtypes?: readonly DType[];
 }

@@ -1,8 +1,11 @@
 import {
+  type AllocateOptions,
   check,
   type Device,
   type DeviceBuffer,
   type HostExecutor,
+  type MemcpySpec,
+  type MemsetSpec,
   NpuError,
   type OpCompletion,
   type OpSpec,
@@ -10,6 +13,7 @@ import {
 import type { CallbackContext } from "../callback-context.js";
 import type { ExceptionInfo } from "../exception-info.js";
 import { FifoHostExecutor } from "../fifo-host-executor.js";
+import type { AllocAsyncOptions, MemPool, MemPoolOptions } from "../memory-pool.js";
 import type { OpHandle } from "../op-handle.js";
 import type { ProfileBehaviours } from "../profile.js";
 import type { DeadlockReport, LeakReport, ResourceStats, StreamPoolStats } from "../reports.js";
@@ -30,12 +34,14 @@ import type { EventPort } from "./event-port.js";
 import { EventTimeline } from "./event-timeline.js";
 import { HostCallbacks } from "./host-callbacks.js";
 import { PersistentStreams } from "./persistent-streams.js";
+import { MemoryPools } from "./memory-pools.js";
 import { type PriorityRange, priorityRangeOf } from "./priorities.js";
 import type { EventRecord, SpecialOp, StreamRecord } from "./records.js";
 import { Runtime } from "./runtime.js";
 import { StreamLifecycle } from "./stream-lifecycle.js";
 import type { StreamPort } from "./stream-port.js";
 import { updateStreamState } from "./stream-status.js";
+import { SyncMemory } from "./sync-memory.js";
 
 export type { PriorityRange } from "./priorities.js";
 
@@ -61,6 +67,8 @@ export class Engine implements StreamPort, EventPort {
   readonly #callbacks: HostCallbacks;
   readonly #defaults: DefaultStreams;
   readonly #persistent: PersistentStreams;
+  readonly #pools: MemoryPools;
+  readonly #syncMemory: SyncMemory;
   readonly #offClose: () => void;
 
   constructor(device: Device, options: EngineOptions) {
@@ -81,6 +89,8 @@ export class Engine implements StreamPort, EventPort {
     );
     this.#defaults = new DefaultStreams(rt, this.#lifecycle);
     this.#persistent = new PersistentStreams(rt, (rec, spec, api) => this.submit(rec, spec, api));
+    this.#pools = new MemoryPools(rt);
+    this.#syncMemory = new SyncMemory(rt, (d) => this.#defaults.get(d));
     rt.hooks = {
       onSpecialDone: (rec, op, c) => this.#onSpecialDone(rec, op, c),
       settleDrains: (rec) => this.#waits.settle(rec),
@@ -268,11 +278,18 @@ export class Engine implements StreamPort, EventPort {
   }
 
   synchronizeStream(rec: StreamRecord, options: SynchronizeOptions | undefined): Promise<void> {
-    return this.#watch(this.#waits.synchronizeStream(rec, options));
+    const device = rec.device;
+    // A stream synchronize is where pools give idle memory above their release threshold back.
+    return this.#watch(
+      this.#waits.synchronizeStream(rec, options).then(() => this.#pools.afterSynchronize(device)),
+    );
   }
 
   synchronizeDevice(options: (SynchronizeOptions & { readonly device?: number }) | undefined): Promise<void> {
-    return this.#watch(this.#waits.synchronizeDevice(options));
+    const device = typeof options?.device === "number" ? options.device : undefined;
+    return this.#watch(
+      this.#waits.synchronizeDevice(options).then(() => this.#pools.afterSynchronize(device)),
+    );
   }
 
   abort(rec: StreamRecord): void {
@@ -293,11 +310,13 @@ export class Engine implements StreamPort, EventPort {
 
   destroyStream(handle: unknown, options: { force?: boolean } | undefined): Promise<void> {
     return this.#guard(() => {
-      const rec = this.#rt.streams.get(handle, "stream");
-      const kept = rec.extras?.persistent;
+      const rec = this.#rt.streams.find(handle);
+      const kept = rec?.extras?.persistent;
       const done = this.#lifecycle.destroy(handle as Stream, options);
+      if (rec === undefined) return done;
       // CANN frees a persistent stream's tasks when the stream is destroyed.
       if (kept !== undefined) this.#persistent.drop(rec.id, kept, "the persistent stream was destroyed");
+      this.#pools.forgetStream(rec.id);
       return done;
     });
   }
@@ -333,11 +352,20 @@ export class Engine implements StreamPort, EventPort {
   }
 
   record(rec: StreamRecord, event: unknown): OpHandle {
-    return this.#guard(() => this.#events.record(rec, event));
+    return this.#guard(() => {
+      const op = this.#events.record(rec, event);
+      this.#pools.noteRecord(rec, this.#events.eventOf(event));
+      return op;
+    });
   }
 
   waitEvent(rec: StreamRecord, event: unknown, options: WaitEventOptions | undefined): OpHandle {
-    return this.#guard(() => this.#events.waitEvent(rec, event, options));
+    return this.#guard(() => {
+      const op = this.#events.waitEvent(rec, event, options);
+      // A wait for a future record orders nothing yet; a plain one follows the latest record.
+      if (options?.future !== true) this.#pools.noteWait(rec, this.#events.eventOf(event));
+      return op;
+    });
   }
 
   eventWaitStatus(ev: EventRecord): "complete" | "not-ready" {
@@ -366,7 +394,7 @@ export class Engine implements StreamPort, EventPort {
 
   // ---- memory -------------------------------------------------------------------------------
 
-  allocate(bytes: number, options: { device?: number; tag?: string } | undefined): DeviceBuffer {
+  allocate(bytes: number, options: AllocateOptions | undefined): DeviceBuffer {
     try {
       assertNotInCallback("StreamManager.allocate");
       const rt = this.#rt;
@@ -392,12 +420,83 @@ export class Engine implements StreamPort, EventPort {
       assertNotInCallback("StreamManager.release");
       const rt = this.#rt;
       rt.stats.allocations.released++;
+      if (this.#pools.owns(buffer)) {
+        throw new NpuError(
+          "INVALID_PARAM",
+          `${String(buffer)} belongs to a memory pool: free it with Stream.freeAsync`,
+        );
+      }
       rt.device.release(buffer);
       rt.stats.allocations.releasedOk++;
     } catch (error) {
       this.#rt.noteError(error);
       throw error;
     }
+  }
+
+  // ---- memory pools and memory outside streams ------------------------------------------------
+
+  createMemPool(options: MemPoolOptions | undefined): MemPool {
+    return this.#guard(() => this.#pools.create(options));
+  }
+
+  defaultMemPool(device: unknown): MemPool {
+    return this.#guard(() => this.#pools.defaultPool(device));
+  }
+
+  allocAsync(rec: StreamRecord, bytes: unknown, options: AllocAsyncOptions | undefined): DeviceBuffer {
+    return this.#guard(() => {
+      this.#assertTakesWork(rec);
+      return this.#pools.allocAsync(rec, bytes, options);
+    });
+  }
+
+  freeAsync(rec: StreamRecord, buffer: unknown): void {
+    this.#guard(() => {
+      this.#assertTakesWork(rec);
+      this.#pools.freeAsync(rec, buffer);
+    });
+  }
+
+  /** Stream-ordered calls are stream work: refused where a launch would be. */
+  #assertTakesWork(rec: StreamRecord): void {
+    const stopped = this.#rt.stoppedError(rec.device);
+    if (stopped !== undefined || rec.state === "ABORTED") this.#rt.queueForWork(rec, "Stream.allocAsync");
+  }
+
+  malloc(bytes: unknown, options: AllocateOptions | undefined): Promise<DeviceBuffer> {
+    return this.#watchValue(this.#syncMemory.malloc(bytes, options));
+  }
+
+  free(buffer: DeviceBuffer | null): Promise<void> {
+    if (buffer !== null && buffer !== undefined && this.#pools.owns(buffer)) {
+      const error = new NpuError(
+        "INVALID_PARAM",
+        `${String(buffer)} belongs to a memory pool: free it with Stream.freeAsync`,
+      );
+      this.#rt.noteError(error);
+      return Promise.reject(error);
+    }
+    return this.#watch(this.#syncMemory.free(buffer));
+  }
+
+  freeWithDeviceSync(buffer: DeviceBuffer): Promise<void> {
+    return this.#watch(this.#syncMemory.freeWithDeviceSync(buffer));
+  }
+
+  memcpy(spec: MemcpySpec): Promise<void> {
+    return this.#watch(this.#syncMemory.memcpy(spec));
+  }
+
+  memset(spec: MemsetSpec): Promise<void> {
+    return this.#watch(this.#syncMemory.memset(spec));
+  }
+
+  #watchValue<T>(p: Promise<T>): Promise<T> {
+    return p.catch((error: unknown) => {
+      this.#rt.noteError(error);
+      throw error;
+    });
   }
 
   // ---- reports ------------------------------------------------------------------------------
@@ -437,6 +536,8 @@ export class Engine implements StreamPort, EventPort {
     if (rt.closed) throw new NpuError("DEVICE_CLOSED", "the stream manager is already closed");
     assertNotInCallback("StreamManager.close");
     // The default streams are the manager's own: not leaks; they go after their work.
+    // Idle pool memory is the pool's, not a leak; blocks still allocated are reported.
+    this.#pools.close();
     const defaults = new Set<unknown>(this.#defaults.all());
     for (const h of defaults) this.#lifecycle.destroyDefault(h as Stream).catch(NOOP);
     const streams = [...rt.streams.entries()].map(([, r]) => r.id);

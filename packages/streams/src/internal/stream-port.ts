@@ -1,5 +1,6 @@
-import type { OpSpec } from "@npurt/core";
+import type { DeviceBuffer, OpSpec } from "@npurt/core";
 import type { CallbackContext } from "../callback-context.js";
+import type { AllocAsyncOptions } from "../memory-pool.js";
 import type { OpHandle } from "../op-handle.js";
 import type { HostCallbackOptions, SynchronizeOptions, WaitEventOptions } from "../stream-options.js";
 import type { StreamRecord } from "./records.js";
@@ -28,4 +29,6 @@ export interface StreamPort {
   persistentTaskCount(rec: StreamRecord): number;
   cleanPersistentTasks(rec: StreamRecord): void;
   executeOn(rec: StreamRecord, target: unknown): OpHandle[];
+  allocAsync(rec: StreamRecord, bytes: unknown, options: AllocAsyncOptions | undefined): DeviceBuffer;
+  freeAsync(rec: StreamRecord, buffer: unknown): void;
 }
