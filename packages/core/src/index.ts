@@ -51,7 +51,7 @@ export {
   type SignalOp,
   type WaitOp,
 } from "./backend/ops.js";
-export { type Clock, scheduleMacrotask, type TimeModel, type TimerId, wallClock } from "./clock.js";
+export { type Clock, type TimeModel, type TimerId, wallClock } from "./clock.js";
 export {
   type AllocateOptions,
   type CreateDeviceOptions,
@@ -79,5 +79,6 @@ export { check } from "./errors/validate.js";
 export type { HostExecutor, HostTask, HostTaskOutcome } from "./host-executor.js";
 export type * from "./instrumentation/events.js";
 export { Instrumentation, type InstrumentationListener } from "./instrumentation/instrumentation.js";
+export { scheduleMacrotask } from "./macrotask.js";
 export { PriorityHeap } from "./structures/priority-heap.js";
 export { RingQueue } from "./structures/ring-queue.js";
