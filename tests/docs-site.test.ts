@@ -70,14 +70,16 @@ describe("the docs site", () => {
           await page.goto(server.url + path, { waitUntil: "load" });
           // The site's own script builds the navigation; wait until it has.
           await page.waitForSelector(".tsd-navigation a", { timeout: 10_000 });
-          expect(await page.locator("h1").first().innerText(), path).toContain(heading);
-          expect(await page.locator("main, .col-content").first().innerText(), path).toContain(text);
+          expect(await page.locator("h1").first().textContent(), path).toContain(heading);
+          expect(await page.locator("main, .col-content").first().textContent(), path).toContain(text);
           // Every image on the page loaded (the timeline screenshot on the profiling guide).
-          const broken = await page.evaluate(() =>
-            [...document.images]
-              .filter((img) => !img.complete || img.naturalWidth === 0)
-              .map((img) => img.src),
-          );
+          const broken = await page
+            .locator("img")
+            .evaluateAll((images) =>
+              (images as unknown as { complete: boolean; naturalWidth: number; src: string }[])
+                .filter((img) => !img.complete || img.naturalWidth === 0)
+                .map((img) => img.src),
+            );
           expect(broken, path).toEqual([]);
           expect(errors).toEqual([]);
           await page.close();
