@@ -4,7 +4,8 @@
  * {@link Clock} and {@link HostExecutor} ports, and small shared data structures.
  *
  * Backends implement primitives; core derives the rest. The conformance suite every backend
- * runs lives in `@npurt/core/testing`.
+ * runs lives in `@npurt/core/conformance`; a mock backend and a virtual clock in
+ * `@npurt/core/testing`.
  *
  * @example
  * ```ts
