@@ -159,18 +159,20 @@ describe("the packages as installed from their tarballs", () => {
     // What the root README states: ES2022 + ESNext.Disposable for all; @npurt/callbacks also
     // the global AbortSignal type (the DOM lib or @types/node); `./node` entries @types/node.
     const portable = entries.filter((e) => !e.nodeOnly && !NEEDS_PEER[e.specifier]);
-    await check(
-      "portable",
-      portable.filter((e) => !usesAbortSignal(e)),
-      base,
-      [],
-    );
-    await check("abort-signal", portable.filter(usesAbortSignal), [...base, "DOM"], []);
-    await check(
-      "node",
-      entries.filter((e) => e.nodeOnly),
-      base,
-      ["node"],
-    );
+    await Promise.all([
+      check(
+        "portable",
+        portable.filter((e) => !usesAbortSignal(e)),
+        base,
+        [],
+      ),
+      check("abort-signal", portable.filter(usesAbortSignal), [...base, "DOM"], []),
+      check(
+        "node",
+        entries.filter((e) => e.nodeOnly),
+        base,
+        ["node"],
+      ),
+    ]);
   });
 });
