@@ -3,7 +3,7 @@ import { defineConfig } from "vitest/config";
 // The root run covers every workspace project; CI uses it for one merged coverage report.
 export default defineConfig({
   test: {
-    projects: ["packages/*", "apps/*"],
+    projects: ["packages/*", "apps/*", "tests"],
     coverage: {
       provider: "v8",
       include: ["packages/*/src/**/*.ts"],

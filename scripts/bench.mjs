@@ -1,4 +1,5 @@
-// Runs every package's benchmarks (packages/*/bench/*.bench.mjs, apps/*/bench/*.bench.mjs) in
+// Runs every package's benchmarks (packages/*/bench/*.bench.mjs, apps/*/bench/*.bench.mjs,
+// tests/bench/*.bench.mjs) in
 // fresh processes, one after another, prints a table and writes bench-results.json.
 //
 //   pnpm bench                      all benchmarks (builds first)
@@ -33,6 +34,10 @@ for (const group of ["packages", "apps"]) {
     for (const f of readdirSync(bench).sort()) if (f.endsWith(".bench.mjs")) files.push(join(bench, f));
   }
 }
+// The repository checks' own benchmarks (tests/bench: the browser versus Node pipeline).
+const repoBench = join(root, "tests", "bench");
+if (existsSync(repoBench))
+  for (const f of readdirSync(repoBench).sort()) if (f.endsWith(".bench.mjs")) files.push(join(repoBench, f));
 
 const results = [];
 const ran = new Set();

@@ -1,3 +1,3 @@
-import { npurtProject } from "../../vitest.shared";
+import { npurtProject } from "../../vitest.shared.ts";
 
 export default npurtProject("callbacks");

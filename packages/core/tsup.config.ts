@@ -1,4 +1,6 @@
 import { npurtBuild } from "../../tsup.shared";
 
 // vitest stays external: it is an optional peer, needed only by the conformance suite.
-export default npurtBuild(["src/index.ts", "src/testing/index.ts"], { external: ["vitest"] });
+export default npurtBuild(["src/index.ts", "src/testing/index.ts", "src/testing/conformance/index.ts"], {
+  external: ["vitest"],
+});

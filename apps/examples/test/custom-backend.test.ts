@@ -1,5 +1,5 @@
 import { createDevice } from "@npurt/core";
-import { describeDeviceBackendConformance } from "@npurt/core/testing";
+import { describeDeviceBackendConformance } from "@npurt/core/conformance";
 import { StreamManager } from "@npurt/streams";
 import { describe, expect, it } from "vitest";
 import { hostCpuBackend } from "../src/examples/custom-backend/host-cpu-backend.js";

@@ -93,22 +93,3 @@ export function wallClock(): Clock {
     },
   };
 }
-
-/**
- * Runs `callback` on a fresh macrotask, after every pending microtask (promise reaction) has run.
- * Virtual-time backends use it to yield to the host: by then every `await` that a completion woke
- * has resumed and submitted whatever it was going to submit.
- */
-export const scheduleMacrotask: (callback: () => void) => void =
-  typeof globalThis.setImmediate === "function"
-    ? (callback) => {
-        // Checked here: a non-function would throw later, on its own macrotask, uncatchably.
-        if (typeof callback !== "function")
-          throw new NpuTypeError(`scheduleMacrotask callback must be a function, got ${describe(callback)}`);
-        globalThis.setImmediate(callback);
-      }
-    : (callback) => {
-        if (typeof callback !== "function")
-          throw new NpuTypeError(`scheduleMacrotask callback must be a function, got ${describe(callback)}`);
-        setTimeout(callback, 0);
-      };

@@ -4,7 +4,8 @@
  * {@link Clock} and {@link HostExecutor} ports, and small shared data structures.
  *
  * Backends implement primitives; core derives the rest. The conformance suite every backend
- * runs lives in `@npurt/core/testing`.
+ * runs lives in `@npurt/core/conformance`; a mock backend and a virtual clock in
+ * `@npurt/core/testing`.
  *
  * @example
  * ```ts
@@ -51,7 +52,7 @@ export {
   type SignalOp,
   type WaitOp,
 } from "./backend/ops.js";
-export { type Clock, scheduleMacrotask, type TimeModel, type TimerId, wallClock } from "./clock.js";
+export { type Clock, type TimeModel, type TimerId, wallClock } from "./clock.js";
 export {
   type AllocateHostOptions,
   type AllocateOptions,
@@ -83,6 +84,7 @@ export { check } from "./errors/validate.js";
 export type { HostExecutor, HostTask, HostTaskOutcome } from "./host-executor.js";
 export type * from "./instrumentation/events.js";
 export { Instrumentation, type InstrumentationListener } from "./instrumentation/instrumentation.js";
+export { scheduleMacrotask } from "./macrotask.js";
 export {
   DTYPES,
   type DType,

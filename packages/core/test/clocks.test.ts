@@ -1,6 +1,7 @@
 import { scheduleMacrotask, wallClock } from "@npurt/core";
 import { VirtualClock } from "@npurt/core/testing";
 import { describe, expect, it, vi } from "vitest";
+import { type MacrotaskHost, macrotaskHop } from "../src/macrotask.js";
 
 describe("VirtualClock", () => {
   it("fires timers in due order, ties in the order they were set, only when time reaches them", () => {
@@ -109,5 +110,37 @@ describe("scheduleMacrotask", () => {
       queueMicrotask(() => order.push("microtask"));
     });
     expect(order).toEqual(["microtask", "macrotask"]);
+  });
+});
+
+describe("macrotask hops off Node (issue 12: browsers clamp setTimeout(0) to 4 ms)", () => {
+  const hopOrder = (hop: (callback: () => void) => void) =>
+    new Promise<string[]>((resolve) => {
+      const order: string[] = [];
+      hop(() => order.push("first"));
+      hop(() => {
+        order.push("second");
+        resolve(order);
+      });
+      queueMicrotask(() => order.push("microtask"));
+    });
+
+  it("uses a MessageChannel where there is no setImmediate: after microtasks, in order", async () => {
+    let timeouts = 0;
+    const hop = macrotaskHop({
+      // Node's typings declare MessagePort as an EventEmitter; at run time it has `onmessage` too.
+      MessageChannel: MessageChannel as unknown as MacrotaskHost["MessageChannel"],
+      setTimeout: (callback: () => void, ms: number) => {
+        timeouts++;
+        return setTimeout(callback, ms);
+      },
+    });
+    expect(await hopOrder(hop)).toEqual(["microtask", "first", "second"]);
+    expect(timeouts).toBe(0);
+  });
+
+  it("falls back to setTimeout(0), and refuses a host with no hop at all", async () => {
+    expect(await hopOrder(macrotaskHop({ setTimeout }))).toEqual(["microtask", "first", "second"]);
+    expect(() => macrotaskHop({})).toThrow(TypeError);
   });
 });

@@ -1,4 +1,5 @@
-import { describeDeviceBackendConformance, MockDeviceBackend } from "@npurt/core/testing";
+import { describeDeviceBackendConformance } from "@npurt/core/conformance";
+import { MockDeviceBackend } from "@npurt/core/testing";
 
 describeDeviceBackendConformance({ name: "MockDeviceBackend", factory: () => new MockDeviceBackend() });
 describeDeviceBackendConformance({

@@ -5,6 +5,7 @@
 import { writeFileSync } from "node:fs";
 import { fc } from "@fast-check/vitest";
 import * as core from "@npurt/core";
+import * as conformance from "@npurt/core/conformance";
 import * as testing from "@npurt/core/testing";
 import { describe, expect, it } from "vitest";
 import { type CallSite, fuzzProperty, reportTable, sweep } from "./fuzz/bad-inputs.js";
@@ -505,7 +506,7 @@ const NOT_FUZZED: Record<string, string> = {
 
 describe("issue 10: bad-input fuzzing of every export", () => {
   it("every exported function and class has call sites (a new export must be added here)", () => {
-    const exported = [...Object.entries(core), ...Object.entries(testing)]
+    const exported = [...Object.entries(core), ...Object.entries(testing), ...Object.entries(conformance)]
       .filter(([, v]) => typeof v === "function")
       .map(([k]) => k);
     const missing = exported.filter((k) => !(k in SITES) && !(k in NOT_FUZZED));

@@ -1,4 +1,4 @@
-import { describeDeviceBackendConformance } from "@npurt/core/testing";
+import { describeDeviceBackendConformance } from "@npurt/core/conformance";
 import { simulatedNpu, ZERO_HOST_COSTS } from "../src/index.js";
 
 describeDeviceBackendConformance({

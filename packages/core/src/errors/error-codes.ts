@@ -14,7 +14,8 @@ export interface ErrorCodeInfo {
 /**
  * Every error code npurt uses, with its meaning and the matching CANN and CUDA status.
  * Codes are public API: they do not change between minor versions (messages may).
- * Values come from `reference/runtime-semantics.md`, Appendix A.
+ * Values are the ones CANN's `aclError` reference and CUDA's runtime API document for the same
+ * condition.
  */
 export const ERROR_CODES = {
   INVALID_PARAM: { description: "An argument is out of range or malformed.", cann: 107000, cuda: 1 },

@@ -1,23 +1,21 @@
 /**
- * Test kit for npurt: the DeviceBackend conformance suite, a recording reference backend, and a
- * virtual clock. Import it from tests only; it needs vitest (an optional peer dependency) for
- * the suite.
+ * Test kit for npurt: a recording reference backend ({@link MockDeviceBackend}) and a virtual
+ * clock. Plain code with no dependencies, so it runs anywhere (tests, examples, a browser); the
+ * backend conformance suite, which needs vitest, is on its own subpath, `@npurt/core/conformance`.
  *
  * @example
  * ```ts
- * import { describeDeviceBackendConformance, MockDeviceBackend } from "@npurt/core/testing";
+ * import { createDevice } from "@npurt/core";
+ * import { MockDeviceBackend, VirtualClock } from "@npurt/core/testing";
  *
- * describeDeviceBackendConformance({ name: "mock", factory: () => new MockDeviceBackend() });
+ * const device = createDevice(new MockDeviceBackend());
+ * console.log(device.capabilities.timeModel, new VirtualClock().now());
+ * device.close();
  * ```
  *
  * @packageDocumentation
  */
 
-export {
-  type ConformanceHarness,
-  type ConformanceOptions,
-  describeDeviceBackendConformance,
-} from "./conformance/index.js";
 export {
   type MockCall,
   MockDeviceBackend,

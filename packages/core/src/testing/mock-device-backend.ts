@@ -7,12 +7,12 @@ import type {
   QueueOptions,
 } from "../backend/device-backend.js";
 import { DEVICE_OP_KINDS, type DeviceOp, type KernelParams, type MemRef } from "../backend/ops.js";
-import { scheduleMacrotask } from "../clock.js";
 import { ERROR_CODES, type NpuErrorCode } from "../errors/error-codes.js";
 import { NpuError, NpuTypeError } from "../errors/npu-error.js";
 import { describe, errorMessage, quote } from "../errors/safe-text.js";
 import { check } from "../errors/validate.js";
 import type { OpStatus } from "../instrumentation/events.js";
+import { scheduleMacrotask } from "../macrotask.js";
 import { RingQueue } from "../structures/ring-queue.js";
 import { VirtualClock } from "./virtual-clock.js";
 

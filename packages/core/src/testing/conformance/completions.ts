@@ -7,14 +7,15 @@ import {
   noopKernel,
   type SuiteApi,
   settle,
+  settleUntil,
   VITEST,
 } from "./context.js";
 
 /** Completion reports: exactly once, timestamps, asynchrony, re-entrancy. */
 export function completionTests(options: ConformanceOptions, api: SuiteApi = VITEST): void {
   api.describe("completions", () => {
-    api.it("reports each op exactly once, with startNs <= endNs", async () => {
-      const h = await makeHarness(options);
+    api.it("reports each op exactly once, with startNs <= endNs", async (ctx) => {
+      const h = await makeHarness(options, ctx);
       const queues = [h.queue(), h.queue(), h.queue()];
       const ids = new Set<number>();
       for (let i = 0; i < 60; i++) ids.add(h.device.enqueue(queues[i % 3]!, noopKernel(100 + (i % 7) * 10)));
@@ -29,21 +30,19 @@ export function completionTests(options: ConformanceOptions, api: SuiteApi = VIT
       // The device drops a second report of an op (and one out of queue order) and says so.
       await settle();
       expect(h.violations()).toEqual([]);
-      h.device.close();
     });
 
-    api.it("never completes an op inside the enqueue call", async () => {
-      const h = await makeHarness(options);
+    api.it("never completes an op inside the enqueue call", async (ctx) => {
+      const h = await makeHarness(options, ctx);
       const q = h.queue();
       h.device.enqueue(q, noopKernel(0));
       expect(h.completions(q)).toHaveLength(0);
       await h.device.drain(q);
       expect(h.completions(q)).toHaveLength(1);
-      h.device.close();
     });
 
-    api.it("accepts new work from inside a completion (re-entrancy)", async () => {
-      const h = await makeHarness(options);
+    api.it("accepts new work from inside a completion (re-entrancy)", async (ctx) => {
+      const h = await makeHarness(options, ctx);
       const seen: OpCompletion[] = [];
       let q = undefined as unknown as ReturnType<typeof h.device.createQueue>;
       let chained = 0;
@@ -60,11 +59,10 @@ export function completionTests(options: ConformanceOptions, api: SuiteApi = VIT
       // Drain repeatedly: the listener keeps adding work until the chain ends.
       while (h.device.pending(q) > 0) await h.device.drain(q);
       expect(seen).toHaveLength(6);
-      h.device.close();
     });
 
-    api.it("accepts abort, destroy and close from inside a completion", async () => {
-      const h = await makeHarness(options);
+    api.it("accepts abort, destroy and close from inside a completion", async (ctx) => {
+      const h = await makeHarness(options, ctx);
       const gate = h.device.createCounter();
       const statuses: string[] = [];
       let aborting: QueueHandle | undefined;
@@ -97,7 +95,7 @@ export function completionTests(options: ConformanceOptions, api: SuiteApi = VIT
       });
       h.device.enqueue(last, noopKernel());
       h.device.enqueue(last, noopKernel());
-      await settle();
+      await settleUntil(() => closing.length >= 2);
       // The second op is the device's own DEVICE_CLOSED report; the backend reported nothing more.
       expect(closing.map((c) => [c.status, c.failure?.code])).toEqual([
         ["ok", undefined],
@@ -106,16 +104,16 @@ export function completionTests(options: ConformanceOptions, api: SuiteApi = VIT
       expect(h.violations()).toEqual([]);
     });
 
-    api.it("reports device time that never runs backwards within a queue", async () => {
-      const h = await makeHarness(options);
+    api.it("reports device time that never runs backwards within a queue", async (ctx) => {
+      const h = await makeHarness(options, ctx);
       // Stated durations are honoured only where time is modelled.
-      if (!h.device.capabilities.timing || h.device.capabilities.timeModel !== "virtual") return;
+      if (!h.device.capabilities.timing || h.device.capabilities.timeModel !== "virtual")
+        ctx.skip("the manifest claims no virtual-time timing");
       const q = h.queue();
       h.enqueueAll(q, [noopKernel(1_000), noopKernel(2_000), noopKernel(3_000)]);
       await h.device.drain(q);
       const done = h.completions(q);
       expect(done[2]!.endNs - done[0]!.startNs).toBeGreaterThanOrEqual(6_000);
-      h.device.close();
     });
   });
 }

@@ -13,8 +13,8 @@ export function counterTests(options: ConformanceOptions, api: SuiteApi = VITEST
   api.describe("counters", () => {
     api.it(
       "a signal op raises the counter when it executes, not when enqueued; lower signals leave it unchanged",
-      async () => {
-        const h = await makeHarness(options);
+      async (ctx) => {
+        const h = await makeHarness(options, ctx);
         const q = h.queue();
         const gate = h.device.createCounter();
         const c = h.device.createCounter();
@@ -30,12 +30,11 @@ export function counterTests(options: ConformanceOptions, api: SuiteApi = VITEST
         h.device.signalCounter(gate, 1);
         await h.device.drain(q);
         expect(h.device.counterValue(c)).toBe(3);
-        h.device.close();
       },
     );
 
-    api.it("a wait on a value already reached does not hold the queue", async () => {
-      const h = await makeHarness(options);
+    api.it("a wait on a value already reached does not hold the queue", async (ctx) => {
+      const h = await makeHarness(options, ctx);
       const q = h.queue();
       const c = h.device.createCounter();
       h.device.signalCounter(c, 5);
@@ -46,11 +45,10 @@ export function counterTests(options: ConformanceOptions, api: SuiteApi = VITEST
       ]);
       await h.device.drain(q);
       expect(h.completions(q).map((x) => x.status)).toEqual(["ok", "ok", "ok"]);
-      h.device.close();
     });
 
-    api.it("a wait on a future value holds its queue until another queue signals it", async () => {
-      const h = await makeHarness(options);
+    api.it("a wait on a future value holds its queue until another queue signals it", async (ctx) => {
+      const h = await makeHarness(options, ctx);
       const producer = h.queue();
       const consumer = h.queue();
       const gate = h.device.createCounter();
@@ -71,11 +69,10 @@ export function counterTests(options: ConformanceOptions, api: SuiteApi = VITEST
         const after = h.completions(consumer)[1]!;
         expect(after.startNs).toBeGreaterThanOrEqual(signal.endNs);
       }
-      h.device.close();
     });
 
-    api.it("a host signal releases a waiting queue", async () => {
-      const h = await makeHarness(options);
+    api.it("a host signal releases a waiting queue", async (ctx) => {
+      const h = await makeHarness(options, ctx);
       const q = h.queue();
       const c = h.device.createCounter();
       h.enqueueAll(q, [{ kind: "wait", counter: c, value: 1 }, noopKernel()]);
@@ -84,13 +81,12 @@ export function counterTests(options: ConformanceOptions, api: SuiteApi = VITEST
       h.device.signalCounter(c, 1);
       await h.device.drain(q);
       expect(h.completions(q).map((x) => x.status)).toEqual(["ok", "ok"]);
-      h.device.close();
     });
 
     api.it(
       "a wait is for the value it names (captured at call time), not for signals enqueued later",
-      async () => {
-        const h = await makeHarness(options);
+      async (ctx) => {
+        const h = await makeHarness(options, ctx);
         const producer = h.queue();
         const consumer = h.queue();
         const gate = h.device.createCounter();
@@ -115,16 +111,14 @@ export function counterTests(options: ConformanceOptions, api: SuiteApi = VITEST
         await h.device.idle();
         expect(h.completions(consumer).map((x) => x.status)).toEqual(["ok", "ok", "ok", "ok"]);
         expect(h.device.counterValue(c)).toBe(2);
-        h.device.close();
       },
     );
 
-    api.it("a counter handle is refused after destroy", async () => {
-      const h = await makeHarness(options);
+    api.it("a counter handle is refused after destroy", async (ctx) => {
+      const h = await makeHarness(options, ctx);
       const c = h.device.createCounter();
       h.device.destroyCounter(c);
       expect(() => h.device.counterValue(c)).toThrow(expect.objectContaining({ code: "INVALID_HANDLE" }));
-      h.device.close();
     });
   });
 }

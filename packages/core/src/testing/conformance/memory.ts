@@ -7,8 +7,8 @@ export function memoryTests(options: ConformanceOptions, api: SuiteApi = VITEST)
   api.describe("memory", () => {
     api.it(
       "accounting returns to its baseline after release, and peak remembers the high point",
-      async () => {
-        const h = await makeHarness(options);
+      async (ctx) => {
+        const h = await makeHarness(options, ctx);
         const base = h.device.memoryInfo();
         const buffers = [1, 100, 4096, 65_537].map((n) => h.device.allocate(n));
         const during = h.device.memoryInfo();
@@ -19,22 +19,20 @@ export function memoryTests(options: ConformanceOptions, api: SuiteApi = VITEST)
         expect(after.allocations).toBe(base.allocations);
         expect(after.bytesInUse).toBe(base.bytesInUse);
         expect(after.peakBytes).toBeGreaterThanOrEqual(during.bytesInUse);
-        h.device.close();
       },
     );
 
-    api.it("distinct live allocations do not overlap", async () => {
-      const h = await makeHarness(options);
+    api.it("distinct live allocations do not overlap", async (ctx) => {
+      const h = await makeHarness(options, ctx);
       const buffers = Array.from({ length: 32 }, (_, i) => h.device.allocate(100 + i * 37));
       const ranges = buffers
         .map((b) => [b.address, b.address + b.bytes] as const)
         .sort((x, y) => x[0] - y[0]);
       for (let i = 1; i < ranges.length; i++) expect(ranges[i]![0]).toBeGreaterThanOrEqual(ranges[i - 1]![1]);
-      h.device.close();
     });
 
-    api.it("out of memory is MEMORY_ALLOCATION, and later allocations still work", async () => {
-      const h = await makeHarness(options);
+    api.it("out of memory is MEMORY_ALLOCATION, and later allocations still work", async (ctx) => {
+      const h = await makeHarness(options, ctx);
       const base = h.device.memoryInfo();
       const capacity = h.device.info(0).memoryBytes;
       const chunk = Math.min(capacity, options.oomProbeBytes ?? 64 * 2 ** 20);
@@ -57,7 +55,6 @@ export function memoryTests(options: ConformanceOptions, api: SuiteApi = VITEST)
       const after = h.device.memoryInfo();
       expect(after.allocations).toBe(base.allocations);
       expect(after.bytesInUse).toBe(base.bytesInUse);
-      h.device.close();
     });
   });
 }

@@ -12,8 +12,8 @@ import {
 /** FIFO order within a queue; nothing promised across queues. */
 export function orderingTests(options: ConformanceOptions, api: SuiteApi = VITEST): void {
   api.describe("ordering", () => {
-    api.it("runs the ops of one queue in enqueue order, each after the previous ended", async () => {
-      const h = await makeHarness(options);
+    api.it("runs the ops of one queue in enqueue order, each after the previous ended", async (ctx) => {
+      const h = await makeHarness(options, ctx);
       const q = h.queue();
       const counter = h.device.createCounter();
       const specs: OpSpec[] = [];
@@ -29,16 +29,15 @@ export function orderingTests(options: ConformanceOptions, api: SuiteApi = VITES
           expect(done[i]!.startNs).toBeGreaterThanOrEqual(done[i - 1]!.endNs);
       }
       expect(h.violations()).toEqual([]);
-      h.device.close();
     });
 
-    api.it("applies memory ops of one queue in order (fill, then copy, then read back)", async () => {
-      const h = await makeHarness(options);
+    api.it("applies memory ops of one queue in order (fill, then copy, then read back)", async (ctx) => {
+      const h = await makeHarness(options, ctx);
       if (
         !h.device.capabilities.ops.includes("fill") ||
         !h.device.capabilities.copyDirections.includes("d2h")
       )
-        return;
+        ctx.skip("the manifest claims no fill or no d2h copy");
       const q = h.queue();
       const a = h.device.allocate(256);
       const b = h.device.allocate(256);
@@ -50,13 +49,13 @@ export function orderingTests(options: ConformanceOptions, api: SuiteApi = VITES
       await h.device.drain(q);
       expect(out.subarray(0, 128).every((v) => v === 1)).toBe(true);
       expect(out.subarray(128).every((v) => v === 9)).toBe(true);
-      h.device.close();
     });
 
-    api.it("round-trips host data through the device (h2d then d2h)", async () => {
-      const h = await makeHarness(options);
+    api.it("round-trips host data through the device (h2d then d2h)", async (ctx) => {
+      const h = await makeHarness(options, ctx);
       const dirs = h.device.capabilities.copyDirections;
-      if (!dirs.includes("h2d") || !dirs.includes("d2h")) return;
+      if (!dirs.includes("h2d") || !dirs.includes("d2h"))
+        ctx.skip("the manifest claims no h2d or no d2h copy");
       const q = h.queue();
       const data = Float32Array.from({ length: 64 }, (_, i) => i * 0.5);
       const buf = h.device.allocate(data.byteLength);
@@ -65,11 +64,10 @@ export function orderingTests(options: ConformanceOptions, api: SuiteApi = VITES
       h.device.enqueue(q, { kind: "copy", src: buf, dst: back });
       await h.device.drain(q);
       expect(Array.from(back)).toEqual(Array.from(data));
-      h.device.close();
     });
 
-    api.it("completes work on every queue without promising an order across queues", async () => {
-      const h = await makeHarness(options);
+    api.it("completes work on every queue without promising an order across queues", async (ctx) => {
+      const h = await makeHarness(options, ctx);
       const a = h.queue();
       const b = h.queue();
       h.enqueueAll(a, [noopKernel(3_000), noopKernel(3_000)]);
@@ -77,11 +75,10 @@ export function orderingTests(options: ConformanceOptions, api: SuiteApi = VITES
       await h.device.idle();
       expect(h.completions(a)).toHaveLength(2);
       expect(h.completions(b)).toHaveLength(1);
-      h.device.close();
     });
 
-    api.it("a queue held by a wait does not hold work enqueued later on other queues", async () => {
-      const h = await makeHarness(options);
+    api.it("a queue held by a wait does not hold work enqueued later on other queues", async (ctx) => {
+      const h = await makeHarness(options, ctx);
       const held = h.queue();
       const free = h.queue();
       const gate = h.device.createCounter();
@@ -94,7 +91,6 @@ export function orderingTests(options: ConformanceOptions, api: SuiteApi = VITES
       h.device.signalCounter(gate, 1);
       await h.device.drain(held);
       expect(h.completions(held).map((c) => c.status)).toEqual(["ok", "ok"]);
-      h.device.close();
     });
   });
 }

@@ -4,11 +4,12 @@ import { type ConformanceOptions, makeHarness, noopKernel, type SuiteApi, VITEST
 /** Priority arbitration, for backends whose manifest claims it (and timing, to observe it). */
 export function priorityTests(options: ConformanceOptions, api: SuiteApi = VITEST): void {
   api.describe("priorities", () => {
-    api.it("dispatches a more urgent queue's ready work first", async () => {
-      const h = await makeHarness(options);
+    api.it("dispatches a more urgent queue's ready work first", async (ctx) => {
+      const h = await makeHarness(options, ctx);
       const { supported, greatest, least } = h.device.capabilities.priorities;
       // Dispatch order is read from start times, so it is checked where the manifest claims both.
-      if (!supported || greatest === least || !h.device.capabilities.timing) return;
+      if (!supported || greatest === least || !h.device.capabilities.timing)
+        ctx.skip("the manifest claims no priority range or no timing");
       const units = h.device.info(0).computeUnits;
       const gate = h.device.createCounter();
       const low = h.queue(least);
@@ -38,14 +39,14 @@ export function priorityTests(options: ConformanceOptions, api: SuiteApi = VITES
           .map((c) => c.startNs),
       );
       expect(lastHighStart).toBeLessThan(firstLowStart);
-      h.device.close();
     });
 
-    api.it("does not preempt running work", async () => {
-      const h = await makeHarness(options);
+    api.it("does not preempt running work", async (ctx) => {
+      const h = await makeHarness(options, ctx);
       const { supported, greatest, least } = h.device.capabilities.priorities;
       // Dispatch order is read from start times, so it is checked where the manifest claims both.
-      if (!supported || greatest === least || !h.device.capabilities.timing) return;
+      if (!supported || greatest === least || !h.device.capabilities.timing)
+        ctx.skip("the manifest claims no priority range or no timing");
       const units = h.device.info(0).computeUnits;
       const low = h.queue(least);
       const high = h.queue(greatest);
@@ -58,7 +59,6 @@ export function priorityTests(options: ConformanceOptions, api: SuiteApi = VITES
       const highDone = h.completions(high)[0]!;
       if (lowDone.startNs < highDone.startNs) expect(highDone.startNs).toBeGreaterThanOrEqual(lowDone.endNs);
       else expect(lowDone.startNs).toBeGreaterThanOrEqual(highDone.endNs);
-      h.device.close();
     });
   });
 }

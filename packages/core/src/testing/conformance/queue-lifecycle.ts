@@ -5,8 +5,8 @@ import { type ConformanceOptions, makeHarness, noopKernel, type SuiteApi, VITEST
 /** Queue lifecycle: create, use, destroy, limits, abort. */
 export function queueLifecycleTests(options: ConformanceOptions, api: SuiteApi = VITEST): void {
   api.describe("queue lifecycle", () => {
-    api.it("creates a queue, runs work on it, and destroys it once drained", async () => {
-      const h = await makeHarness(options);
+    api.it("creates a queue, runs work on it, and destroys it once drained", async (ctx) => {
+      const h = await makeHarness(options, ctx);
       const q = h.queue();
       h.enqueueAll(q, [noopKernel(), noopKernel()]);
       expect(h.device.pending(q)).toBe(2);
@@ -16,37 +16,33 @@ export function queueLifecycleTests(options: ConformanceOptions, api: SuiteApi =
       expect(() => h.device.enqueue(q, noopKernel())).toThrow(
         expect.objectContaining({ code: "INVALID_HANDLE" }),
       );
-      h.device.close();
     });
 
-    api.it("refuses to destroy a queue with pending work, then destroys it after draining", async () => {
-      const h = await makeHarness(options);
+    api.it("refuses to destroy a queue with pending work, then destroys it after draining", async (ctx) => {
+      const h = await makeHarness(options, ctx);
       const q = h.queue();
       h.device.enqueue(q, noopKernel());
       expect(() => h.device.destroyQueue(q)).toThrow(expect.objectContaining({ code: "NOT_READY" }));
       await h.device.drain(q);
       h.device.destroyQueue(q);
-      h.device.close();
     });
 
-    api.it("destroying twice is INVALID_HANDLE", async () => {
-      const h = await makeHarness(options);
+    api.it("destroying twice is INVALID_HANDLE", async (ctx) => {
+      const h = await makeHarness(options, ctx);
       const q = h.device.createQueue();
       h.device.destroyQueue(q);
       expect(() => h.device.destroyQueue(q)).toThrow(expect.objectContaining({ code: "INVALID_HANDLE" }));
-      h.device.close();
     });
 
     api.it(
       "enforces the device's queue limit with NO_STREAM_RESOURCE, and frees a slot on destroy",
-      async () => {
-        const h = await makeHarness(options);
+      async (ctx) => {
+        const h = await makeHarness(options, ctx);
         const limit = h.device.info(0).maxQueues;
         if (!Number.isFinite(limit) || limit > 4096) {
           // Unbounded (or huge) devices: many queues must simply work.
           const queues = Array.from({ length: 256 }, () => h.device.createQueue());
           for (const q of queues) h.device.destroyQueue(q);
-          h.device.close();
           return;
         }
         const queues = Array.from({ length: limit }, () => h.device.createQueue());
@@ -60,14 +56,13 @@ export function queueLifecycleTests(options: ConformanceOptions, api: SuiteApi =
         h.device.destroyQueue(queues.pop()!);
         queues.push(h.device.createQueue());
         for (const q of queues) h.device.destroyQueue(q);
-        h.device.close();
       },
     );
 
     api.it(
       "abort discards queued work: each op completes once as 'aborted' with STREAM_ABORT, after the call",
-      async () => {
-        const h = await makeHarness(options);
+      async (ctx) => {
+        const h = await makeHarness(options, ctx);
         const gate = h.device.createCounter();
         const c = h.device.createCounter();
         const q = h.queue();
@@ -102,18 +97,16 @@ export function queueLifecycleTests(options: ConformanceOptions, api: SuiteApi =
         await h.device.drain(q);
         expect(done.at(-1)?.status).toBe("ok");
         expect(h.violations()).toEqual([]);
-        h.device.close();
       },
     );
 
-    api.it("many queues run independently to completion", async () => {
-      const h = await makeHarness(options);
+    api.it("many queues run independently to completion", async (ctx) => {
+      const h = await makeHarness(options, ctx);
       const count = Math.min(16, h.device.info(0).maxQueues);
       const queues = Array.from({ length: count }, () => h.queue());
       for (const q of queues) h.enqueueAll(q, [noopKernel(), noopKernel(), noopKernel()]);
       await h.device.idle();
       for (const q of queues) expect(h.completions(q).map((c) => c.status)).toEqual(["ok", "ok", "ok"]);
-      h.device.close();
     });
   });
 }
