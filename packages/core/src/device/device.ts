@@ -566,6 +566,12 @@ export class Device {
     if (observedIds !== undefined && observedIds.peek() === c.opId) {
       observedIds.shift();
       observed = state.observedOps!.shift();
+      // Rings never shrink: drop them once empty, so a million ops observed in flight do not
+      // stay allocated on an idle queue (the profiler's bytes-per-record benchmark).
+      if (observedIds.size === 0) {
+        state.observedIds = undefined;
+        state.observedOps = undefined;
+      }
     }
     if (bus.active) {
       bus.emit(
