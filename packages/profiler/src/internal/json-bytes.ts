@@ -14,7 +14,10 @@ const DOT = 46;
 const MINUS = 45;
 const ZERO = 48;
 
-/** Receives a full buffer; the bytes are only valid during the call (the buffer is reused). */
+/**
+ * Receives a full buffer; the bytes are only valid during the call (the buffer is reused). A
+ * chunk always ends between two whole pieces, so it is valid UTF-8 on its own.
+ */
 export type ByteSink = (bytes: Uint8Array) => void;
 
 /**
@@ -76,16 +79,21 @@ export class JsonBytes {
       ns = -ns;
     }
     const whole = Math.floor(ns / 1000);
-    let frac = ns - whole * 1000;
+    const frac = ns - whole * 1000;
     this.digits(whole, 0);
     if (frac === 0) return;
-    let width = 3;
-    while (frac % 10 === 0) {
-      frac /= 10;
-      width--;
-    }
-    this.byte(DOT);
-    this.digits(frac, width);
+    // At most ".ddd": written in place, trailing zeros dropped.
+    if (this.pos + 4 > this.buf.length) this.make(4);
+    const buf = this.buf;
+    let p = this.pos;
+    const d1 = (frac / 100) | 0;
+    const d2 = ((frac / 10) | 0) - d1 * 10;
+    const d3 = frac - ((frac / 10) | 0) * 10;
+    buf[p++] = DOT;
+    buf[p++] = ZERO + d1;
+    if (d2 !== 0 || d3 !== 0) buf[p++] = ZERO + d2;
+    if (d3 !== 0) buf[p++] = ZERO + d3;
+    this.pos = p;
   }
 
   /** Hands what is buffered to the sink. */
@@ -102,9 +110,13 @@ export class JsonBytes {
 
   /** Writes a non-negative safe integer, left-padded with zeros to `width` digits. */
   private digits(n: number, width: number): void {
-    let len = 1;
-    if (n <= 0x7fffffff) for (let x = n | 0; x >= 10; x = (x / 10) | 0) len++;
-    else for (let x = n; x >= 10; x = Math.floor(x / 10)) len++;
+    let len: number;
+    if (n < 1e5) len = n < 100 ? (n < 10 ? 1 : 2) : n < 1000 ? 3 : n < 1e4 ? 4 : 5;
+    else if (n < 1e9) len = n < 1e7 ? (n < 1e6 ? 6 : 7) : n < 1e8 ? 8 : 9;
+    else {
+      len = 10;
+      for (let x = n / 1e10; x >= 1; x /= 10) len++;
+    }
     if (len < width) len = width;
     if (this.pos + len > this.buf.length) this.make(len);
     const buf = this.buf;
