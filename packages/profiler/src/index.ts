@@ -29,6 +29,7 @@ export { type HtmlTimelineOptions, toHtmlTimeline } from "./html-timeline.js";
 export {
   type AssertNoLeaksOptions,
   formatLeakReport,
+  formatResourceStatistics,
   type LeakedResource,
   type LeakKind,
   type LeakReport,

@@ -51,6 +51,13 @@ export interface LeakTrackerOptions {
    * when asked). Default `false`.
    */
   readonly captureStacks?: boolean;
+  /**
+   * Called once when the attached device closes (`Device.close()`, npurt's `aclFinalize`), with
+   * the report at that moment: what CANN's ACL layer logs at finalize, per resource type
+   * (`formatResourceStatistics` prints it in that form). Needs a target with `onClose` (a
+   * `Device`); a bare bus has no finalize.
+   */
+  readonly onFinalize?: (report: LeakReport) => void;
 }
 
 /** Options of {@link LeakTracker.assertNoLeaks}. */
@@ -89,21 +96,34 @@ export class LeakTracker {
     KINDS.map((k) => [k, { created: 0, released: 0, live: 0, peak: 0 }]),
   );
   #bytes: number[] = [];
+  readonly #onFinalize: ((report: LeakReport) => void) | undefined;
+  #offClose: (() => void) | undefined;
 
   constructor(options?: LeakTrackerOptions) {
     const opts = optionsOf(options, "LeakTracker options");
     this.#captureStacks = boolOption(opts.captureStacks, false, "captureStacks");
+    if (opts.onFinalize !== undefined && typeof opts.onFinalize !== "function") {
+      throw new NpuTypeError("onFinalize must be a function");
+    }
+    this.#onFinalize = opts.onFinalize;
   }
 
   /** Starts following the target (`ILLEGAL_STATE` if already attached). Returns `this`. */
   attach(target: AttachTarget): this {
-    this.#sub.open(resolveTarget(target).bus, this.#listener);
+    const t = resolveTarget(target);
+    this.#sub.open(t.bus, this.#listener);
+    const onFinalize = this.#onFinalize;
+    if (onFinalize !== undefined && t.onClose !== undefined) {
+      this.#offClose = t.onClose(() => onFinalize(this.report()));
+    }
     return this;
   }
 
-  /** Stops following; the report keeps what was seen. */
+  /** Stops following (and waiting for the device's finalize); the report keeps what was seen. */
   detach(): void {
     this.#sub.close();
+    this.#offClose?.();
+    this.#offClose = undefined;
   }
 
   /** What is live now, and the per-kind statistics. */
@@ -233,4 +253,18 @@ export function formatLeakReport(report: LeakReport): string {
     );
   }
   return `${lines.join("\n")}\n`;
+}
+
+/**
+ * The per-type statistics in the form CANN's ACL layer logs them at `aclFinalize`
+ * (runtime-semantics §A-SRC-STAT): one line per resource type,
+ * `The ResourceType:stream, applyTotal = 2, applySucc = 2, releaseTotal = 2, releaseSucc = 2`,
+ * plus the live count and the peak. The profiler sees successful creations and releases only
+ * (a refused call emits no event), so the totals equal the successes.
+ */
+export function formatResourceStatistics(report: LeakReport): string {
+  return `${KINDS.map((k) => {
+    const s = report.stats[k];
+    return `The ResourceType:${k}, applyTotal = ${s.created}, applySucc = ${s.created}, releaseTotal = ${s.released}, releaseSucc = ${s.released}, live = ${s.live}, peak = ${s.peak}`;
+  }).join("\n")}\n`;
 }

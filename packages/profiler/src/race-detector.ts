@@ -13,6 +13,10 @@ export interface RaceAccess {
   readonly stream: number | undefined;
   /** The hardware queue the op ran on. */
   readonly queue: number;
+  /** Where in the buffer the op accessed: from this byte offset … */
+  readonly offset: number;
+  /** … this many bytes. */
+  readonly bytes: number;
 }
 
 /** Two unordered accesses to one buffer from different streams, at least one a write. */
@@ -33,13 +37,21 @@ export interface RaceReport {
 interface Access {
   readonly queue: number;
   readonly epoch: number;
+  /** Byte range `[lo, hi)` within the buffer. */
+  readonly lo: number;
+  readonly hi: number;
   readonly info: RaceAccess;
 }
 
+/**
+ * The accesses of one buffer that a later one may race with. Ops may name parts of a buffer
+ * (`{ buffer, offset, bytes }`), so accesses are byte ranges: two race only where they overlap.
+ * A write drops the accesses its range covers whole (as the sanitizer's "last write" replaces
+ * the previous one); a read drops its own queue's earlier reads it covers.
+ */
 interface BufferState {
-  write: Access | undefined;
-  /** Reads since the last write, at most one per queue (the latest). */
-  reads: Map<number, Access>;
+  writes: Access[];
+  reads: Access[];
 }
 
 interface QueueState {
@@ -62,8 +74,8 @@ interface QueueState {
  * Happens-before comes from: the order of ops in a queue; a wait on a record (the waiting
  * queue's clock joins the recording queue's clock at the record); and the host: an op is
  * ordered after every completion the host had seen when it enqueued the op (a synchronize,
- * or any await that let completions in). Buffers are tracked as a whole, as the sanitizer
- * tracks allocations.
+ * or any await that let completions in). Accesses are byte ranges of a buffer: ops on two
+ * disjoint parts of one buffer (`{ buffer, offset, bytes }`) do not race; overlapping parts do.
  *
  * @example
  * ```ts
@@ -193,8 +205,10 @@ export class RaceDetector {
     const reads = e.reads ?? [];
     const writes = e.writes ?? [];
     const label = e.kind === "copy" ? `copy ${e.name}` : e.name;
-    for (let i = 0; i < reads.length; i += 3) this.#access(reads[i]!, "read", e, label, q);
-    for (let i = 0; i < writes.length; i += 3) this.#access(writes[i]!, "write", e, label, q);
+    for (let i = 0; i < reads.length; i += 3)
+      this.#access(reads[i]!, reads[i + 1]!, reads[i + 2]!, "read", e, label, q);
+    for (let i = 0; i < writes.length; i += 3)
+      this.#access(writes[i]!, writes[i + 1]!, writes[i + 2]!, "write", e, label, q);
   }
 
   #release(key: string): void {
@@ -233,25 +247,47 @@ export class RaceDetector {
     if (q !== undefined && q.blockedOpId === opId) this.#unblock(queue, q, this.#host);
   }
 
-  #access(buffer: number, access: "read" | "write", e: OpEnqueuedEvent, op: string, q: QueueState): void {
+  #access(
+    buffer: number,
+    offset: number,
+    bytes: number,
+    access: "read" | "write",
+    e: OpEnqueuedEvent,
+    op: string,
+    q: QueueState,
+  ): void {
     let b = this.#buffers.get(buffer);
     if (b === undefined) {
-      b = { write: undefined, reads: new Map() };
+      b = { writes: [], reads: [] };
       this.#buffers.set(buffer, b);
     }
-    const info = { opId: e.opId, op, access, stream: this.#streams.streamOf(e.queue), queue: e.queue };
+    const info: RaceAccess = {
+      opId: e.opId,
+      op,
+      access,
+      stream: this.#streams.streamOf(e.queue),
+      queue: e.queue,
+      offset,
+      bytes,
+    };
     // A stream's first op (on a fresh or pooled queue) comes before the event that names its
     // stream; the binder renames it when that event comes.
     this.#unnamed.push(info);
-    const me: Access = { queue: e.queue, epoch: q.epoch, info };
+    const lo = offset;
+    const hi = offset + bytes;
+    const me: Access = { queue: e.queue, epoch: q.epoch, lo, hi, info };
     const ordered = (a: Access): boolean => a.queue === e.queue || (q.clock.get(a.queue) ?? 0) >= a.epoch;
-    if (b.write !== undefined && !ordered(b.write)) this.#report(buffer, b.write, me);
+    const overlaps = (a: Access): boolean => a.lo < hi && lo < a.hi;
+    for (const w of b.writes) if (overlaps(w) && !ordered(w)) this.#report(buffer, w, me);
     if (access === "write") {
-      for (const r of b.reads.values()) if (!ordered(r)) this.#report(buffer, r, me);
-      b.write = me;
-      b.reads = new Map();
+      for (const r of b.reads) if (overlaps(r) && !ordered(r)) this.#report(buffer, r, me);
+      const covered = (a: Access): boolean => lo <= a.lo && a.hi <= hi;
+      b.writes = b.writes.filter((w) => !covered(w));
+      b.writes.push(me);
+      b.reads = b.reads.filter((r) => !covered(r));
     } else {
-      b.reads.set(e.queue, me);
+      b.reads = b.reads.filter((r) => !(r.queue === e.queue && lo <= r.lo && r.hi <= hi));
+      b.reads.push(me);
     }
   }
 
@@ -275,7 +311,9 @@ export class RaceDetector {
 
 function describe(r: Omit<RaceReport, "description">): string {
   const side = (a: RaceAccess) =>
-    `${a.access} by ${a.op} (op ${a.opId}) on ${a.stream === undefined ? `queue ${a.queue}` : `stream ${a.stream}`}`;
+    `${a.access} of bytes [${a.offset}, ${a.offset + a.bytes}) by ${a.op} (op ${a.opId}) on ${
+      a.stream === undefined ? `queue ${a.queue}` : `stream ${a.stream}`
+    }`;
   const tag = r.tag === undefined ? "" : ` (tag "${r.tag}")`;
   return `race on buffer 0x${r.buffer.toString(16)}${tag}: ${side(r.first)}, then ${side(r.second)}, with no event or synchronize between them`;
 }

@@ -1,4 +1,4 @@
-import { type Clock, type InstrumentationEvent, NpuTypeError, type TimerId } from "@npurt/core";
+import { type Clock, type InstrumentationEvent, NpuTypeError, RingQueue, type TimerId } from "@npurt/core";
 import { type AttachTarget, resolveTarget, Subscription } from "./internal/attach-target.js";
 import { StreamBinder } from "./internal/stream-binder.js";
 import { numberOption, optionsOf } from "./internal/validate.js";
@@ -75,7 +75,8 @@ export class StallWatchdog {
   readonly #onStall: ((report: StallReport) => void) | undefined;
   #sub = new Subscription("StallWatchdog");
   #clock: Clock | undefined;
-  #queues = new Map<number, { device: number; pending: Pending[] }>();
+  /** Pending ops per queue, oldest first (core reports completions in queue order). */
+  #queues = new Map<number, { device: number; pending: RingQueue<Pending> }>();
   #streams = new StreamBinder();
   #pendingOps = 0;
   #lastProgress = 0;
@@ -141,7 +142,7 @@ export class StallWatchdog {
     const blocked: BlockedQueue[] = [];
     const waitsOn = new Map<number, number>();
     for (const [q, s] of [...this.#queues].sort((a, b) => a[0] - b[0])) {
-      const head = s.pending[0];
+      const head = s.pending.peek();
       if (head === undefined) continue;
       let waitingFor: WaitTarget | undefined;
       if (head.kind === "wait") {
@@ -162,7 +163,7 @@ export class StallWatchdog {
         queue: q,
         stream: this.#streams.streamOf(q),
         device: s.device,
-        pendingOps: s.pending.length,
+        pendingOps: s.pending.size,
         head:
           head.kind === "wait" || head.kind === "signal"
             ? `${head.kind} c${head.counter}=${head.value}`
@@ -228,7 +229,7 @@ export class StallWatchdog {
       case "op.enqueued": {
         let s = this.#queues.get(e.queue);
         if (s === undefined) {
-          s = { device: e.device, pending: [] };
+          s = { device: e.device, pending: new RingQueue() };
           this.#queues.set(e.queue, s);
         }
         let counter = -1;
@@ -247,9 +248,10 @@ export class StallWatchdog {
       }
       case "op.completed": {
         const s = this.#queues.get(e.queue);
-        const i = s?.pending.findIndex((p) => p.opId === e.opId) ?? -1;
-        if (s !== undefined && i >= 0) {
-          s.pending.splice(i, 1);
+        // The head, or an op enqueued before the watchdog attached (not in the ring at all): a
+        // ring rather than an array, so a queue of a million ops is not O(n²) to drain.
+        if (s !== undefined && s.pending.peek()?.opId === e.opId) {
+          s.pending.shift();
           this.#pendingOps--;
         }
         this.#progress(e.time);

@@ -12,6 +12,8 @@ export interface ProfilerTarget {
   readonly clock?: Clock;
   /** The backend's capability manifest. */
   readonly capabilities?: DeviceCapabilities;
+  /** Calls `listener` when the device closes; returns its remover (a `Device` has it). */
+  readonly onClose?: (listener: () => void) => () => void;
 }
 
 /** A {@link ProfilerTarget} or a bare instrumentation bus. */

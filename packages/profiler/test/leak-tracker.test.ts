@@ -2,7 +2,7 @@ import { ResourceManager } from "@npurt/callbacks";
 import { NpuError } from "@npurt/core";
 import { StreamManager } from "@npurt/streams";
 import { describe, expect, it } from "vitest";
-import { formatLeakReport, LeakTracker } from "../src/index.js";
+import { formatLeakReport, formatResourceStatistics, type LeakReport, LeakTracker } from "../src/index.js";
 import { mockDevice, pipeline, simDevice } from "./fixtures.js";
 
 describe("LeakTracker", () => {
@@ -47,6 +47,39 @@ describe("LeakTracker", () => {
     expect((thrown as Error).message).toMatch(/3 resource\(s\) leaked/);
     expect((thrown as Error).message).toContain('tag "kv-cache"');
     expect((thrown as NpuError).details?.leaks).toHaveLength(3);
+  });
+
+  it("logs the resource statistics per type when the device finalizes (closes), as CANN's aclFinalize does", async () => {
+    for (const device of [simDevice(), mockDevice()]) {
+      const finalized: LeakReport[] = [];
+      const leaks = new LeakTracker({ onFinalize: (r) => finalized.push(r) }).attach(device);
+      const manager = await pipeline(device);
+      device.allocate(64, { tag: "left" }); // never released: the statistics show it
+      expect(finalized).toEqual([]);
+      manager.close();
+      device.close();
+      expect(finalized).toHaveLength(1);
+      const text = formatResourceStatistics(finalized[0]!);
+      expect(text).toContain(
+        "The ResourceType:stream, applyTotal = 2, applySucc = 2, releaseTotal = 2, releaseSucc = 2",
+      );
+      expect(text).toContain(
+        "The ResourceType:event, applyTotal = 2, applySucc = 2, releaseTotal = 2, releaseSucc = 2",
+      );
+      expect(text).toMatch(
+        /The ResourceType:allocation, applyTotal = 3, applySucc = 3, releaseTotal = 2, releaseSucc = 2, live = 1/,
+      );
+      expect(finalized[0]!.leaks.map((l) => l.tag)).toEqual(["left"]);
+      expect(text.trim().split("\n")).toHaveLength(6);
+      leaks.detach();
+    }
+    // Detached before the close: nothing is logged.
+    const device = mockDevice();
+    const finalized: LeakReport[] = [];
+    new LeakTracker({ onFinalize: (r) => finalized.push(r) }).attach(device).detach();
+    device.close();
+    expect(finalized).toEqual([]);
+    expect(() => new LeakTracker({ onFinalize: "log" as never })).toThrow(TypeError);
   });
 
   it("follows resources still held", async () => {

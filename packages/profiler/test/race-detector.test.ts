@@ -38,6 +38,36 @@ describe("RaceDetector", () => {
     }
   });
 
+  it("tracks parts of a buffer: disjoint parts on two streams do not race, overlapping ones do", async () => {
+    for (const device of [simDevice(), mockDevice()]) {
+      const { races, manager, a, b, buf } = setup(device);
+      // Two halves of one buffer, each written on its own stream: no race.
+      a.launch({ name: "relu", outputs: [{ buffer: buf, offset: 0, bytes: 128 }] });
+      b.launch({ name: "gelu", outputs: [{ buffer: buf, offset: 128, bytes: 128 }] });
+      await manager.synchronize();
+      expect(races.races()).toEqual([]);
+      // Bytes 96–159 overlap the part stream a writes next, with nothing ordering the two.
+      a.launch({ name: "mul", outputs: [{ buffer: buf, offset: 0, bytes: 128 }] });
+      b.launch({ name: "add", inputs: [{ buffer: buf, offset: 96, bytes: 64 }] });
+      // And a read of the part stream b wrote, ordered by the synchronize above: no race.
+      a.launch({ name: "transpose", inputs: [{ buffer: buf, offset: 128, bytes: 128 }] });
+      await manager.synchronize();
+      const found = races.races();
+      expect(found).toHaveLength(1);
+      expect(found[0]!.first).toMatchObject({ op: "mul", access: "write", offset: 0, bytes: 128 });
+      expect(found[0]!.second).toMatchObject({ op: "add", access: "read", offset: 96, bytes: 64 });
+      expect(found[0]!.description).toContain("bytes [96, 160)");
+    }
+  });
+
+  it("reports a write of the whole buffer racing with an earlier write of a part of it", async () => {
+    const { races, manager, a, b, buf } = setup();
+    a.launch({ name: "relu", outputs: [{ buffer: buf, offset: 64, bytes: 32 }] });
+    b.launch({ name: "gelu", outputs: [buf] });
+    await manager.synchronize();
+    expect(races.races().map((r) => [r.first.op, r.second.op])).toEqual([["relu", "gelu"]]);
+  });
+
   it("reports nothing once an event orders the two streams", async () => {
     const { races, manager, a, b, buf } = setup();
     const ready = manager.createEvent();

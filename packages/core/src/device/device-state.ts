@@ -1,4 +1,4 @@
-import type { MemRef } from "../backend/ops.js";
+import type { DeviceOp, MemRef } from "../backend/ops.js";
 import type { DType } from "../memory/dtype.js";
 import type { RingQueue } from "../structures/ring-queue.js";
 import type { QueueCompletionListener } from "./completion-listener.js";
@@ -31,6 +31,14 @@ export interface QueueState {
   readonly pendingBuffers: RingQueue<BufferState>;
   /** The signal and wait ops among them, oldest first, with the counter each one holds. */
   counterOps: RingQueue<{ readonly opId: number; readonly counter: CounterState }> | undefined;
+  /**
+   * Ops enqueued while someone listened on the bus, oldest first, in step with `observedIds`:
+   * their completion events repeat the kind and name of their `op.enqueued`. Two rings per
+   * queue rather than one device-wide map: a million ops in flight cost no hashing and no
+   * allocation per op (the profiler's counting benchmark, issue 11).
+   */
+  observedIds: RingQueue<number> | undefined;
+  observedOps: RingQueue<DeviceOp> | undefined;
   /** Drain waiters: resolve when `completed` reaches `target`. */
   waiters: RingQueue<{ target: number; resolve: () => void; reject: (e: unknown) => void }> | undefined;
 }

@@ -6,6 +6,7 @@ import type {
   MemoryInfo,
   OpCompletion,
 } from "../backend/device-backend.js";
+import type { DeviceOp } from "../backend/ops.js";
 import type { Clock } from "../clock.js";
 import { NpuError, NpuTypeError } from "../errors/npu-error.js";
 import { describe, errorMessage, quote } from "../errors/safe-text.js";
@@ -17,7 +18,7 @@ import type { QueueCompletionListener } from "./completion-listener.js";
 import { CounterHandle, DeviceBuffer, QueueHandle } from "./device-handles.js";
 import type { BufferState, CounterState, QueueState } from "./device-state.js";
 import { HandleTable } from "./handles.js";
-import { memoryAccesses, opName } from "./op-description.js";
+import { completedEvent, enqueuedEvent } from "./op-description.js";
 import type { CopySpec, FillSpec, OpSpec } from "./op-spec.js";
 import { type TranslationContext, translateOp } from "./op-translation.js";
 import { validateBackend } from "./validate-backend.js";
@@ -78,11 +79,6 @@ export interface CreateDeviceOptions {
   readonly instrumentation?: Instrumentation;
 }
 
-interface OpMeta {
-  readonly kind: string;
-  readonly name: string;
-}
-
 /**
  * A device backend behind npurt's checks: every user-facing call goes through a `Device`. It
  * validates arguments, holds handle tables (a destroyed, foreign or forged handle is refused with
@@ -105,7 +101,6 @@ export class Device {
   readonly #queuesById = new Map<number, QueueState>();
   readonly #counters: HandleTable<CounterHandle, CounterState>;
   readonly #buffers: HandleTable<DeviceBuffer, BufferState>;
-  readonly #opMeta = new Map<number, OpMeta>();
   #nextOpId = 1;
   #closed = false;
   #closeListeners: (() => void)[] | undefined;
@@ -187,6 +182,8 @@ export class Device {
       pendingBufferOps: new RingQueue(),
       pendingBuffers: new RingQueue(),
       counterOps: undefined,
+      observedIds: undefined,
+      observedOps: undefined,
       waiters: undefined,
     };
     const handle = this.#queues.issue(state, (o, s, g) => new QueueHandle(o, s, g, device, priority));
@@ -282,18 +279,14 @@ export class Device {
     }
     const bus = this.instrumentation;
     if (bus.active) {
-      const name = opName(op);
-      this.#opMeta.set(opId, { kind: op.kind, name });
-      bus.emit({
-        type: "op.enqueued",
-        time: this.clock.now(),
-        device,
-        queue: state.backendId,
-        opId,
-        kind: op.kind,
-        name,
-        ...memoryAccesses(op),
-      });
+      // Kept so that the completion event can name the op as its enqueue event did.
+      if (state.observedIds === undefined) {
+        state.observedIds = new RingQueue();
+        state.observedOps = new RingQueue();
+      }
+      state.observedIds.push(opId);
+      state.observedOps!.push(op);
+      bus.emit(enqueuedEvent(this.clock.now(), device, state.backendId, opId, op));
     }
     return opId;
   }
@@ -764,24 +757,33 @@ export class Device {
         }
       }
     }
+    // Ops complete in queue order, so an observed op, if this is one, is at the ring's head.
+    let observed: DeviceOp | undefined;
+    const observedIds = state.observedIds;
+    if (observedIds !== undefined && observedIds.peek() === c.opId) {
+      observedIds.shift();
+      observed = state.observedOps!.shift();
+      // Rings never shrink: drop them once empty, so a million ops observed in flight do not
+      // stay allocated on an idle queue (the profiler's bytes-per-record benchmark).
+      if (observedIds.size === 0) {
+        state.observedIds = undefined;
+        state.observedOps = undefined;
+      }
+    }
     if (bus.active) {
-      const meta = this.#opMeta.get(c.opId);
-      this.#opMeta.delete(c.opId);
-      bus.emit({
-        type: "op.completed",
-        time: this.clock.now(),
-        device: state.device,
-        queue: c.queue,
-        opId: c.opId,
-        kind: meta?.kind ?? "unknown",
-        name: meta?.name ?? "",
-        status: c.status,
-        startNs: c.startNs,
-        endNs: c.endNs,
-        ...(c.failure === undefined ? {} : { code: c.failure.code }),
-      });
-    } else if (this.#opMeta.size > 0) {
-      this.#opMeta.delete(c.opId);
+      bus.emit(
+        completedEvent(
+          this.clock.now(),
+          state.device,
+          c.queue,
+          c.opId,
+          observed,
+          c.status,
+          c.startNs,
+          c.endNs,
+          c.failure?.code,
+        ),
+      );
     }
     let woke = false;
     if (state.listener !== undefined) {

@@ -34,9 +34,12 @@ export interface OpEnqueuedEvent extends InstrumentationEventBase {
   readonly kind: string;
   /** Kernel name, copy direction, or counter id, depending on `kind`. */
   readonly name: string;
-  /** Device addresses the op reads, as `[base, offset, bytes]` triples flattened. */
+  /**
+   * Device ranges the op reads, as `[base, offset, bytes]` triples flattened. A `Device` always
+   * sets it (an empty list when the op reads no device memory); other emitters may leave it out.
+   */
   readonly reads?: readonly number[];
-  /** Device addresses the op writes, in the same form as `reads`. */
+  /** Device ranges the op writes, in the same form as `reads`. */
   readonly writes?: readonly number[];
 }
 

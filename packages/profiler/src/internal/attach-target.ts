@@ -15,17 +15,21 @@ export interface ResolvedTarget {
   readonly bus: Instrumentation;
   readonly clock: Clock | undefined;
   readonly capabilities: DeviceCapabilities | undefined;
+  /** Registers a listener for the target's close (a `Device`'s finalize), when it has one. */
+  readonly onClose: ((listener: () => void) => () => void) | undefined;
 }
 
 /** Checks and unpacks an attach target (a `TypeError` for anything that has no bus). */
 export function resolveTarget(target: unknown): ResolvedTarget {
-  if (target instanceof Instrumentation) return { bus: target, clock: undefined, capabilities: undefined };
+  if (target instanceof Instrumentation)
+    return { bus: target, clock: undefined, capabilities: undefined, onClose: undefined };
   const bus = (target as { instrumentation?: unknown } | null | undefined)?.instrumentation;
   if (typeof target !== "object" || target === null || !isBus(bus)) {
     throw new NpuTypeError("attach target must be a Device or an Instrumentation bus");
   }
   const t = target as ProfilerTarget;
-  return { bus, clock: t.clock, capabilities: t.capabilities };
+  const onClose = typeof t.onClose === "function" ? (l: () => void) => t.onClose!(l) : undefined;
+  return { bus, clock: t.clock, capabilities: t.capabilities, onClose };
 }
 
 // Duck-typed as well as instanceof: two installed copies of core have two Instrumentation classes.

@@ -26,6 +26,8 @@ export interface Layout {
   readonly endNs: number;
 }
 
+const ENGINE_SLOT: Readonly<Record<EngineKind, number>> = { compute: 0, h2d: 1, d2h: 2, d2d: 3 };
+
 /** The display name of op row `i`. */
 export function opLabel(rec: Recording, i: number): string {
   const ops = rec.ops;
@@ -50,18 +52,25 @@ export function layout(rec: Recording): Layout {
   const lane = new Int32Array(n).fill(-1);
   const engine: (EngineKind | undefined)[] = new Array(n);
   const laneEnds = new Map<string, number[]>();
-  for (const i of rows) {
+  // The lane list of each device and engine, by a number key: no string built per op.
+  const endsByKey: (number[] | undefined)[] = [];
+  for (let r = 0; r < rows.length; r++) {
+    const i = rows[r]!;
     const kind = ops.kind[i];
     let e: EngineKind | undefined;
     if (kind === 0 || kind === 2) e = "compute";
-    else if (kind === 1) e = (rec.names[ops.name[i]!] as EngineKind | undefined) ?? "d2d";
+    else if (kind === 1) {
+      const direction = rec.names[ops.name[i]!] as EngineKind | undefined;
+      e = direction !== undefined && direction !== "compute" && direction in ENGINE_SLOT ? direction : "d2d";
+    }
     if (e === undefined) continue;
     engine[i] = e;
-    const key = `${ops.device[i]}:${e}`;
-    let ends = laneEnds.get(key);
+    const slot = ops.device[i]! * 4 + ENGINE_SLOT[e];
+    let ends = endsByKey[slot];
     if (ends === undefined) {
       ends = [];
-      laneEnds.set(key, ends);
+      endsByKey[slot] = ends;
+      laneEnds.set(`${ops.device[i]}:${e}`, ends);
     }
     let l = 0;
     while (l < ends.length && ends[l]! > ops.startNs[i]!) l++;
