@@ -60,6 +60,7 @@ export class HostCallbacks {
       seq: rec.enqueued, // its marker op is the next one
       releaseValue: 0,
       phase: "launched",
+      serialAhead: rt.serialExecutor ? rt.runningCallbacks : undefined,
       waits: undefined,
       op: new OpRecord("callback", rec.id),
       startNs: 0,
