@@ -237,7 +237,10 @@ export class Runtime {
   addSpecial(rec: StreamRecord, op: SpecialOp): void {
     if (rec.specials === undefined) rec.specials = new RingQueue();
     rec.specials.push(op);
-    if (op.kind === "record") (op.counter.producers ??= new RingQueue()).push({ stream: rec, op });
+    if (op.kind === "record") {
+      if (op.counter.producers === undefined) op.counter.producers = new RingQueue();
+      op.counter.producers.push({ stream: rec, op });
+    }
   }
 
   // ---- completion routing -------------------------------------------------------------------
