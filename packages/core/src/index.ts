@@ -51,7 +51,15 @@ export {
   type SignalOp,
   type WaitOp,
 } from "./backend/ops.js";
-export { type Clock, scheduleMacrotask, type TimeModel, type TimerId, wallClock } from "./clock.js";
+export {
+  type Clock,
+  currentDeviceClock,
+  runWithDeviceClock,
+  scheduleMacrotask,
+  type TimeModel,
+  type TimerId,
+  wallClock,
+} from "./clock.js";
 export {
   type AllocateOptions,
   type CreateDeviceOptions,

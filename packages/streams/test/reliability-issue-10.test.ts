@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { StreamManager } from "../src/index.js";
 import { BACKENDS, BOTH_PROFILES, noop, settle, setup } from "./backends.js";
 
 describe.each(BACKENDS)("issue 10 regressions in streams on $name", (factory) => {
@@ -37,4 +38,28 @@ describe.each(BACKENDS)("issue 10 regressions in streams on $name", (factory) =>
       expect(device.closed).toBe(false);
     },
   );
+});
+
+describe.each(BACKENDS)("issue 10 defect 9: two managers on one device on $name", (factory) => {
+  it("emit distinct stream and callback ids on the device's shared instrumentation bus", async () => {
+    const { device, manager: first } = setup(factory);
+    const second = new StreamManager(device);
+    const seen: { type: string; stream?: number; callback?: number }[] = [];
+    const off = device.instrumentation.subscribe((e) => {
+      seen.push(e as never);
+    });
+    const a = first.create();
+    const b = second.create();
+    expect(a.id).not.toBe(b.id);
+    a.launchHostCallback(() => {});
+    b.launchHostCallback(() => {});
+    await Promise.all([a.synchronize(), b.synchronize()]);
+    off();
+    const created = seen.filter((e) => e.type === "stream.created").map((e) => e.stream);
+    expect(new Set(created).size).toBe(2);
+    const callbacks = new Set(seen.filter((e) => e.type === "callback.enqueued").map((e) => e.callback));
+    expect(callbacks.size).toBe(2);
+    first.close();
+    second.close();
+  });
 });

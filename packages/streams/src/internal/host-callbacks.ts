@@ -6,11 +6,13 @@ import {
   NpuTypeError,
   type OpStatus,
   RingQueue,
+  runWithDeviceClock,
 } from "@npurt/core";
 import type { CallbackContext } from "../callback-context.js";
 import type { OpHandle } from "../op-handle.js";
 import type { HostCallbackOptions } from "../stream-options.js";
 import { runAsCallback } from "./callback-scope.js";
+import { type DeviceIds, deviceIds } from "./device-ids.js";
 import type { DrainWaits } from "./drain-waits.js";
 import type { EventTimeline } from "./event-timeline.js";
 import { OpRecord } from "./op-record.js";
@@ -27,12 +29,14 @@ export class HostCallbacks {
   readonly #rt: Runtime;
   readonly #waits: DrainWaits;
   readonly #events: EventTimeline;
-  #ids = 0;
+  /** Shared with every manager on the device: callback ids are unique on its bus. */
+  readonly #ids: DeviceIds;
 
   constructor(rt: Runtime, waits: DrainWaits, events: EventTimeline) {
     this.#rt = rt;
     this.#waits = waits;
     this.#events = events;
+    this.#ids = deviceIds(rt.device);
   }
 
   launch(rec: StreamRecord, fn: unknown, options: HostCallbackOptions | undefined): OpHandle {
@@ -49,7 +53,7 @@ export class HostCallbacks {
     const counter = rec.callbackCounter ?? rt.device.createCounter({ device: rec.device });
     rec.callbackCounter = counter;
     const cb: CallbackRecord = {
-      id: ++this.#ids,
+      id: ++this.#ids.callback,
       fn: f,
       blocking,
       receivesStatus,
@@ -139,7 +143,10 @@ export class HostCallbacks {
           error: cb.status,
           waitFor: (event, options) => this.#events.callbackWait(cb, event, options),
         };
-        return runAsCallback(() => cb.fn(ctx));
+        // The device's clock is the current one while the callback runs, so host-side code it
+        // starts without a clock (a callback chain, say) times itself on it.
+        const clock = rt.device.clock;
+        return runAsCallback(() => runWithDeviceClock(clock, () => cb.fn(ctx)));
       },
       done: (outcome) => this.#finish(cb, outcome, false),
       priority: cb.stream.backendPriority,

@@ -2,6 +2,7 @@ import { check, errorMessage, NpuError, NpuTypeError, quote } from "@npurt/core"
 import { Stream } from "../stream.js";
 import type { CreateStreamOptions, FailureMode } from "../stream-options.js";
 import { assertNotInCallback } from "./callback-scope.js";
+import { type DeviceIds, deviceIds } from "./device-ids.js";
 import type { DrainWaits } from "./drain-waits.js";
 import type { HostCallbacks } from "./host-callbacks.js";
 import { backendPriority, type PriorityRange, userPriority } from "./priorities.js";
@@ -24,7 +25,8 @@ export class StreamLifecycle {
   readonly #waits: DrainWaits;
   readonly #callbacks: HostCallbacks;
   readonly priorityRange: PriorityRange;
-  #ids = 0;
+  /** Shared with every manager on the device: stream ids are unique on its bus. */
+  readonly #ids: DeviceIds;
   #closing = false;
   /** `onStreamState` listeners by name (CANN `aclrtRegStreamStateCallback`). */
   readonly #stateListeners = new Map<string, StreamStateListener>();
@@ -43,6 +45,7 @@ export class StreamLifecycle {
     this.#waits = waits;
     this.#callbacks = callbacks;
     this.priorityRange = priorityRange;
+    this.#ids = deviceIds(rt.device);
   }
 
   /** Streams created over the manager's life. */
@@ -75,7 +78,7 @@ export class StreamLifecycle {
     const bp = backendPriority(this.priorityRange, rt.device.capabilities, priority);
     rt.stats.streams.created++;
     const rec = this.#acquireRecord(device, bp);
-    rec.id = ++this.#ids;
+    rec.id = ++this.#ids.stream;
     if (rec.state === "DESTROYED") updateStreamState(rt, rec, "reuse");
     rec.priority = priority;
     rec.failureMode = failureMode;
