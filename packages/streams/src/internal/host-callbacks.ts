@@ -98,7 +98,7 @@ export class HostCallbacks {
       // cudaStreamAddCallback: runs exactly once, after a device error with that error; only an
       // abort by the user (no stopped device) discards it.
       if (stopped === undefined && (aborted || !ok)) {
-        this.#finish(cb, { ok: false, error: undefined }, true);
+        this.#finish(cb, { ok: false, error: undefined }, true, true);
         return false;
       }
       cb.status = stopped ?? cb.stream.pendingError;
@@ -106,7 +106,7 @@ export class HostCallbacks {
       return true;
     }
     if (!ok || aborted || stopped !== undefined) {
-      this.#finish(cb, { ok: false, error: undefined }, true);
+      this.#finish(cb, { ok: false, error: undefined }, true, true);
       return false;
     }
     this.#start(cb);
@@ -154,7 +154,13 @@ export class HostCallbacks {
     });
   }
 
-  #finish(cb: CallbackRecord, outcome: HostTaskOutcome, discarded: boolean): void {
+  /**
+   * Settles the callback. `inCompletion`: called from its marker's completion, whose runtime
+   * path records the marker's failure (a device loss, say) and only then settles the stream's
+   * drain waiters, updates its state and releases it; settling them here first would resolve a
+   * synchronize covering the lost callback OK and leave the failure to the next one.
+   */
+  #finish(cb: CallbackRecord, outcome: HostTaskOutcome, discarded: boolean, inCompletion = false): void {
     if (cb.phase === "done") return;
     const rt = this.#rt;
     cb.phase = "done";
@@ -195,6 +201,7 @@ export class HostCallbacks {
         // A closed device has nothing left to release.
       }
     }
+    if (inCompletion) return;
     this.#waits.settle(rec);
     updateStreamState(rt, rec);
     rt.hooks.releaseIfDrained(rec);
