@@ -1,9 +1,16 @@
 #!/usr/bin/env node
+import { createHash } from "node:crypto";
 // Fault soak (issue 10): long random workloads with fault injection (kernel failure, kernel hang,
 // allocation failure, device lost) under both failure modes, both profiles, both backends and
 // both host executors, on the built packages (run `pnpm build` first; `pnpm soak` does not build).
 //
-//   pnpm soak [--sequences N] [--seed S] [--length L]
+//   pnpm soak [--sequences N] [--seed S] [--length L] [--churn]
+//
+// It also prints a digest of every sequence's completion timeline (each op's stream, kind,
+// status, device start and end time, error code, in issue order): the same seeds give the same
+// digest in every run and process. `--churn` runs unrelated work on the event loop meanwhile
+// (timers, immediates, microtasks, allocation), which must not change it; the determinism test
+// (packages/streams/test/soak-determinism.test.ts) compares the digests of two processes.
 //
 // Prints one line each: sequences run, ops run, faults injected, `violations: N`, `lost: N`, and
 // the seed that replays a failure (`--seed S --sequences 1` runs just that program). Exits 1 on
@@ -32,6 +39,7 @@ function arg(name, fallback) {
 const sequences = arg("sequences", 500);
 const firstSeed = arg("seed", 1);
 const length = arg("length", 60);
+const churn = args.includes("--churn");
 
 /** The configuration of sequence `seed`: every combination comes round in turn. */
 export function configOf(seed) {
@@ -49,6 +57,31 @@ process.on("unhandledRejection", (reason) => {
 });
 
 const pkgs = { core, testing, deviceSim, streams, callbacks };
+const digest = createHash("sha256");
+
+/** Unrelated work on the event loop: timers, immediates, microtasks and garbage. */
+function startChurn() {
+  let stop = false;
+  let junk = [];
+  const spin = () => {
+    if (stop) return;
+    junk.push(new Array(64).fill(Math.random()));
+    if (junk.length > 256) junk = [];
+    queueMicrotask(() => {
+      junk.length;
+    });
+    setImmediate(spin);
+  };
+  const timer = setInterval(() => {
+    junk = [];
+  }, 1);
+  spin();
+  return () => {
+    stop = true;
+    clearInterval(timer);
+  };
+}
+const stopChurn = churn ? startChurn() : () => {};
 let ops = 0;
 let faults = 0;
 let violations = 0;
@@ -58,6 +91,7 @@ const t0 = performance.now();
 for (let i = 0; i < sequences; i++) {
   const seed = firstSeed + i;
   const r = await runProgram(pkgs, configOf(seed), seed, length);
+  digest.update(`${seed}\n${r.timeline}\n`);
   ops += r.ops;
   faults += r.faults;
   lost += r.lost;
@@ -70,10 +104,13 @@ for (let i = 0; i < sequences; i++) {
     }
   }
 }
+stopChurn();
 await new Promise((r) => setImmediate(r));
 violations += unhandled;
 const secs = ((performance.now() - t0) / 1000).toFixed(1);
-console.log(`sequences run: ${sequences} (seeds ${firstSeed}..${firstSeed + sequences - 1}, ${length} commands each, ${secs} s)`);
+console.log(
+  `sequences run: ${sequences} (seeds ${firstSeed}..${firstSeed + sequences - 1}, ${length} commands each, ${secs} s)`,
+);
 console.log(`ops run: ${ops}`);
 console.log(`faults injected: ${faults}`);
 console.log(`violations: ${violations}${unhandled > 0 ? ` (${unhandled} unhandled rejections)` : ""}`);
@@ -82,5 +119,8 @@ console.log(
   failingSeed === undefined
     ? "replay seed: none (no failure)"
     : `replay seed: ${failingSeed} (pnpm soak --seed ${failingSeed} --sequences 1 --length ${length})`,
+);
+console.log(
+  `timeline digest: ${digest.digest("hex").slice(0, 32)}${churn ? " (with event-loop churn)" : ""}`,
 );
 process.exit(violations > 0 || lost > 0 ? 1 : 0);

@@ -28,3 +28,27 @@ describe.each(BACKENDS)("timed-out synchronizes withdraw cleanly on $name (issue
     await expect(s.synchronize()).resolves.toBeUndefined();
   });
 });
+
+describe.each(BACKENDS)(
+  "a timed-out device synchronize on $name (found by the soak, seed 1800)",
+  (factory) => {
+    it("gives a taken failure back only to its own stream, never to a new stream reusing its pooled record", async () => {
+      const { manager, bed } = setup(factory);
+      const busy = manager.create();
+      bed.hangNext("stuck");
+      busy.launch({ name: "stuck" }); // keeps the device synchronize waiting until its timeout
+      const a = manager.create();
+      bed.failNext("bad");
+      a.launch({ name: "bad" });
+      const sync = outcome(manager.synchronize({ timeoutMs: 5 })); // takes a's failure when a drains
+      await a.destroy(); // a is done: its record goes back to the pool
+      const c = manager.create();
+      expect(manager.stats().reused).toBe(1);
+      const r = await sync;
+      expect(r.ok ? "ok" : (r.error as { code: string }).code).toBe("STREAM_SYNC_TIMEOUT");
+      c.launch(noop(1_000));
+      await expect(c.synchronize()).resolves.toBeUndefined(); // not a's KERNEL_FAILED
+      busy.abort();
+    });
+  },
+);

@@ -9,22 +9,19 @@ import { settle } from "./backends.js";
 // Kept as `it.fails` so the fix shows up here: once it lands, this test fails and must be turned
 // into a plain `it`.
 describe("known issues found by the model-based tests", () => {
-  it.fails(
-    "a wait already satisfied when issued is stamped before the device time its record completed at",
-    async () => {
-      const npu = simulatedNpu({ preset: "tiny", seed: 1, kernels: { work: {} } });
-      const device = createDevice(npu);
-      const manager = new StreamManager(device);
-      const producer = manager.create();
-      const consumer = manager.create();
-      const ev = manager.createEvent();
-      producer.launch({ name: "work", cost: { durationNs: 50_000 } });
-      const record = producer.record(ev);
-      await settle(); // the host sees the record complete; its own clock stays behind
-      expect(record.status).toBe("done");
-      const wait = consumer.waitEvent(ev); // already satisfied: no device op
-      // The wait cannot have passed before its record completed.
-      expect(wait.endNs!).toBeGreaterThanOrEqual(record.endNs!);
-    },
-  );
+  it.fails("a wait already satisfied when issued is stamped before the device time its record completed at", async () => {
+    const npu = simulatedNpu({ preset: "tiny", seed: 1, kernels: { work: {} } });
+    const device = createDevice(npu);
+    const manager = new StreamManager(device);
+    const producer = manager.create();
+    const consumer = manager.create();
+    const ev = manager.createEvent();
+    producer.launch({ name: "work", cost: { durationNs: 50_000 } });
+    const record = producer.record(ev);
+    await settle(); // the host sees the record complete; its own clock stays behind
+    expect(record.status).toBe("done");
+    const wait = consumer.waitEvent(ev); // already satisfied: no device op
+    // The wait cannot have passed before its record completed.
+    expect(wait.endNs!).toBeGreaterThanOrEqual(record.endNs!);
+  });
 });

@@ -75,12 +75,14 @@ export class DrainWaits {
         const waiting: [StreamRecord, DrainWaiter][] = [];
         // Failures taken from streams that drained while others are still busy: a timeout gives
         // them back, so the next synchronize covering their stream still reports them.
-        const taken: [StreamRecord, NpuError][] = [];
+        // Kept with the stream's id: a stream destroyed meanwhile may have handed its pooled
+        // record to a new stream, which must not inherit the old one's failure.
+        const taken: [StreamRecord, number, NpuError][] = [];
         for (const rec of recs) {
           const waiter: DrainWaiter = {
             target: rec.enqueued,
             done: (error) => {
-              if (error !== undefined) taken.push([rec, error]);
+              if (error !== undefined) taken.push([rec, rec.id, error]);
               one(error);
             },
           };
@@ -91,7 +93,9 @@ export class DrainWaits {
         return () => {
           for (const [rec, waiter] of waiting) if (rec.waiters?.withdraw(waiter) === true) busy++;
           if (busy === 0) return false;
-          for (const [rec, error] of taken) rec.pendingError ??= error;
+          for (const [rec, id, error] of taken) {
+            if (rec.id === id && rec.state !== "DESTROYED") rec.pendingError ??= error;
+          }
           return true;
         };
       },
