@@ -86,6 +86,7 @@ let ops = 0;
 let faults = 0;
 let violations = 0;
 let lost = 0;
+let known1 = 0;
 let failingSeed;
 const t0 = performance.now();
 for (let i = 0; i < sequences; i++) {
@@ -95,6 +96,7 @@ for (let i = 0; i < sequences; i++) {
   ops += r.ops;
   faults += r.faults;
   lost += r.lost;
+  known1 += r.knownDefect1;
   if (r.violations.length > 0) {
     violations += r.violations.length;
     if (failingSeed === undefined) {
@@ -115,6 +117,9 @@ console.log(`ops run: ${ops}`);
 console.log(`faults injected: ${faults}`);
 console.log(`violations: ${violations}${unhandled > 0 ? ` (${unhandled} unhandled rejections)` : ""}`);
 console.log(`lost: ${lost}`);
+// Not a violation of this branch's code: issue 10 defect 1 lives in the event timeline, which is
+// being fixed separately (pinned by an it.fails test in packages/streams/test/known-issues.test.ts).
+console.log(`known defect 1 (early wait on a shared event counter, being fixed): ${known1}`);
 console.log(
   failingSeed === undefined
     ? "replay seed: none (no failure)"
