@@ -535,6 +535,14 @@ export class Harness {
     await this.turns(30);
     this.checkStep();
     let lost = 0;
+    // No hang: with the hung work aborted, every synchronize must have settled (in virtual time,
+    // within the bounded turns above).
+    if (!this.closed || this.pendingSyncs.size > 0) {
+      for (const _ of this.pendingSyncs) {
+        lost++;
+        this.violation("a synchronize never settled");
+      }
+    }
     for (const entry of this.issued) {
       if (entry.op.status === "pending") {
         // A destroyed stream's op may still drain: the force destroy discards it, a plain one waits.
