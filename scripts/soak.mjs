@@ -91,7 +91,20 @@ let failingSeed;
 const t0 = performance.now();
 for (let i = 0; i < sequences; i++) {
   const seed = firstSeed + i;
-  const r = await runProgram(pkgs, configOf(seed), seed, length);
+  let r;
+  try {
+    r = await runProgram(pkgs, configOf(seed), seed, length);
+  } catch (error) {
+    // The harness catches what the runtime throws; anything escaping it is a violation too.
+    r = {
+      violations: [`the program crashed: ${error?.stack ?? String(error)}`],
+      lost: 0,
+      ops: 0,
+      faults: 0,
+      knownDefect1: 0,
+      timeline: "crashed",
+    };
+  }
   digest.update(`${seed}\n${r.timeline}\n`);
   ops += r.ops;
   faults += r.faults;

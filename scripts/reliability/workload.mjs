@@ -448,7 +448,11 @@ export class Harness {
       }
       case "close":
         this.closed = true;
-        m.close();
+        try {
+          m.close();
+        } catch (error) {
+          this.violation(`manager.close() threw: ${error?.code ?? ""} ${error?.message ?? String(error)}`);
+        }
         return;
       case "advance":
         await this.turns(1 + (a % 4));
@@ -588,7 +592,11 @@ export class Harness {
     await this.#servesNewWork();
     if (!this.closed) {
       this.closed = true;
-      m.close();
+      try {
+        m.close();
+      } catch (error) {
+        this.violation(`manager.close() threw: ${error?.code ?? ""} ${error?.message ?? String(error)}`);
+      }
     }
     return lost;
   }

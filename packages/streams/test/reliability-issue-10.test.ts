@@ -63,3 +63,30 @@ describe.each(BACKENDS)("issue 10 defect 9: two managers on one device on $name"
     second.close();
   });
 });
+
+describe.each(BACKENDS)(
+  "a destroyed stream's record is pooled once on $name (found by the soak, seed 104668)",
+  (factory) => {
+    it("a failing callback that stops the device while its stream drains does not hand the record to two new streams", async () => {
+      const { manager } = setup(factory);
+      const s = manager.create({ failureMode: "stop" });
+      s.launch(noop(30_000));
+      s.launchHostCallback(
+        () => {
+          throw new Error("fails on purpose");
+        },
+        { blocking: false },
+      );
+      s.launchHostCallback(async () => {}, { blocking: false });
+      s.destroy().catch(() => {});
+      await settle(30);
+      manager.resetDevice(0);
+      const a = manager.create();
+      const b = manager.create();
+      expect(a.id).not.toBe(b.id);
+      expect([a.state, b.state]).toEqual(["READY", "READY"]);
+      expect(manager.stats()).toMatchObject({ active: 2 });
+      expect(() => manager.close()).not.toThrow();
+    });
+  },
+);

@@ -304,8 +304,11 @@ export class StreamLifecycle {
     rt.stats.streams.released++;
     const bus = rt.device.instrumentation;
     if (bus.active) bus.emit({ type: "stream.destroyed", time: rt.device.clock.now(), stream });
-    if (this.releaseIfDrained(rec)) return Promise.resolve();
+    // Draining until released; released once only (a release from two completion paths, say a
+    // failed callback stopping the device and its marker, would pool the record twice and hand
+    // it to two new streams).
     rt.draining.add(rec);
+    if (this.releaseIfDrained(rec)) return Promise.resolve();
     if (!force && !rt.behaviours.destroyWaitsForWork) return Promise.resolve();
     return new Promise<void>((resolve) => {
       rec.withExtras().onReleased = resolve;
@@ -316,7 +319,7 @@ export class StreamLifecycle {
   releaseIfDrained(rec: StreamRecord): boolean {
     const rt = this.#rt;
     if (rec.state !== "DESTROYED" || rec.completed < rec.enqueued || rec.callbacksPending > 0) return false;
-    rt.draining.delete(rec);
+    if (!rt.draining.delete(rec)) return false; // released already
     rec.pendingError = undefined;
     rec.futureWaits = undefined;
     rec.waiters = undefined;
