@@ -96,7 +96,8 @@ const TERMINAL = new Set(["done", "failed", "aborted"]);
  * A device, a manager and the reference model of what was issued on them.
  *
  * @param pkgs - `{ core, testing, deviceSim, streams, callbacks }`: the packages to drive.
- * @param config - `{ backend: 'sim' | 'mock', profile, failureMode, executor: 'fifo' | 'scheduler', seed }`.
+ * @param config - `{ backend: 'sim' | 'mock', profile, executor: 'fifo' | 'scheduler', seed, log? }`
+ *   (`log`, a function, hears how each synchronize settled: for replaying a failing seed).
  */
 export class Harness {
   constructor(pkgs, config) {
@@ -370,7 +371,7 @@ export class Harness {
         const label = `${whole ? "device" : `stream ${s.handle.id}`} sync #${this.syncs} (timeout ${timeoutMs})`;
         p.then(
           () => {
-            if (process.env.NPURT_SOAK_DEBUG) console.log(`${label}: ok`);
+            this.config.log?.(`${label}: ok`);
             sync.settled = true;
             this.pendingSyncs.delete(sync);
             for (const [stream, n] of covered) {
@@ -392,7 +393,7 @@ export class Harness {
             }
           },
           (error) => {
-            if (process.env.NPURT_SOAK_DEBUG) console.log(`${label}: ${error?.code}`);
+            this.config.log?.(`${label}: ${error?.code}`);
             sync.settled = true;
             this.pendingSyncs.delete(sync);
             this.#expectCoded("synchronize", error);
@@ -526,10 +527,10 @@ export class Harness {
         }
       }
       await m.synchronize({ timeoutMs: 1_000 }).then(
-        () => this.#finalSyncOk(),
+        () => this.config.log?.("final sync: ok"),
         (e) => {
           this.#expectCoded("final synchronize", e);
-          if (process.env.NPURT_SOAK_DEBUG) console.log(`final sync: ${e?.code} ${e?.message}`);
+          this.config.log?.(`final sync: ${e?.code} ${e?.message}`);
           if (e?.code !== "STREAM_SYNC_TIMEOUT")
             for (const s of this.streams)
               for (const x of s.ops) if (x.op.status === "failed") x.reported = true;
@@ -599,11 +600,6 @@ export class Harness {
       }
     }
     return lost;
-  }
-
-  /** The final device synchronize resolved OK: no failure of a live stream may be unreported. */
-  #finalSyncOk() {
-    if (process.env.NPURT_SOAK_DEBUG) console.log("final sync: ok");
   }
 
   /** Order within a stream, and no wait passing before its record. */
