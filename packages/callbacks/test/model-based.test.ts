@@ -19,7 +19,7 @@ describe("model-based: streams with the callbacks scheduler as executor", () => 
     for (const profile of ["cann", "cuda"] as const) {
       it(`random programs keep every promise (${backend}, ${profile})`, async () => {
         await fc.assert(modelProperty(pkgs, { backend, profile, executor: "scheduler" }), {
-          numRuns: 40,
+          numRuns: 60,
           seed: 20261205,
         });
       });

@@ -21,7 +21,7 @@ describe("model-based: streams with the FIFO executor", () => {
     for (const profile of ["cann", "cuda"] as const) {
       it(`random programs keep every promise (${backend}, ${profile})`, async () => {
         await fc.assert(modelProperty(pkgs, { backend, profile, executor: "fifo" }), {
-          numRuns: 40,
+          numRuns: 60,
           seed: 20261204,
         });
       });
