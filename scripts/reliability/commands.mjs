@@ -243,6 +243,7 @@ export async function runCommand(h, cmd) {
     }
     case "close":
       h.closed = true;
+      h.closedByProgram = true;
       try {
         m.close();
       } catch (error) {
