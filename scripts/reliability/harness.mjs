@@ -1,7 +1,8 @@
 // The harness of the random workloads: a device, a manager, and a small reference model that checks, after every
 // step, the promises of issue 10: every op and callback completes exactly once or is reported
 // skipped / failed / aborted; order within a stream; no wait passes before its record completed;
-// errors surface at the synchronize that covers them; memory accounting returns to baseline; a
+// errors surface at the synchronize that covers them; memory accounting and fragmentation return
+// to the baseline; a
 // destroyed handle is never accepted; nothing hangs (a virtual-time bound).
 //
 // Shared by the model-based tests (packages/streams/test/model-based.test.ts, through fast-check)
@@ -42,7 +43,8 @@ export class Harness {
       profile: config.profile,
       ...(executor === undefined ? {} : { executor }),
     });
-    this.baseline = this.device.memoryInfo();
+    /** Per device: the memory accounting before the program, to return to after it. */
+    this.baseline = [0, 1].map((d) => this.device.memoryInfo(d));
     /** @type {string[]} */
     this.violations = [];
     this.streams = []; // { handle, device, ops: [], destroyed }
@@ -262,11 +264,17 @@ export class Harness {
     }
     this.buffers = [];
     if (!this.device.closed) {
-      const info = this.device.memoryInfo();
-      if (info.allocations !== this.baseline.allocations || info.bytes !== this.baseline.bytes) {
-        this.violation(
-          `memory not back to baseline: ${info.allocations} allocation(s), ${info.bytes} bytes (was ${this.baseline.allocations}, ${this.baseline.bytes})`,
-        );
+      // Allocations, bytes in use and the largest free block (fragmentation) all come back; not
+      // on a lost device, whose memory is gone with it.
+      for (const d of [0, 1]) {
+        if (d === 0 && this.lostDevice) continue;
+        const now = this.device.memoryInfo(d);
+        const was = this.baseline[d];
+        for (const key of ["allocations", "bytesInUse", "largestFreeBlock"]) {
+          if (now[key] !== was[key]) {
+            this.violation(`device ${d} memory not back to baseline: ${key} ${now[key]}, was ${was[key]}`);
+          }
+        }
       }
     }
     await this.#servesNewWork();
