@@ -1,4 +1,4 @@
-import { type Clock, check, NpuError, NpuTypeError, wallClock } from "@npurt/core";
+import { type Clock, check, currentDeviceClock, NpuError, NpuTypeError, wallClock } from "@npurt/core";
 import type { AdaptivePriorities } from "./adaptive-priorities.js";
 import { ERROR_POLICIES, type ErrorPolicy } from "./error-policy.js";
 import type {
@@ -67,10 +67,11 @@ export interface CallbackGraphOptions {
   /** A timeout for every node that sets none, in milliseconds (at most 9007199254). Default none. */
   readonly timeoutMs?: number;
   /**
-   * Measures durations, fires timeouts and times slices. Default core's `wallClock()`, even
-   * beside a virtual-time device (a graph is never told of one): pass `device.clock` for a
-   * deterministic simulation, or a `VirtualClock` in tests. Checked when the graph is made
-   * (`TypeError` for anything but a `Clock`).
+   * Measures durations, fires timeouts and times slices. Default: the device's clock when the
+   * graph is made or run inside a device's host callback (a `StreamManager`'s callbacks run
+   * with core's `currentDeviceClock()` set), else core's `wallClock()`. Pass `device.clock` for
+   * a deterministic simulation anywhere else, or a `VirtualClock` in tests. Checked when the
+   * graph is made (`TypeError` for anything but a `Clock`).
    */
   readonly clock?: Clock;
   /**
@@ -172,7 +173,8 @@ export class CallbackGraph {
       this.#batchSize = check.integer(o.batchSize ?? 16, "batchSize", 1);
       this.#concurrency = concurrencyOption(o.concurrency);
       this.#timeoutMs = o.timeoutMs === undefined ? undefined : timeoutOption(o.timeoutMs);
-      this.#clock = clockOption(o.clock);
+      // No clock given: the device's, when the graph is made inside a device's host callback.
+      this.#clock = clockOption(o.clock) ?? currentDeviceClock();
       this.#adaptive = adaptiveOption(o.adaptive, false);
       this.#cycleCheck =
         o.cycleCheck === undefined ? "add" : check.oneOf(o.cycleCheck, ["add", "run"], "cycleCheck");
@@ -365,7 +367,7 @@ export class CallbackGraph {
       batchSize: this.#batchSize,
       concurrency: this.#concurrency,
       timeoutMs: this.#timeoutMs,
-      clock: this.#clock ?? wallClock(),
+      clock: this.#clock ?? currentDeviceClock() ?? wallClock(),
       adaptive: this.#adaptive,
       resources: this.#resources,
       sliceMs: this.#sliceMs,

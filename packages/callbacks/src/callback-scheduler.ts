@@ -36,10 +36,10 @@ export interface CallbackSchedulerOptions {
    */
   readonly timeoutMs?: number;
   /**
-   * Measures durations, fires timeouts and times slices. Default core's `wallClock()`, even
-   * when the scheduler serves a virtual-time device's streams (a `HostExecutor` is never told
-   * of the device): pass `device.clock` for a deterministic simulation. Checked when the
-   * scheduler is made (`TypeError` for anything but a `Clock`).
+   * Measures durations, fires timeouts and times slices. Default: the device's clock once the
+   * scheduler serves a device's streams (a `StreamManager` hands it over through
+   * {@link CallbackScheduler.useClock}), core's `wallClock()` until then. Given here, it is
+   * kept. Checked when the scheduler is made (`TypeError` for anything but a `Clock`).
    */
   readonly clock?: Clock;
   /**
@@ -127,7 +127,9 @@ export class CallbackScheduler implements HostExecutor {
   readonly #batchSize: number;
   readonly #concurrency: number;
   readonly #timeoutMs: number | undefined;
-  readonly #clock: Clock;
+  #clock: Clock;
+  /** Whether the clock was given as an option (then a device's clock does not replace it). */
+  readonly #clockGiven: boolean;
   readonly #adaptive: AdaptivePriorities | undefined;
   readonly #bus: Instrumentation | undefined;
   readonly #onDoneError: (error: unknown, task: HostTask) => void;
@@ -151,7 +153,9 @@ export class CallbackScheduler implements HostExecutor {
       this.#batchSize = check.integer(o.batchSize ?? 16, "batchSize", 1);
       this.#concurrency = concurrencyOption(o.concurrency);
       this.#timeoutMs = o.timeoutMs === undefined ? undefined : timeoutOption(o.timeoutMs);
-      this.#clock = clockOption(o.clock) ?? wallClock();
+      const clock = clockOption(o.clock);
+      this.#clockGiven = clock !== undefined;
+      this.#clock = clock ?? wallClock();
       this.#adaptive = adaptiveOption(o.adaptive, true);
       this.#bus = instrumentationOption(o.instrumentation);
       this.#onDoneError =
@@ -169,6 +173,29 @@ export class CallbackScheduler implements HostExecutor {
     }
     this.#pump = new Pump({ turn: () => this.#drain() }, sliceMs, this.#clock);
     this.#signal?.addEventListener("abort", () => this.#pump.wake(), { once: true });
+  }
+
+  /** The clock tasks are timed on (see {@link CallbackSchedulerOptions.clock}). */
+  get clock(): Clock {
+    return this.#clock;
+  }
+
+  /**
+   * Core's `HostExecutor.useClock`: a `StreamManager` that runs its host callbacks here calls it
+   * with its device's clock. A scheduler made without a `clock` option adopts it (timeouts,
+   * measured durations and slices then run on the device's time, so a virtual-time program stays
+   * deterministic); one given a clock keeps its own, and so does one with tasks running (their
+   * timers were armed on the clock they started with).
+   *
+   * @throws TypeError when `clock` is not a `Clock`.
+   */
+  useClock(clock: Clock): void {
+    const c = clockOption(clock);
+    if (c === undefined) throw new NpuTypeError("useClock needs a Clock");
+    // Timers of running tasks were armed on the current clock and must be cleared on it.
+    if (this.#clockGiven || c === this.#clock || this.#running > 0) return;
+    this.#clock = c;
+    this.#pump.useClock(c);
   }
 
   /**

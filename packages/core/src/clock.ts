@@ -93,3 +93,57 @@ export function wallClock(): Clock {
     },
   };
 }
+
+// The clock of the device whose host work is running now, if any (see `runWithDeviceClock`).
+let deviceClockNow: Clock | undefined;
+
+/**
+ * Runs `fn` with `clock` as the {@link currentDeviceClock}: a runtime calls its host callbacks
+ * this way (`@npurt/streams` does, with its device's clock), so host-side code that starts
+ * inside one and has no clock option of its own (a callback chain, say) times itself with the
+ * device's clock instead of wall time. Covers `fn`'s synchronous part (for an async function,
+ * its body up to the first `await`), like any host-callback scope without AsyncLocalStorage.
+ *
+ * @example
+ * ```ts
+ * runWithDeviceClock(device.clock, () => currentDeviceClock() === device.clock); // true
+ * ```
+ */
+export function runWithDeviceClock<T>(clock: Clock, fn: () => T): T {
+  assertClock(clock);
+  if (typeof fn !== "function") throw new NpuTypeError(`fn must be a function, got ${describe(fn)}`);
+  const previous = deviceClockNow;
+  deviceClockNow = clock;
+  try {
+    return fn();
+  } finally {
+    deviceClockNow = previous;
+  }
+}
+
+/**
+ * The clock of the device whose host callback is running (synchronously) now, set by
+ * {@link runWithDeviceClock}; `undefined` outside one. Host-side utilities default to it
+ * when they are given no clock, so a program beside a virtual-time device stays deterministic.
+ */
+export function currentDeviceClock(): Clock | undefined {
+  return deviceClockNow;
+}
+
+function assertClock(clock: unknown): asserts clock is Clock {
+  let ok = false;
+  try {
+    const c = clock as Partial<Clock> | null;
+    ok =
+      typeof c === "object" &&
+      c !== null &&
+      (c.mode === "virtual" || c.mode === "wall") &&
+      typeof c.now === "function" &&
+      typeof c.setTimer === "function" &&
+      typeof c.clearTimer === "function";
+  } catch (error) {
+    throw new NpuTypeError("clock must be a Clock: reading its members threw", { cause: error });
+  }
+  if (!ok)
+    throw new NpuTypeError(`clock must be a Clock (mode, now, setTimer, clearTimer), got ${describe(clock)}`);
+}

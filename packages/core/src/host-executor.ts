@@ -1,3 +1,5 @@
+import type { Clock } from "./clock.js";
+
 /** How a host task ended, passed to {@link HostTask.done}. */
 export type HostTaskOutcome =
   | { readonly ok: true; readonly value: unknown }
@@ -31,4 +33,12 @@ export interface HostTask {
 export interface HostExecutor {
   /** Queues `task` to run. Must not run it synchronously inside `submit`. */
   submit(task: HostTask): void;
+  /**
+   * Optional. Called by a runtime that hands this executor a device's host work (a
+   * `StreamManager` does when it is made) with that device's clock: an executor given no clock
+   * of its own should time its tasks (timeouts, durations, slices) with it from then on, so a
+   * program on a virtual-time device stays deterministic. An executor with a clock of its own
+   * keeps it.
+   */
+  useClock?(clock: Clock): void;
 }

@@ -52,7 +52,14 @@ export {
   type SignalOp,
   type WaitOp,
 } from "./backend/ops.js";
-export { type Clock, type TimeModel, type TimerId, wallClock } from "./clock.js";
+export {
+  type Clock,
+  currentDeviceClock,
+  runWithDeviceClock,
+  type TimeModel,
+  type TimerId,
+  wallClock,
+} from "./clock.js";
 export {
   type AllocateHostOptions,
   type AllocateOptions,

@@ -333,6 +333,13 @@ const SITES: Record<string, readonly CallSite[]> = {
   scheduleMacrotask: [
     { name: "scheduleMacrotask", valid: [noop], call: ([f]) => core.scheduleMacrotask(f as never) },
   ],
+  runWithDeviceClock: [
+    {
+      name: "runWithDeviceClock",
+      valid: [core.wallClock(), noop],
+      call: ([c, f]) => core.runWithDeviceClock(c as never, f as never),
+    },
+  ],
   Instrumentation: [
     { name: "new Instrumentation", valid: [noop], call: ([f]) => new Instrumentation(f as never) },
     {
@@ -502,6 +509,7 @@ const NOT_FUZZED: Record<string, string> = {
   CounterHandle: "constructed by Device only (@internal constructor)",
   DeviceBuffer: "constructed by Device only (@internal constructor)",
   describeDeviceBackendConformance: "registers vitest suites; exercised by the conformance tests",
+  currentDeviceClock: "takes no argument",
 };
 
 describe("issue 10: bad-input fuzzing of every export", () => {

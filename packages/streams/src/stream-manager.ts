@@ -73,10 +73,15 @@ export class StreamManager {
     const bound = pool.bound === undefined ? 1024 : check.integer(pool.bound, "pool.bound", 0);
     const prewarm = pool.prewarm === undefined ? 0 : check.integer(pool.prewarm, "pool.prewarm", 0);
     const executor = opts.executor;
-    if (executor !== undefined) check.func(executor?.submit, "executor.submit");
+    if (executor !== undefined) {
+      check.func(executor?.submit, "executor.submit");
+      if (executor.useClock !== undefined) check.func(executor.useClock, "executor.useClock");
+    }
     this.device = device;
     this.behaviours = resolveBehaviours(opts.profile, opts);
     this.#engine = new Engine(device, { behaviours: this.behaviours, executor, poolBound: bound });
+    // An executor without a clock of its own times the callbacks with the device's.
+    executor?.useClock?.(device.clock);
     if (prewarm > 0) this.#engine.prewarm(prewarm, 0, this.#engine.priorityRange.default);
   }
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { StreamManager } from "../src/index.js";
 import { BACKENDS, BOTH_PROFILES, noop, settle, setup } from "./backends.js";
 
 describe.each(BACKENDS)("issue 10 regressions in streams on $name", (factory) => {
@@ -64,3 +65,54 @@ describe.each(BACKENDS)("issue 10 regressions in streams on $name", (factory) =>
     },
   );
 });
+
+describe.each(BACKENDS)("issue 10 defect 9: two managers on one device on $name", (factory) => {
+  it("emit distinct stream and callback ids on the device's shared instrumentation bus", async () => {
+    const { device, manager: first } = setup(factory);
+    const second = new StreamManager(device);
+    const seen: { type: string; stream?: number; callback?: number }[] = [];
+    const off = device.instrumentation.subscribe((e) => {
+      seen.push(e as never);
+    });
+    const a = first.create();
+    const b = second.create();
+    expect(a.id).not.toBe(b.id);
+    a.launchHostCallback(() => {});
+    b.launchHostCallback(() => {});
+    await Promise.all([a.synchronize(), b.synchronize()]);
+    off();
+    const created = seen.filter((e) => e.type === "stream.created").map((e) => e.stream);
+    expect(new Set(created).size).toBe(2);
+    const callbacks = new Set(seen.filter((e) => e.type === "callback.enqueued").map((e) => e.callback));
+    expect(callbacks.size).toBe(2);
+    first.close();
+    second.close();
+  });
+});
+
+describe.each(BACKENDS)(
+  "a destroyed stream's record is pooled once on $name (found by the soak, seed 104668)",
+  (factory) => {
+    it("a failing callback that stops the device while its stream drains does not hand the record to two new streams", async () => {
+      const { manager } = setup(factory);
+      const s = manager.create({ failureMode: "stop" });
+      s.launch(noop(30_000));
+      s.launchHostCallback(
+        () => {
+          throw new Error("fails on purpose");
+        },
+        { blocking: false },
+      );
+      s.launchHostCallback(async () => {}, { blocking: false });
+      s.destroy().catch(() => {});
+      await settle(30);
+      manager.resetDevice(0);
+      const a = manager.create();
+      const b = manager.create();
+      expect(a.id).not.toBe(b.id);
+      expect([a.state, b.state]).toEqual(["READY", "READY"]);
+      expect(manager.stats()).toMatchObject({ active: 2 });
+      expect(() => manager.close()).not.toThrow();
+    });
+  },
+);

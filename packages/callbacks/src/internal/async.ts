@@ -88,7 +88,7 @@ export class Pump {
   readonly target: TurnTarget;
   readonly #sliceMs: number;
   /** The clock when it is virtual; wall clocks read `performance.now()` directly (a hot path). */
-  readonly #virtual: Clock | undefined;
+  #virtual: Clock | undefined;
 
   /**
    * @param clock - slices are measured on it: with a virtual clock (a simulated device's), the
@@ -98,6 +98,12 @@ export class Pump {
   constructor(target: TurnTarget, sliceMs: number, clock: Clock) {
     this.target = target;
     this.#sliceMs = sliceMs;
+    this.#virtual = clock.mode === "virtual" ? clock : undefined;
+    this.#sliceStart = this.#nowMs();
+  }
+
+  /** Measures slices on `clock` from now on (an executor that adopted its device's clock). */
+  useClock(clock: Clock): void {
     this.#virtual = clock.mode === "virtual" ? clock : undefined;
     this.#sliceStart = this.#nowMs();
   }

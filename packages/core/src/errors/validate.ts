@@ -3,7 +3,11 @@ import { describe, errorMessage, quote } from "./safe-text.js";
 
 export { describe };
 
-/** The label of a checked value: callers pass a string, but a hostile one must not throw here. */
+/**
+ * The caller's name for the checked value, as text that cannot throw: a label is meant to be a
+ * string, and one that is not (a hostile Proxy, say) must not turn a coded error into an
+ * uncoded one while the message is built.
+ */
 function label(what: unknown): string {
   return typeof what === "string" ? what : describe(what);
 }
@@ -30,11 +34,12 @@ export const check = {
     max = Number.MAX_SAFE_INTEGER,
   ): number {
     if (typeof min !== "number" || typeof max !== "number" || Number.isNaN(min) || Number.isNaN(max))
-      throw new NpuTypeError(`${what}: the bounds given to check.integer must be numbers, not NaN`);
+      throw new NpuTypeError(`${label(what)}: the bounds given to check.integer must be numbers, not NaN`);
     const n = check.number(value, what);
-    if (!Number.isSafeInteger(n)) throw new NpuError("INVALID_PARAM", `${what} must be an integer, got ${n}`);
+    if (!Number.isSafeInteger(n))
+      throw new NpuError("INVALID_PARAM", `${label(what)} must be an integer, got ${n}`);
     if (n < min || n > max) {
-      throw new NpuError("INVALID_PARAM", `${what} must be in [${min}, ${max}], got ${n}`, {
+      throw new NpuError("INVALID_PARAM", `${label(what)} must be in [${min}, ${max}], got ${n}`, {
         details: { value: n, min, max },
       });
     }
@@ -45,7 +50,7 @@ export const check = {
   func<F extends Function>(value: unknown, what: string): F {
     what = label(what);
     if (typeof value !== "function")
-      throw new NpuTypeError(`${what} must be a function, got ${describe(value)}`);
+      throw new NpuTypeError(`${label(what)} must be a function, got ${describe(value)}`);
     return value as F;
   },
 
@@ -60,7 +65,7 @@ export const check = {
   options<T extends object>(value: T | undefined, what: string): Partial<T> {
     if (value === undefined) return {};
     if (typeof value !== "object" || value === null || Array.isArray(value) || ArrayBuffer.isView(value)) {
-      throw new NpuTypeError(`${what} must be an object, got ${describe(value)}`);
+      throw new NpuTypeError(`${label(what)} must be an object, got ${describe(value)}`);
     }
     return value;
   },
@@ -76,7 +81,7 @@ export const check = {
     try {
       for (const key of keys) out[key] = opts[key];
     } catch (error) {
-      throw new NpuTypeError(`${what} could not be read: ${errorMessage(error)}`);
+      throw new NpuTypeError(`${label(what)} could not be read: ${errorMessage(error)}`);
     }
     return out;
   },
@@ -86,12 +91,13 @@ export const check = {
     what = label(what);
     // A string here would match substrings (`"cann".includes("an")`).
     if (!Array.isArray(allowed))
-      throw new NpuTypeError(`${what}: check.oneOf needs an array of allowed values`);
-    if (typeof value !== "string") throw new NpuTypeError(`${what} must be a string, got ${describe(value)}`);
+      throw new NpuTypeError(`${label(what)}: check.oneOf needs an array of allowed values`);
+    if (typeof value !== "string")
+      throw new NpuTypeError(`${label(what)} must be a string, got ${describe(value)}`);
     if (!(allowed as readonly string[]).includes(value)) {
       throw new NpuError(
         "INVALID_PARAM",
-        `${what} must be one of ${allowed.join(", ")}; got ${quote(value)}`,
+        `${label(what)} must be one of ${allowed.join(", ")}; got ${quote(value)}`,
       );
     }
     return value as T;

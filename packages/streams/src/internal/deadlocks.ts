@@ -1,5 +1,6 @@
 import type { CounterHandle } from "@npurt/core";
 import type { DeadlockReason, DeadlockReport } from "../reports.js";
+import { type HeldOp, pathToHeld, streamsOf } from "./dependency-graph.js";
 import type { CallbackRecord, EventCounter, EventRecord, StreamRecord } from "./records.js";
 
 /** What the deadlock checks read of the runtime (and never change). */
@@ -41,28 +42,44 @@ interface Blocked {
  * The streams blocked forever are the greatest set in which every stream waits only on streams
  * of the set: a cycle, streams stuck on their own, and the streams that wait on them. A host
  * callback that awaits something the runtime cannot see is host work, never reported.
+ *
+ * Cost: one pass over the streams (only a stream's head op is read), producers found through
+ * each counter's list of pending records, the fixpoint by a worklist over reverse edges, and one
+ * cycle search per strongly connected set of stuck streams: near-linear in streams plus edges,
+ * where it used to be blocked × streams.
  */
 export function findDeadlocks(view: RuntimeView): DeadlockReport[] {
-  const all = allStreams(view);
   const nodes = new Map<StreamRecord, Blocked>();
-  for (const rec of all) {
-    const b = blockedOn(view, rec, all);
+  for (const rec of view.allStreams()) {
+    const b = blockedOn(view, rec);
     if (b !== undefined) nodes.set(rec, b);
   }
-  // Greatest fixpoint: drop every stream that waits on some stream able to progress.
+  if (nodes.size === 0) return [];
+  // Greatest fixpoint: a stream that waits on some stream able to progress can progress too.
   const stuck = new Set(nodes.keys());
-  let changed = true;
-  while (changed) {
-    changed = false;
-    for (const rec of stuck) {
-      const b = nodes.get(rec)!;
-      if (b.reason !== undefined) continue;
-      if (b.on.some((o) => !stuck.has(o))) {
-        stuck.delete(rec);
-        changed = true;
-      }
+  const waitedBy = new Map<StreamRecord, StreamRecord[]>();
+  const free: StreamRecord[] = [];
+  for (const [rec, b] of nodes) {
+    if (b.reason !== undefined) continue;
+    let progresses = false;
+    for (const o of b.on) {
+      if (!nodes.has(o)) progresses = true;
+      const list = waitedBy.get(o);
+      if (list === undefined) waitedBy.set(o, [rec]);
+      else list.push(rec);
+    }
+    if (progresses) free.push(rec);
+  }
+  for (const rec of free) stuck.delete(rec);
+  while (free.length > 0) {
+    const rec = free.pop()!;
+    for (const w of waitedBy.get(rec) ?? []) {
+      if (!stuck.has(w) || nodes.get(w)!.reason !== undefined) continue;
+      stuck.delete(w);
+      free.push(w);
     }
   }
+  const cycles = cyclesOf(nodes, stuck);
   const reports: DeadlockReport[] = [];
   for (const rec of stuck) {
     const b = nodes.get(rec)!;
@@ -76,7 +93,7 @@ export function findDeadlocks(view: RuntimeView): DeadlockReport[] {
       reports.push({ ...base, reason: b.reason, message: b.message });
       continue;
     }
-    const cycle = cycleThrough(rec, nodes, stuck);
+    const cycle = cycles.get(rec);
     if (cycle !== undefined) {
       const ids = cycle.map((r) => r.id);
       const callbacks = cycle.some((r) => nodes.get(r)!.throughCallback);
@@ -98,93 +115,59 @@ export function findDeadlocks(view: RuntimeView): DeadlockReport[] {
 
 /**
  * Checks whether `cb` waiting for record `value` on an event's `counter` could never end: every stream that
- * holds such a record waits, through other streams, for what this callback holds up (its own
- * stream, when blocking, and under the serial executor the streams whose callbacks queue behind
- * it). Returns the streams of the cycle, starting with the callback's, or `undefined`.
+ * holds such a record needs, through any path of the wait-for graph, what this callback holds up
+ * (its own stream's release, when blocking, and under a serial executor the release of every
+ * blocking callback not started yet, which cannot start before this one ends). A callback that
+ * has finished holds nothing: a context kept after its callback ended waits like any event
+ * synchronize. Returns the streams of the cycle, starting with the callback's, or `undefined`.
  */
 export function findCallbackCycle(
-  view: RuntimeView,
+  _view: RuntimeView,
   cb: CallbackRecord,
   counter: EventCounter,
   value: number,
 ): StreamRecord[] | undefined {
-  const all = allStreams(view);
-  const held = new Set<StreamRecord>();
-  if (cb.blocking) held.add(cb.stream);
-  if (view.serialExecutor) {
-    for (const rec of all) {
-      const head = rec.specials?.peek();
-      if (head?.kind === "release" && head.seq === rec.completed && head.callback.phase === "queued")
-        held.add(rec);
-    }
+  if (cb.phase === "done") return undefined;
+  const serial = cb.serialAhead !== undefined;
+  const held: HeldOp = (_stream, op) => {
+    if (op.kind !== "release") return false;
+    const other = op.callback;
+    if (other === cb) return cb.blocking;
+    return serial && (other.phase === "launched" || other.phase === "queued");
+  };
+  const producers = new Map<StreamRecord, number>();
+  for (const p of counter.producers ?? []) {
+    if (p.op.value >= value && !producers.has(p.stream)) producers.set(p.stream, p.op.seq);
   }
-  const producers = producersOf(counter, value, all);
-  if (held.size === 0 || producers.length === 0) return undefined;
+  if (producers.size === 0) return undefined;
   let first: StreamRecord[] | undefined;
-  for (const p of producers) {
-    const path = pathTo(view, p, held, all);
+  for (const [stream, seq] of producers) {
+    const path = pathToHeld(stream, seq, held);
     if (path === undefined) return undefined; // this producer can still make progress
-    first ??= path;
+    first ??= streamsOf(stream, path);
   }
   const last = first![first!.length - 1]!;
   return last === cb.stream ? [last, ...first!.slice(0, -1)] : [cb.stream, ...first!];
 }
 
-function allStreams(view: RuntimeView): StreamRecord[] {
-  return [...view.allStreams()];
-}
-
 /** Streams holding a pending record on `counter` with at least `value`. */
-function producersOf(counter: EventCounter, value: number, all: readonly StreamRecord[]): StreamRecord[] {
+function producersOf(counter: EventCounter, value: number): StreamRecord[] {
   const out: StreamRecord[] = [];
-  for (const rec of all) {
-    if (rec.specials === undefined) continue;
-    for (const op of rec.specials) {
-      if (op.kind === "record" && op.counter === counter && op.value >= value) {
-        out.push(rec);
-        break;
-      }
-    }
+  for (const p of counter.producers ?? []) {
+    if (p.op.value >= value && !out.includes(p.stream)) out.push(p.stream);
   }
   return out;
 }
 
-/** A path of blocked streams from `from` to one of `targets` (every hop forced), or `undefined`. */
-function pathTo(
-  view: RuntimeView,
-  from: StreamRecord,
-  targets: ReadonlySet<StreamRecord>,
-  all: readonly StreamRecord[],
-): StreamRecord[] | undefined {
-  const seen = new Set<StreamRecord>();
-  const walk = (rec: StreamRecord): StreamRecord[] | undefined => {
-    if (targets.has(rec)) return [rec];
-    if (seen.has(rec)) return undefined;
-    seen.add(rec);
-    const b = blockedOn(view, rec, all);
-    if (b === undefined || b.on.length === 0) return undefined;
-    let path: StreamRecord[] | undefined;
-    for (const next of b.on) {
-      const rest = walk(next);
-      if (rest === undefined) return undefined; // one way out is enough to progress
-      path ??= rest;
-    }
-    return [rec, ...path!];
-  };
-  return walk(from);
-}
-
-function blockedOn(view: RuntimeView, rec: StreamRecord, all: readonly StreamRecord[]): Blocked | undefined {
+function blockedOn(view: RuntimeView, rec: StreamRecord): Blocked | undefined {
   const head = rec.specials?.peek();
   if (head === undefined || head.seq !== rec.completed) return undefined;
-  if (head.kind === "wait") return waitingFor(view, rec, head.event, head.counter, head.value, false, all);
+  if (head.kind === "wait") return waitingFor(view, rec, head.event, head.counter, head.value, false);
   if (head.kind !== "release") return undefined;
   const cb = head.callback;
   if (cb.phase === "running") {
     const wait = cb.waits?.[0];
-    return wait === undefined
-      ? undefined
-      : waitingFor(view, rec, wait.event, wait.counter, wait.value, true, all);
+    return wait === undefined ? undefined : waitingFor(view, rec, wait.event, wait.counter, wait.value, true);
   }
   if (cb.phase !== "queued" || !view.serialExecutor) return undefined;
   // Queued behind the running callbacks: it waits for them, and they for what they wait on
@@ -194,7 +177,7 @@ function blockedOn(view: RuntimeView, rec: StreamRecord, all: readonly StreamRec
     const wait = running.waits?.[0];
     if (wait === undefined) return undefined; // the running callback is host work
     if (running.blocking) on.push(running.stream);
-    else on.push(...producersOf(wait.counter, wait.value, all));
+    else on.push(...producersOf(wait.counter, wait.value));
   }
   if (on.length === 0) return undefined;
   return { rec, on, throughCallback: true, event: undefined, reason: undefined, message: "" };
@@ -207,10 +190,9 @@ function waitingFor(
   counter: EventCounter,
   value: number,
   throughCallback: boolean,
-  all: readonly StreamRecord[],
 ): Blocked | undefined {
   if (view.counterValue(counter.handle) >= value) return undefined;
-  const on = producersOf(counter, value, all);
+  const on = producersOf(counter, value);
   const node = { rec, on, throughCallback, event: ev };
   if (on.length > 0) return { ...node, reason: undefined, message: "" };
   const who = throughCallback ? `a blocking host callback of stream ${rec.id}` : `stream ${rec.id}`;
@@ -232,18 +214,99 @@ function waitingFor(
   return undefined; // a future record may still come
 }
 
-/** A cycle of stuck streams through `start`, or `undefined` when it only waits on one. */
+/**
+ * A cycle through each stuck stream that lies on one (the others only wait on one). Streams on
+ * a cycle are those of a strongly connected set of more than one, or waiting on themselves; one
+ * breadth-first search per set finds a cycle, which names every member on it (rotated to start
+ * there), and only the members off it get a search of their own.
+ */
+function cyclesOf(
+  nodes: ReadonlyMap<StreamRecord, Blocked>,
+  stuck: ReadonlySet<StreamRecord>,
+): Map<StreamRecord, StreamRecord[]> {
+  const out = new Map<StreamRecord, StreamRecord[]>();
+  for (const component of stronglyConnected(nodes, stuck)) {
+    const members = new Set(component);
+    const single = component.length === 1;
+    for (const rec of component) {
+      if (out.has(rec)) continue;
+      if (single && !nodes.get(rec)!.on.includes(rec)) continue;
+      const cycle = cycleThrough(rec, nodes, members);
+      if (cycle === undefined) continue;
+      for (let i = 0; i < cycle.length; i++) {
+        const member = cycle[i]!;
+        if (!out.has(member)) out.set(member, [...cycle.slice(i), ...cycle.slice(0, i)]);
+      }
+    }
+  }
+  return out;
+}
+
+/** Tarjan's strongly connected components of the stuck streams, iteratively (no deep recursion). */
+function stronglyConnected(
+  nodes: ReadonlyMap<StreamRecord, Blocked>,
+  stuck: ReadonlySet<StreamRecord>,
+): StreamRecord[][] {
+  const index = new Map<StreamRecord, number>();
+  const low = new Map<StreamRecord, number>();
+  const onStack = new Set<StreamRecord>();
+  const stack: StreamRecord[] = [];
+  const components: StreamRecord[][] = [];
+  let counter = 0;
+  for (const root of stuck) {
+    if (index.has(root)) continue;
+    const frames: { rec: StreamRecord; next: number }[] = [{ rec: root, next: 0 }];
+    index.set(root, counter);
+    low.set(root, counter++);
+    stack.push(root);
+    onStack.add(root);
+    while (frames.length > 0) {
+      const frame = frames[frames.length - 1]!;
+      const on = nodes.get(frame.rec)!.on;
+      if (frame.next < on.length) {
+        const next = on[frame.next++]!;
+        if (!stuck.has(next)) continue;
+        if (!index.has(next)) {
+          index.set(next, counter);
+          low.set(next, counter++);
+          stack.push(next);
+          onStack.add(next);
+          frames.push({ rec: next, next: 0 });
+        } else if (onStack.has(next)) {
+          low.set(frame.rec, Math.min(low.get(frame.rec)!, index.get(next)!));
+        }
+        continue;
+      }
+      frames.pop();
+      const parent = frames[frames.length - 1];
+      if (parent !== undefined) low.set(parent.rec, Math.min(low.get(parent.rec)!, low.get(frame.rec)!));
+      if (low.get(frame.rec) === index.get(frame.rec)) {
+        const component: StreamRecord[] = [];
+        let member: StreamRecord;
+        do {
+          member = stack.pop()!;
+          onStack.delete(member);
+          component.push(member);
+        } while (member !== frame.rec);
+        components.push(component);
+      }
+    }
+  }
+  return components;
+}
+
+/** A cycle of `within` streams through `start`, or `undefined` when there is none. */
 function cycleThrough(
   start: StreamRecord,
   nodes: ReadonlyMap<StreamRecord, Blocked>,
-  stuck: ReadonlySet<StreamRecord>,
+  within: ReadonlySet<StreamRecord>,
 ): StreamRecord[] | undefined {
   const parent = new Map<StreamRecord, StreamRecord>();
   const queue: StreamRecord[] = [start];
-  while (queue.length > 0) {
-    const rec = queue.shift()!;
+  for (let q = 0; q < queue.length; q++) {
+    const rec = queue[q]!;
     for (const next of nodes.get(rec)!.on) {
-      if (!stuck.has(next)) continue;
+      if (!within.has(next)) continue;
       if (next === start) {
         const path = [rec];
         for (let r = rec; r !== start; r = parent.get(r)!) path.push(parent.get(r)!);

@@ -79,6 +79,13 @@ export class DefaultStreams {
     }
     const value = x.syncValue;
     const seq = rt.enqueue(waiter, queue, { kind: "wait", counter: x.syncCounter!, value });
-    rt.addSpecial(waiter, { kind: "barrier", seq, counter: x.syncCounter!, value });
+    rt.addSpecial(waiter, {
+      kind: "barrier",
+      seq,
+      counter: x.syncCounter!,
+      value,
+      producer,
+      producerSeq: x.syncSeq,
+    });
   }
 }

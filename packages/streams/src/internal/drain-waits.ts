@@ -1,9 +1,10 @@
 import { check, NpuError } from "@npurt/core";
 import type { SynchronizeOptions } from "../stream-options.js";
 import { assertNotInCallback } from "./callback-scope.js";
+import { DrainWaiterQueue } from "./drain-waiter-queue.js";
 import type { DrainWaiter, StreamRecord } from "./records.js";
 import type { Runtime } from "./runtime.js";
-import { type Done, removeFrom, timedWait } from "./timed-wait.js";
+import { type Done, timedWait } from "./timed-wait.js";
 
 /**
  * Host-side waits for streams to drain: stream and device synchronize, the stream query. A
@@ -34,7 +35,7 @@ export class DrainWaits {
         const stopped = rt.stoppedError(rec.device);
         if (stopped !== undefined) throw stopped;
         const waiter: DrainWaiter = { target: rec.enqueued, done };
-        return this.#addWaiter(rec, waiter) ? () => removeFrom(rec.waiters, waiter) : undefined;
+        return this.#addWaiter(rec, waiter) ? () => rec.waiters?.withdraw(waiter) === true : undefined;
       },
       (timeoutMs) =>
         new NpuError(
@@ -74,12 +75,14 @@ export class DrainWaits {
         const waiting: [StreamRecord, DrainWaiter][] = [];
         // Failures taken from streams that drained while others are still busy: a timeout gives
         // them back, so the next synchronize covering their stream still reports them.
-        const taken: [StreamRecord, NpuError][] = [];
+        // Kept with the stream's id: a stream destroyed meanwhile may have handed its pooled
+        // record to a new stream, which must not inherit the old one's failure.
+        const taken: [StreamRecord, number, NpuError][] = [];
         for (const rec of recs) {
           const waiter: DrainWaiter = {
             target: rec.enqueued,
             done: (error) => {
-              if (error !== undefined) taken.push([rec, error]);
+              if (error !== undefined) taken.push([rec, rec.id, error]);
               one(error);
             },
           };
@@ -88,9 +91,11 @@ export class DrainWaits {
         one(undefined);
         if (remaining === 0) return undefined;
         return () => {
-          for (const [rec, waiter] of waiting) if (removeFrom(rec.waiters, waiter)) busy++;
+          for (const [rec, waiter] of waiting) if (rec.waiters?.withdraw(waiter) === true) busy++;
           if (busy === 0) return false;
-          for (const [rec, error] of taken) rec.pendingError ??= error;
+          for (const [rec, id, error] of taken) {
+            if (rec.id === id && rec.state !== "DESTROYED") rec.pendingError ??= error;
+          }
           return true;
         };
       },
@@ -111,7 +116,7 @@ export class DrainWaits {
       waiter.done(error);
       return false;
     }
-    if (rec.waiters === undefined) rec.waiters = [];
+    if (rec.waiters === undefined) rec.waiters = new DrainWaiterQueue();
     rec.waiters.push(waiter);
     return true;
   }
@@ -119,13 +124,10 @@ export class DrainWaits {
   /** Resolves the waiters the stream has reached; returns whether any was. */
   settle(rec: StreamRecord): boolean {
     const list = rec.waiters;
-    if (list === undefined || list.length === 0) return false;
+    if (list === undefined || list.size === 0) return false;
     // A synchronize waits for the callbacks launched before it, not for those launched since.
-    const reached = Math.min(rec.completed, oldestCallback(rec));
-    let n = 0;
-    while (n < list.length && list[n]!.target <= reached) n++;
-    if (n === 0) return false;
-    const ready = list.splice(0, n);
+    const ready = list.takeReached(Math.min(rec.completed, oldestCallback(rec)));
+    if (ready.length === 0) return false;
     const error = rec.pendingError;
     rec.pendingError = undefined;
     for (const w of ready) w.done(error);
@@ -135,9 +137,9 @@ export class DrainWaits {
   /** Rejects every waiter of the stream with `error` (an abort, a stop). */
   rejectAll(rec: StreamRecord, error: NpuError): boolean {
     const list = rec.waiters;
-    if (list === undefined || list.length === 0) return false;
+    if (list === undefined || list.size === 0) return false;
     rec.waiters = undefined;
-    for (const w of list) w.done(error);
+    for (const w of list.takeAll()) w.done(error);
     return true;
   }
 }

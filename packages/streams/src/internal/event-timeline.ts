@@ -271,7 +271,12 @@ export class EventTimeline {
         // An empty set of work: nothing to wait for.
         return settledOp("wait", rec.id, this.#rt.device.clock.now());
       }
-      if (this.#latestDone(ev)) return settledOp("wait", rec.id, this.#rt.device.clock.now());
+      if (this.#latestDone(ev)) {
+        // Passed at once, but not before its record completed in device time: on a simulator
+        // the host learns of a completion without its own clock moving there.
+        const recordEnd = ev.lastRecordOp?.endNs ?? 0;
+        return settledOp("wait", rec.id, Math.max(this.#rt.device.clock.now(), recordEnd));
+      }
       // Recorded earlier on this very stream: FIFO order covers it, and the wait is over when
       // the record is. (By id: a pooled record may now serve another stream than the one that
       // recorded.)

@@ -6,11 +6,13 @@ import {
   NpuTypeError,
   type OpStatus,
   RingQueue,
+  runWithDeviceClock,
 } from "@npurt/core";
 import type { CallbackContext } from "../callback-context.js";
 import type { OpHandle } from "../op-handle.js";
 import type { HostCallbackOptions } from "../stream-options.js";
 import { runAsCallback } from "./callback-scope.js";
+import { type DeviceIds, deviceIds } from "./device-ids.js";
 import type { DrainWaits } from "./drain-waits.js";
 import type { EventTimeline } from "./event-timeline.js";
 import { OpRecord } from "./op-record.js";
@@ -27,12 +29,14 @@ export class HostCallbacks {
   readonly #rt: Runtime;
   readonly #waits: DrainWaits;
   readonly #events: EventTimeline;
-  #ids = 0;
+  /** Shared with every manager on the device: callback ids are unique on its bus. */
+  readonly #ids: DeviceIds;
 
   constructor(rt: Runtime, waits: DrainWaits, events: EventTimeline) {
     this.#rt = rt;
     this.#waits = waits;
     this.#events = events;
+    this.#ids = deviceIds(rt.device);
   }
 
   launch(rec: StreamRecord, fn: unknown, options: HostCallbackOptions | undefined): OpHandle {
@@ -49,7 +53,7 @@ export class HostCallbacks {
     const counter = rec.callbackCounter ?? rt.device.createCounter({ device: rec.device });
     rec.callbackCounter = counter;
     const cb: CallbackRecord = {
-      id: ++this.#ids,
+      id: ++this.#ids.callback,
       fn: f,
       blocking,
       receivesStatus,
@@ -60,6 +64,7 @@ export class HostCallbacks {
       seq: rec.enqueued, // its marker op is the next one
       releaseValue: 0,
       phase: "launched",
+      serialAhead: rt.serialExecutor ? rt.runningCallbacks : undefined,
       waits: undefined,
       op: new OpRecord("callback", rec.id),
       startNs: 0,
@@ -93,7 +98,7 @@ export class HostCallbacks {
       // cudaStreamAddCallback: runs exactly once, after a device error with that error; only an
       // abort by the user (no stopped device) discards it.
       if (stopped === undefined && (aborted || !ok)) {
-        this.#finish(cb, { ok: false, error: undefined }, true);
+        this.#finish(cb, { ok: false, error: undefined }, true, true);
         return false;
       }
       cb.status = stopped ?? cb.stream.pendingError;
@@ -101,7 +106,7 @@ export class HostCallbacks {
       return true;
     }
     if (!ok || aborted || stopped !== undefined) {
-      this.#finish(cb, { ok: false, error: undefined }, true);
+      this.#finish(cb, { ok: false, error: undefined }, true, true);
       return false;
     }
     this.#start(cb);
@@ -138,7 +143,10 @@ export class HostCallbacks {
           error: cb.status,
           waitFor: (event, options) => this.#events.callbackWait(cb, event, options),
         };
-        return runAsCallback(() => cb.fn(ctx));
+        // The device's clock is the current one while the callback runs, so host-side code it
+        // starts without a clock (a callback chain, say) times itself on it.
+        const clock = rt.device.clock;
+        return runAsCallback(() => runWithDeviceClock(clock, () => cb.fn(ctx)));
       },
       done: (outcome) => this.#finish(cb, outcome, false),
       priority: cb.stream.backendPriority,
@@ -146,7 +154,13 @@ export class HostCallbacks {
     });
   }
 
-  #finish(cb: CallbackRecord, outcome: HostTaskOutcome, discarded: boolean): void {
+  /**
+   * Settles the callback. `inCompletion`: called from its marker's completion, whose runtime
+   * path records the marker's failure (a device loss, say) and only then settles the stream's
+   * drain waiters, updates its state and releases it; settling them here first would resolve a
+   * synchronize covering the lost callback OK and leave the failure to the next one.
+   */
+  #finish(cb: CallbackRecord, outcome: HostTaskOutcome, discarded: boolean, inCompletion = false): void {
     if (cb.phase === "done") return;
     const rt = this.#rt;
     cb.phase = "done";
@@ -188,6 +202,7 @@ export class HostCallbacks {
         // A closed device has nothing left to release.
       }
     }
+    if (inCompletion) return;
     this.#waits.settle(rec);
     updateStreamState(rt, rec);
     rt.hooks.releaseIfDrained(rec);

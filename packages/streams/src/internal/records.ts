@@ -1,6 +1,7 @@
 import type { CounterHandle, Handle, NpuError, OpSpec, QueueHandle, RingQueue } from "@npurt/core";
 import type { FailureMode, SynchronizeOptions } from "../stream-options.js";
 import type { StreamState } from "../stream-state.js";
+import type { DrainWaiterQueue } from "./drain-waiter-queue.js";
 import type { EventTraits } from "./event-traits.js";
 import type { DeviceOpHandle, OpLog } from "./op-log.js";
 import type { OpRecord } from "./op-record.js";
@@ -46,6 +47,18 @@ export interface EventCounter {
   pendingOps: number;
   /** No longer the event's current counter: destroyed once its ops completed. */
   retired: boolean;
+  /**
+   * The record ops on this counter not completed yet, with their streams, in issue order (kept
+   * by the runtime as record ops are queued and complete): who can raise the counter, found
+   * without scanning every stream.
+   */
+  producers?: RingQueue<PendingRecord> | undefined;
+}
+
+/** A record op not completed yet, and the stream it sits in. */
+export interface PendingRecord {
+  readonly stream: StreamRecord;
+  readonly op: RecordOp;
 }
 
 /** A host-side wait for record `target` of an event (event synchronize, a callback's wait). */
@@ -87,6 +100,11 @@ export interface CallbackRecord {
   readonly op: OpRecord;
   /** Host clock time its function started. */
   startNs: number;
+  /**
+   * With a serial executor (one callback at a time, in order): the runtime's running callbacks,
+   * which this one cannot start before. `undefined` when callbacks run concurrently.
+   */
+  readonly serialAhead: ReadonlySet<CallbackRecord> | undefined;
   /** Event records the callback waits for through its context, while it does. */
   waits:
     | { readonly event: EventRecord; readonly counter: EventCounter; readonly value: number }[]
@@ -152,6 +170,9 @@ export interface BarrierOp {
   readonly value: number;
   /** The event a timed wait waits for (its wait status counts the op); none for implicit sync. */
   readonly event?: EventRecord;
+  /** For implicit sync: the stream whose signal at `producerSeq` raises the counter to `value`. */
+  readonly producer?: StreamRecord;
+  readonly producerSeq?: number;
 }
 
 /** The wait that holds a stream until its blocking host callback finished. */
@@ -187,7 +208,7 @@ export class StreamRecord {
   specials: RingQueue<SpecialOp> | undefined = undefined;
   /** The outcomes of the stream's ops, for their handles (made on the first op). */
   log: OpLog | undefined = undefined;
-  waiters: DrainWaiter[] | undefined = undefined;
+  waiters: DrainWaiterQueue | undefined = undefined;
   /** The first failure since the last synchronize (continue-on-failure). */
   pendingError: NpuError | undefined = undefined;
   callbackCounter: CounterHandle | undefined = undefined;

@@ -20,7 +20,14 @@ import type { StreamEvent } from "../stream-event.js";
 import { assertNotInCallback } from "./callback-scope.js";
 import { hostless } from "./hostless-streams.js";
 import { DeviceOpHandle, OpLog } from "./op-log.js";
-import type { CallbackRecord, EventRecord, SpecialOp, StreamRecord } from "./records.js";
+import type {
+  CallbackRecord,
+  EventCounter,
+  EventRecord,
+  RecordOp,
+  SpecialOp,
+  StreamRecord,
+} from "./records.js";
 import { StreamPool } from "./stream-pool.js";
 import { updateStreamState } from "./stream-status.js";
 
@@ -241,6 +248,10 @@ export class Runtime {
   addSpecial(rec: StreamRecord, op: SpecialOp): void {
     if (rec.specials === undefined) rec.specials = new RingQueue();
     rec.specials.push(op);
+    if (op.kind === "record") {
+      if (op.counter.producers === undefined) op.counter.producers = new RingQueue();
+      op.counter.producers.push({ stream: rec, op });
+    }
   }
 
   // ---- completion routing -------------------------------------------------------------------
@@ -252,7 +263,9 @@ export class Runtime {
     let woke = false;
     const specials = rec.specials;
     if (specials !== undefined && specials.size > 0 && specials.peek()!.seq === index) {
-      woke = this.hooks.onSpecialDone(rec, specials.shift()!, c);
+      const op = specials.shift()!;
+      if (op.kind === "record") dropProducer(op.counter, op);
+      woke = this.hooks.onSpecialDone(rec, op, c);
     }
     if (c.status === "error") {
       const f = c.failure;
@@ -384,4 +397,17 @@ export class Runtime {
     for (const [, rec] of this.streams.entries()) recs.push(rec);
     for (const rec of recs) while (rec.completed < rec.enqueued) this.onComplete(rec, lost);
   }
+}
+
+/** Forgets a completed record op in its counter's producer list (usually the oldest entry). */
+function dropProducer(counter: EventCounter, op: RecordOp): void {
+  const list = counter.producers;
+  if (list === undefined) return;
+  if (list.peek()!.op === op) list.shift();
+  else {
+    // Records from two streams on one counter may complete out of issue order.
+    const rest = list.drain().filter((p) => p.op !== op);
+    for (const p of rest) list.push(p);
+  }
+  if (list.size === 0) counter.producers = undefined;
 }

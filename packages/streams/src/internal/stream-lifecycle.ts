@@ -3,6 +3,7 @@ import { Stream } from "../stream.js";
 import { CANN_STREAM_FLAGS } from "../stream-flags.js";
 import type { CreateStreamOptions, FailureMode } from "../stream-options.js";
 import { assertNotInCallback } from "./callback-scope.js";
+import { type DeviceIds, deviceIds } from "./device-ids.js";
 import type { DrainWaits } from "./drain-waits.js";
 import type { HostCallbacks } from "./host-callbacks.js";
 import { backendPriority, type PriorityRange, userPriority } from "./priorities.js";
@@ -26,7 +27,8 @@ export class StreamLifecycle {
   readonly #waits: DrainWaits;
   readonly #callbacks: HostCallbacks;
   readonly priorityRange: PriorityRange;
-  #ids = 0;
+  /** Shared with every manager on the device: stream ids are unique on its bus. */
+  readonly #ids: DeviceIds;
   #closing = false;
   /** `onStreamState` listeners by name (CANN `aclrtRegStreamStateCallback`). */
   readonly #stateListeners = new Map<string, StreamStateListener>();
@@ -45,6 +47,7 @@ export class StreamLifecycle {
     this.#waits = waits;
     this.#callbacks = callbacks;
     this.priorityRange = priorityRange;
+    this.#ids = deviceIds(rt.device);
   }
 
   /** Streams created over the manager's life. */
@@ -83,7 +86,7 @@ export class StreamLifecycle {
     const bp = backendPriority(this.priorityRange, rt.device.capabilities, priority);
     rt.stats.streams.created++;
     const rec = this.#acquireRecord(device, bp);
-    rec.id = ++this.#ids;
+    rec.id = ++this.#ids.stream;
     if (rec.state === "DESTROYED") updateStreamState(rt, rec, "reuse");
     rec.priority = priority;
     rec.failureMode = failureMode;
@@ -329,8 +332,11 @@ export class StreamLifecycle {
     rt.stats.streams.releasedOk++;
     const bus = rt.device.instrumentation;
     if (bus.active) bus.emit({ type: "stream.destroyed", time: rt.device.clock.now(), stream });
-    if (this.releaseIfDrained(rec)) return Promise.resolve();
+    // Draining until released; released once only (a release from two completion paths, say a
+    // failed callback stopping the device and its marker, would pool the record twice and hand
+    // it to two new streams).
     rt.draining.add(rec);
+    if (this.releaseIfDrained(rec)) return Promise.resolve();
     if (!force && !rt.behaviours.destroyWaitsForWork) return Promise.resolve();
     return new Promise<void>((resolve) => {
       rec.withExtras().onReleased = resolve;
@@ -341,7 +347,7 @@ export class StreamLifecycle {
   releaseIfDrained(rec: StreamRecord): boolean {
     const rt = this.#rt;
     if (rec.state !== "DESTROYED" || rec.completed < rec.enqueued || rec.callbacksPending > 0) return false;
-    rt.draining.delete(rec);
+    if (!rt.draining.delete(rec)) return false; // released already
     rec.pendingError = undefined;
     rec.futureWaits = undefined;
     rec.waiters = undefined;
