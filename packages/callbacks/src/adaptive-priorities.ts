@@ -1,4 +1,5 @@
-import { check, NpuError } from "@npurt/core";
+import { NpuError } from "@npurt/core";
+import { check } from "@npurt/core/internal";
 
 /** Options of {@link AdaptivePriorities}. */
 export interface AdaptivePrioritiesOptions {

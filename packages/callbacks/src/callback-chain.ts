@@ -1,4 +1,5 @@
-import { check, NpuError, NpuTypeError } from "@npurt/core";
+import { NpuError, NpuTypeError } from "@npurt/core";
+import { check } from "@npurt/core/internal";
 import {
   CallbackGraph,
   type CallbackGraphOptions,

@@ -1,4 +1,5 @@
-import { type Clock, check, currentDeviceClock, NpuError, NpuTypeError, wallClock } from "@npurt/core";
+import { type Clock, currentDeviceClock, NpuError, NpuTypeError, wallClock } from "@npurt/core";
+import { check } from "@npurt/core/internal";
 import type { AdaptivePriorities } from "./adaptive-priorities.js";
 import { ERROR_POLICIES, type ErrorPolicy } from "./error-policy.js";
 import type {

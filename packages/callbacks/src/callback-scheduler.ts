@@ -1,6 +1,5 @@
 import {
   type Clock,
-  check,
   type HostExecutor,
   type HostTask,
   type HostTaskOutcome,
@@ -10,6 +9,7 @@ import {
   type TimerId,
   wallClock,
 } from "@npurt/core";
+import { check } from "@npurt/core/internal";
 import type { AdaptivePriorities } from "./adaptive-priorities.js";
 import { isThenable, Pump } from "./internal/async.js";
 import { LevelQueue } from "./internal/level-queue.js";

@@ -1,4 +1,5 @@
-import { type Clock, check, type Instrumentation, NpuError } from "@npurt/core";
+import { type Clock, type Instrumentation, NpuError } from "@npurt/core";
+import { check } from "@npurt/core/internal";
 import { clockOption, instrumentationOption } from "./internal/port-options.js";
 import { quoted } from "./internal/report-text.js";
 

@@ -1,7 +1,8 @@
 // Instrumentation cost on a hot path: the same loop with no emit call, with a guarded emit and no
 // subscriber (the "disabled" case every npurt package ships), and with a counting subscriber.
 // Goal (performance-anchors §7 d): disabled ≤ 5 % slowdown; enabled, counting only ≤ 1.5×.
-import { Instrumentation, RingQueue } from "@npurt/core";
+import { Instrumentation } from "@npurt/core";
+import { RingQueue } from "@npurt/core/internal";
 import { figure, medianSeconds, quick } from "../../../scripts/bench-kit.mjs";
 
 const N = quick ? 2_000_000 : 20_000_000;

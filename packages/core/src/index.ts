@@ -73,7 +73,7 @@ export {
   type QueueCompletionListener,
 } from "./device/device.js";
 export { CounterHandle, DeviceBuffer, QueueHandle } from "./device/device-handles.js";
-export { Handle, HandleTable } from "./device/handles.js";
+export { Handle } from "./device/handles.js";
 export type {
   BufferRef,
   BufferSlice,
@@ -86,8 +86,6 @@ export type {
 } from "./device/op-spec.js";
 export { ERROR_CODES, type ErrorCodeInfo, isNpuErrorCode, type NpuErrorCode } from "./errors/error-codes.js";
 export { NpuError, type NpuErrorOptions, NpuTypeError, toNpuError } from "./errors/npu-error.js";
-export { describe, errorMessage, quote } from "./errors/safe-text.js";
-export { check } from "./errors/validate.js";
 export type { HostExecutor, HostTask, HostTaskOutcome } from "./host-executor.js";
 export type * from "./instrumentation/events.js";
 export { Instrumentation, type InstrumentationListener } from "./instrumentation/instrumentation.js";
@@ -101,5 +99,3 @@ export {
   type HostArrayOf,
   toFloat16Bits,
 } from "./memory/dtype.js";
-export { PriorityHeap } from "./structures/priority-heap.js";
-export { RingQueue } from "./structures/ring-queue.js";

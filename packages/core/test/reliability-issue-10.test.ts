@@ -6,11 +6,10 @@ import {
   type InstrumentationEvent,
   NpuError,
   type OpCompletion,
-  PriorityHeap,
-  RingQueue,
   toNpuError,
   wallClock,
 } from "@npurt/core";
+import { PriorityHeap, RingQueue } from "@npurt/core/internal";
 import { MockDeviceBackend, VirtualClock } from "@npurt/core/testing";
 import { describe, expect, it } from "vitest";
 import { overriding } from "./helpers.js";

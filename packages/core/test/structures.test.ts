@@ -1,5 +1,5 @@
 import { fc, test } from "@fast-check/vitest";
-import { PriorityHeap, RingQueue } from "@npurt/core";
+import { PriorityHeap, RingQueue } from "@npurt/core/internal";
 import { describe, expect, it } from "vitest";
 
 describe("PriorityHeap", () => {

@@ -1,4 +1,5 @@
-import { check, describe as describeValue, NpuError, NpuTypeError } from "@npurt/core";
+import { NpuError, NpuTypeError } from "@npurt/core";
+import { check, describe as describeValue } from "@npurt/core/internal";
 import { describe, expect, it } from "vitest";
 
 function codeOf(fn: () => unknown): string {

@@ -1,4 +1,5 @@
-import { type Clock, type InstrumentationEvent, NpuTypeError, RingQueue, type TimerId } from "@npurt/core";
+import { type Clock, type InstrumentationEvent, NpuTypeError, type TimerId } from "@npurt/core";
+import { RingQueue } from "@npurt/core/internal";
 import { type AttachTarget, resolveTarget, Subscription } from "./internal/attach-target.js";
 import { StreamBinder } from "./internal/stream-binder.js";
 import { numberOption, optionsOf } from "./internal/validate.js";

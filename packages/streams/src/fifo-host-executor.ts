@@ -1,4 +1,5 @@
-import { check, type HostExecutor, type HostTask, type HostTaskOutcome, RingQueue } from "@npurt/core";
+import type { HostExecutor, HostTask, HostTaskOutcome } from "@npurt/core";
+import { check, RingQueue } from "@npurt/core/internal";
 
 /** Options of {@link FifoHostExecutor}. */
 export interface FifoHostExecutorOptions {

@@ -1,4 +1,5 @@
-import { check, describe, NpuTypeError } from "@npurt/core";
+import { NpuTypeError } from "@npurt/core";
+import { check, describe } from "@npurt/core/internal";
 
 /** Which real runtime's behaviour to copy where CANN and CUDA differ. */
 export type RuntimeProfile = "cann" | "cuda";

@@ -1,6 +1,5 @@
 import {
   type AllocateOptions,
-  check,
   type Device,
   type DeviceBuffer,
   type DType,
@@ -10,6 +9,7 @@ import {
   type NpuError,
   NpuTypeError,
 } from "@npurt/core";
+import { check } from "@npurt/core/internal";
 import type { ExceptionInfo } from "./exception-info.js";
 import { Engine } from "./internal/engine.js";
 import type { MemPool, MemPoolOptions } from "./memory-pool.js";

@@ -1,4 +1,5 @@
-import { type Clock, RingQueue, scheduleMacrotask } from "@npurt/core";
+import { type Clock, scheduleMacrotask } from "@npurt/core";
+import { RingQueue } from "@npurt/core/internal";
 
 /**
  * Whether `value` is a promise or another thenable (what an async callback returns). A `then`

@@ -1,4 +1,4 @@
-import { PriorityHeap, RingQueue } from "@npurt/core";
+import { PriorityHeap, RingQueue } from "@npurt/core/internal";
 
 /**
  * A ready queue with the order of core's `PriorityHeap` (lowest priority number first, ties in

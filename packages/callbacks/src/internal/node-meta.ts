@@ -1,4 +1,5 @@
-import { check, NpuError, NpuTypeError } from "@npurt/core";
+import { NpuError, NpuTypeError } from "@npurt/core";
+import { check } from "@npurt/core/internal";
 import type { NodeOptions } from "../callback-graph.js";
 import { ERROR_POLICIES, type ErrorPolicy } from "../error-policy.js";
 import { timeoutOption } from "./options.js";

@@ -1,4 +1,5 @@
-import { check, describe, NpuError, NpuTypeError } from "@npurt/core";
+import { NpuError, NpuTypeError } from "@npurt/core";
+import { check, describe } from "@npurt/core/internal";
 import { AdaptivePriorities } from "../adaptive-priorities.js";
 import { ResourceManager } from "../resource-manager.js";
 import { messageOf } from "./report-text.js";

@@ -1,4 +1,5 @@
-import { type Clock, describe, type Instrumentation, NpuTypeError } from "@npurt/core";
+import { type Clock, type Instrumentation, NpuTypeError } from "@npurt/core";
+import { describe } from "@npurt/core/internal";
 
 // Options that are core ports (a clock, a bus), checked by shape: they may come from another
 // installed copy of core, or be a user's own implementation.

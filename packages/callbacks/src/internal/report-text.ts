@@ -1,4 +1,4 @@
-import { describe } from "@npurt/core";
+import { describe } from "@npurt/core/internal";
 
 /** Longest piece of user text (a label) quoted in a message or report line, in characters. */
 export const MAX_TEXT = 64;

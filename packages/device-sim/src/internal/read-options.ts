@@ -1,4 +1,5 @@
-import { describe, NpuError, NpuTypeError } from "@npurt/core";
+import { NpuError, NpuTypeError } from "@npurt/core";
+import { describe } from "@npurt/core/internal";
 import { printable } from "./failures.js";
 
 /** `describe(value)`, which reads `constructor`: a Proxy's trap may throw there. */

@@ -1,4 +1,4 @@
-import { RingQueue } from "@npurt/core";
+import { RingQueue } from "@npurt/core/internal";
 import type { SimQueue } from "./sim-queue.js";
 
 /**

@@ -1,4 +1,5 @@
-import { check, DTYPES, type DType, type KernelCost, NpuError, NpuTypeError } from "@npurt/core";
+import { DTYPES, type DType, type KernelCost, NpuError, NpuTypeError } from "@npurt/core";
+import { check } from "@npurt/core/internal";
 import type { ResolvedSimConfig, SimulatedNpuConfig } from "../config.js";
 import type { FaultSpec } from "../faults.js";
 import type { KernelDefinition } from "../kernels/kernel-definition.js";

@@ -1,7 +1,6 @@
 import {
   type Clock,
   type CompletionSink,
-  check,
   DEVICE_OP_KINDS,
   type DeviceCapabilities,
   type DeviceOp,
@@ -9,12 +8,12 @@ import {
   type MemoryInfo,
   NpuError,
   type OpFailure,
-  PriorityHeap,
   type QueueOptions,
   scheduleMacrotask,
   type TimerId,
   type WaitOp,
 } from "@npurt/core";
+import { check, PriorityHeap } from "@npurt/core/internal";
 import type { ResolvedSimConfig, SimulatedNpuConfig } from "../config.js";
 import type { FaultSpec } from "../faults.js";
 import { BUILTIN_KERNELS } from "../kernels/builtin-kernels.js";

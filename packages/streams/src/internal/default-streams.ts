@@ -1,4 +1,5 @@
-import { check, type QueueHandle } from "@npurt/core";
+import type { QueueHandle } from "@npurt/core";
+import { check } from "@npurt/core/internal";
 import type { Stream } from "../stream.js";
 import type { StreamRecord } from "./records.js";
 import type { Runtime } from "./runtime.js";

@@ -1,4 +1,5 @@
-import { check, NpuError } from "@npurt/core";
+import { NpuError } from "@npurt/core";
+import { check } from "@npurt/core/internal";
 import type { SynchronizeOptions } from "../stream-options.js";
 import { assertNotInCallback } from "./callback-scope.js";
 import { DrainWaiterQueue } from "./drain-waiter-queue.js";

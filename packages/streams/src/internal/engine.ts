@@ -1,6 +1,5 @@
 import {
   type AllocateOptions,
-  check,
   type Device,
   type DeviceBuffer,
   type HostExecutor,
@@ -10,6 +9,7 @@ import {
   type OpCompletion,
   type OpSpec,
 } from "@npurt/core";
+import { check } from "@npurt/core/internal";
 import type { CallbackContext } from "../callback-context.js";
 import type { ExceptionInfo } from "../exception-info.js";
 import { FifoHostExecutor } from "../fifo-host-executor.js";

@@ -1,4 +1,5 @@
-import { check, NpuError, type OpCompletion } from "@npurt/core";
+import { NpuError, type OpCompletion } from "@npurt/core";
+import { check } from "@npurt/core/internal";
 import type { OpHandle } from "../op-handle.js";
 import { StreamEvent } from "../stream-event.js";
 import type { CreateEventOptions, SynchronizeOptions, WaitEventOptions } from "../stream-options.js";

@@ -1,4 +1,5 @@
-import { check, NpuError, NpuTypeError } from "@npurt/core";
+import { NpuError, NpuTypeError } from "@npurt/core";
+import { check } from "@npurt/core/internal";
 import { CANN_EVENT_FLAGS as A, CUDA_EVENT_FLAGS as C, type EventCreationApi } from "../event-flags.js";
 import type { CreateEventOptions } from "../stream-options.js";
 

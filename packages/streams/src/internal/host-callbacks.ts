@@ -1,13 +1,5 @@
-import {
-  check,
-  errorMessage,
-  type HostTaskOutcome,
-  NpuError,
-  NpuTypeError,
-  type OpStatus,
-  RingQueue,
-  runWithDeviceClock,
-} from "@npurt/core";
+import { type HostTaskOutcome, NpuError, NpuTypeError, type OpStatus, runWithDeviceClock } from "@npurt/core";
+import { check, errorMessage, RingQueue } from "@npurt/core/internal";
 import type { CallbackContext } from "../callback-context.js";
 import type { OpHandle } from "../op-handle.js";
 import type { HostCallbackOptions } from "../stream-options.js";

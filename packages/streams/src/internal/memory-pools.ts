@@ -1,16 +1,13 @@
 import {
   type CounterHandle,
-  check,
   type DeviceBuffer,
   DTYPES,
   type DType,
-  describe,
-  errorMessage,
-  HandleTable,
   NpuError,
   NpuTypeError,
   type PoolReuseKind,
 } from "@npurt/core";
+import { check, describe, errorMessage, HandleTable } from "@npurt/core/internal";
 import {
   type AllocAsyncOptions,
   MemPool,

@@ -1,4 +1,5 @@
-import { check, type DeviceCapabilities, NpuError } from "@npurt/core";
+import { type DeviceCapabilities, NpuError } from "@npurt/core";
+import { check } from "@npurt/core/internal";
 import type { ProfileBehaviours } from "../profile.js";
 
 /** A user-facing priority range (lower numbers are more urgent in both profiles). */

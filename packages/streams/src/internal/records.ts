@@ -1,4 +1,5 @@
-import type { CounterHandle, Handle, NpuError, OpSpec, QueueHandle, RingQueue } from "@npurt/core";
+import type { CounterHandle, Handle, NpuError, OpSpec, QueueHandle } from "@npurt/core";
+import type { RingQueue } from "@npurt/core/internal";
 import type { FailureMode, SynchronizeOptions } from "../stream-options.js";
 import type { StreamState } from "../stream-state.js";
 import type { DrainWaiterQueue } from "./drain-waiter-queue.js";

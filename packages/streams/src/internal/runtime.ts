@@ -1,15 +1,13 @@
 import {
   type CounterHandle,
   type Device,
-  errorMessage,
-  HandleTable,
   type HostExecutor,
   NpuError,
   type OpCompletion,
   type OpSpec,
   type QueueHandle,
-  RingQueue,
 } from "@npurt/core";
+import { errorMessage, HandleTable, RingQueue } from "@npurt/core/internal";
 import type { ExceptionInfo } from "../exception-info.js";
 import { FifoHostExecutor } from "../fifo-host-executor.js";
 import type { OpHandleKind } from "../op-handle.js";

@@ -1,4 +1,5 @@
-import { check, NpuError } from "@npurt/core";
+import { NpuError } from "@npurt/core";
+import { check } from "@npurt/core/internal";
 import { CANN_STREAM_FLAGS as A, CUDA_STREAM_FLAGS as C } from "../stream-flags.js";
 import type { StreamExtras } from "./records.js";
 

@@ -1,4 +1,5 @@
-import { check, errorMessage, NpuError, NpuTypeError, quote } from "@npurt/core";
+import { NpuError, NpuTypeError } from "@npurt/core";
+import { check, errorMessage, quote } from "@npurt/core/internal";
 import { Stream } from "../stream.js";
 import { CANN_STREAM_FLAGS } from "../stream-flags.js";
 import type { CreateStreamOptions, FailureMode } from "../stream-options.js";

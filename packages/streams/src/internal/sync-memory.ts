@@ -1,11 +1,11 @@
 import {
   type AllocateOptions,
-  check,
   type DeviceBuffer,
   type MemcpySpec,
   type MemsetSpec,
   NpuError,
 } from "@npurt/core";
+import { check } from "@npurt/core/internal";
 import type { Stream } from "../stream.js";
 import { assertNotInCallback } from "./callback-scope.js";
 import type { Runtime } from "./runtime.js";

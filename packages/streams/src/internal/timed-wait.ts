@@ -1,4 +1,5 @@
-import { type Clock, check, NpuError } from "@npurt/core";
+import { type Clock, NpuError } from "@npurt/core";
+import { check } from "@npurt/core/internal";
 import type { SynchronizeOptions } from "../stream-options.js";
 
 /** Called once with the error to report, or `undefined` on success. */

@@ -3,7 +3,6 @@ import {
   type DeviceBackend,
   type DeviceCapabilities,
   type DeviceOp,
-  errorMessage,
   type MemoryInfo,
   type MemRef,
   NpuError,
@@ -12,6 +11,7 @@ import {
   scheduleMacrotask,
   wallClock,
 } from "@npurt/core";
+import { errorMessage } from "@npurt/core/internal";
 import { HOST_KERNELS } from "./host-kernels.js";
 
 /** Options of {@link hostCpuBackend}. */
