@@ -42,7 +42,7 @@ export class StreamEvent extends Handle {
     return rec.handle === this ? rec : this.#port.eventOf(this);
   }
 
-  /** The event's id, unique within its manager. */
+  /** The event's id, unique on its device's bus (shared by every manager on the device). */
   get id(): number {
     return this.#live().id;
   }

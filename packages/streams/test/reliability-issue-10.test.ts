@@ -88,6 +88,21 @@ describe.each(BACKENDS)("issue 10 defect 9: two managers on one device on $name"
     first.close();
     second.close();
   });
+
+  it("emit distinct event ids on the shared bus too", () => {
+    const { device, manager: first } = setup(factory);
+    const second = new StreamManager(device);
+    const seen: number[] = [];
+    const off = device.instrumentation.subscribe((e) => {
+      if (e.type === "event.created") seen.push(e.event);
+    });
+    const [a, b] = [first.createEvent(), second.createEvent()];
+    off();
+    expect(a.id).not.toBe(b.id);
+    expect(new Set(seen).size).toBe(2);
+    first.close();
+    second.close();
+  });
 });
 
 describe.each(BACKENDS)(

@@ -6,6 +6,7 @@ import type { CreateEventOptions, SynchronizeOptions, WaitEventOptions } from ".
 import { assertNotInCallback } from "./callback-scope.js";
 import { findCallbackCycle } from "./deadlocks.js";
 import { findFutureCycle } from "./dependency-graph.js";
+import { type DeviceIds, deviceIds } from "./device-ids.js";
 import type { EventPort } from "./event-port.js";
 import { EventResources } from "./event-resources.js";
 import { resolveEventTraits } from "./event-traits.js";
@@ -37,13 +38,15 @@ export class EventTimeline {
   readonly #port: EventPort;
   readonly #timed: TimedEventWaits;
   readonly #resources: EventResources;
-  #ids = 0;
+  /** Per device, so two managers on one device never emit the same event id on its bus. */
+  readonly #ids: DeviceIds;
 
   constructor(rt: Runtime, port: EventPort) {
     this.#rt = rt;
     this.#port = port;
     this.#timed = new TimedEventWaits(rt);
     this.#resources = new EventResources(rt);
+    this.#ids = deviceIds(rt.device);
   }
 
   createEvent(options: CreateEventOptions | undefined): StreamEvent {
@@ -60,7 +63,7 @@ export class EventTimeline {
     // CUDA: a sticky error is returned by every later call, event creation included.
     const sticky = rt.stoppedError(device);
     if (sticky !== undefined && rt.behaviours.stickyErrors) throw sticky;
-    const ev = new EventRecord(++this.#ids, device, traits);
+    const ev = new EventRecord(++this.#ids.event, device, traits);
     if (traits.limited === "create") this.#resources.take(ev, "creating");
     const handle = rt.events.issue(ev, (o, s, g) => new StreamEvent(o, s, g, this.#port, ev));
     ev.handle = handle;
