@@ -4,9 +4,9 @@ import type { OpHandle } from "../op-handle.js";
 import { StreamEvent } from "../stream-event.js";
 import type { CreateEventOptions, SynchronizeOptions, WaitEventOptions } from "../stream-options.js";
 import { assertNotInCallback } from "./callback-scope.js";
-import { findCallbackCycle } from "./deadlocks.js";
 import { findFutureCycle } from "./dependency-graph.js";
 import { type DeviceIds, deviceIds } from "./device-ids.js";
+import { assertHostUsable, EventHostWaits, eventStoppedError, latestRecordDone } from "./event-host-waits.js";
 import type { EventPort } from "./event-port.js";
 import { EventResources } from "./event-resources.js";
 import { resolveEventTraits } from "./event-traits.js";
@@ -15,7 +15,6 @@ import {
   type CallbackRecord,
   type EventCounter,
   EventRecord,
-  type EventWaiter,
   type FutureWait,
   type RecordOp,
   type ResetOp,
@@ -25,11 +24,10 @@ import {
 import type { Runtime } from "./runtime.js";
 import { updateStreamState } from "./stream-status.js";
 import { TimedEventWaits } from "./timed-event-waits.js";
-import { removeFrom, timedWait } from "./timed-wait.js";
 
 /**
  * Events on timeline counters: creation, record and wait (plain and future), query and
- * synchronize, waits from inside host callbacks, timestamps, reset and destroy. Each record
+ * (host waits in {@link EventHostWaits}), timestamps, reset and destroy. Each record
  * signals the next value of the event's counter; a wait captures the value current at the call
  * (or, for a future wait, the next one).
  */
@@ -38,6 +36,7 @@ export class EventTimeline {
   readonly #port: EventPort;
   readonly #timed: TimedEventWaits;
   readonly #resources: EventResources;
+  readonly #hostWaits: EventHostWaits;
   /** Per device, so two managers on one device never emit the same event id on its bus. */
   readonly #ids: DeviceIds;
 
@@ -46,6 +45,7 @@ export class EventTimeline {
     this.#port = port;
     this.#timed = new TimedEventWaits(rt);
     this.#resources = new EventResources(rt);
+    this.#hostWaits = new EventHostWaits(rt, (h) => this.eventOf(h));
     this.#ids = deviceIds(rt.device);
   }
 
@@ -116,11 +116,6 @@ export class EventTimeline {
     } catch {
       // The device may be closed already.
     }
-  }
-
-  /** Whether the latest record of `ev` completed (it is always on the current counter). */
-  #latestDone(ev: EventRecord): boolean {
-    return ev.counter !== undefined && ev.counter.completed >= ev.recordCount;
   }
 
   record(rec: StreamRecord, event: unknown): OpHandle {
@@ -275,7 +270,7 @@ export class EventTimeline {
         // An empty set of work: nothing to wait for.
         return settledOp("wait", rec.id, this.#rt.device.clock.now());
       }
-      if (this.#latestDone(ev)) {
+      if (latestRecordDone(ev)) {
         // Passed at once, but not before its record completed in device time: on a simulator
         // the host learns of a completion without its own clock moving there.
         const recordEnd = ev.lastRecordOp?.endNs ?? 0;
@@ -321,147 +316,32 @@ export class EventTimeline {
     return op;
   }
 
-  /** The stored error of the device an event's records run on, once that device stopped. */
-  #eventStopped(ev: EventRecord): NpuError | undefined {
-    return this.#rt.stoppedError(ev.lastStream?.device ?? ev.device);
-  }
-
   eventQuery(ev: EventRecord): "complete" | "not-ready" {
     // As a stream query: a stopped device (CANN's context in abort state, CUDA's sticky error)
     // fails every query and synchronize with its stored error.
-    const stopped = this.#eventStopped(ev);
+    const stopped = eventStoppedError(this.#rt, ev);
     if (stopped !== undefined) throw stopped;
-    this.#assertHostUsable(ev, "query");
+    assertHostUsable(ev, "query");
     if (ev.recordCount === ev.resetBase) {
       // A reset is a stream task: until it has run, the event still shows the record before it.
-      if (ev.resetsInFlight > 0 && ev.recordCount > 0) return this.#latestDone(ev) ? "complete" : "not-ready";
+      if (ev.resetsInFlight > 0 && ev.recordCount > 0) return latestRecordDone(ev) ? "complete" : "not-ready";
       return ev.traits.unrecorded === "empty" ? "complete" : "not-ready";
     }
-    return this.#latestDone(ev) ? "complete" : "not-ready";
+    return latestRecordDone(ev) ? "complete" : "not-ready";
   }
 
   eventSynchronize(ev: EventRecord, options: SynchronizeOptions | undefined): Promise<void> {
-    const target = ev.recordCount;
-    return timedWait(
-      this.#rt.device.clock,
-      options,
-      (done) => {
-        assertNotInCallback("StreamEvent.synchronize");
-        this.#assertHostUsable(ev, "synchronize");
-        const stopped = this.#eventStopped(ev);
-        if (stopped !== undefined) throw stopped;
-        if (target === ev.resetBase || this.#latestDone(ev)) {
-          done(undefined);
-          return undefined;
-        }
-        const waiter: EventWaiter = { target, counter: ev.counter!, done };
-        if (ev.waiters === undefined) ev.waiters = [];
-        ev.waiters.push(waiter);
-        if (ev.pendingRecords === 0 && ev.discarded !== undefined && ev.discarded.value >= target) {
-          this.#settleEvent(
-            ev,
-            new NpuError("STREAM_ABORT", `event ${ev.id}: its latest record was discarded`),
-          );
-        }
-        return () => removeFrom(ev.waiters, waiter);
-      },
-      (timeoutMs) =>
-        new NpuError(
-          "EVENT_SYNC_TIMEOUT",
-          `event ${ev.id} did not complete within ${timeoutMs} ms (record ${target})`,
-          {
-            details: { event: ev.id, timeoutMs },
-          },
-        ),
-    );
+    return this.#hostWaits.synchronize(ev, options);
   }
 
   /** {@link CallbackContext.waitFor}: an event wait from inside a callback, known to the dependency checks. */
   callbackWait(cb: CallbackRecord, event: unknown, options: SynchronizeOptions | undefined): Promise<void> {
-    let evId = 0;
-    return timedWait(
-      this.#rt.device.clock,
-      options,
-      (done) => {
-        const ev = this.eventOf(event);
-        evId = ev.id;
-        if (this.#rt.deviceClosed !== undefined) throw this.#rt.deviceClosed;
-        const value = ev.recordCount;
-        if (value === ev.resetBase) {
-          if (ev.traits.unrecorded === "error") {
-            throw new NpuError(
-              "INVALID_PARAM",
-              `event ${ev.id} has not been recorded; record it before waiting on it`,
-              {
-                details: { event: ev.id },
-              },
-            );
-          }
-          done(undefined);
-          return undefined;
-        }
-        if (this.#latestDone(ev)) {
-          done(undefined);
-          return undefined;
-        }
-        const counter = ev.counter!;
-        if (ev.pendingRecords === 0 && ev.discarded !== undefined && ev.discarded.value >= value) {
-          throw new NpuError("STREAM_ABORT", `event ${ev.id}: its latest record was discarded`, {
-            details: { event: ev.id },
-          });
-        }
-        const cycle = findCallbackCycle(this.#rt, cb, counter, value);
-        if (cycle !== undefined) {
-          const ids = cycle.map((r) => r.id);
-          throw new NpuError(
-            "CYCLE_DEPENDENCY",
-            `host callback ${cb.id} on stream ${cb.streamId} would wait for event ${ev.id}, whose record waits for the callback itself: streams ${ids.join(" → ")} → ${ids[0]}`,
-            { details: { streams: ids, event: ev.id, callback: cb.id } },
-          );
-        }
-        const wait = { event: ev, counter, value };
-        if (cb.waits === undefined) cb.waits = [];
-        cb.waits.push(wait);
-        const waiter: EventWaiter = {
-          target: value,
-          counter,
-          done: (error: NpuError | undefined) => {
-            removeFrom(cb.waits, wait);
-            done(error);
-          },
-        };
-        if (ev.waiters === undefined) ev.waiters = [];
-        ev.waiters.push(waiter);
-        return () => removeFrom(cb.waits, wait) && removeFrom(ev.waiters, waiter);
-      },
-      (timeoutMs) =>
-        new NpuError(
-          "EVENT_SYNC_TIMEOUT",
-          `host callback ${cb.id}: event ${evId} did not complete within ${timeoutMs} ms`,
-          {
-            details: { callback: cb.id, timeoutMs },
-          },
-        ),
-    );
+    return this.#hostWaits.callbackWait(cb, event, options);
   }
 
-  /** Resolves event waiters the event reached; with `error`, rejects those it can no longer reach. */
-  #settleEvent(ev: EventRecord, error: NpuError | undefined, all = false): boolean {
-    const list = ev.waiters;
-    if (list === undefined || list.length === 0) return false;
-    const keep: typeof list = [];
-    let woke = false;
-    for (const w of list) {
-      if (w.counter.completed >= w.target) {
-        w.done(undefined);
-        woke = true;
-      } else if (error !== undefined && (all || w.counter.pendingRecords === 0)) {
-        w.done(error);
-        woke = true;
-      } else keep.push(w);
-    }
-    ev.waiters = keep;
-    return woke;
+  /** Rejects every host-side wait on the events of a stopped device. */
+  failEvents(device: number, error: NpuError): void {
+    this.#hostWaits.fail(device, error);
   }
 
   elapsedTime(start: EventRecord, end: EventRecord): number {
@@ -482,7 +362,7 @@ export class EventTimeline {
       }
     }
     for (const ev of [start, end]) {
-      if (!this.#latestDone(ev) || ev.timestampNs === undefined) {
+      if (!latestRecordDone(ev) || ev.timestampNs === undefined) {
         throw new NpuError(
           "EVENT_NOT_COMPLETE",
           `event ${ev.id}: its latest record has not completed; synchronize first`,
@@ -554,14 +434,6 @@ export class EventTimeline {
     return ev.pendingWaits > 0 ? "not-ready" : "complete";
   }
 
-  #assertHostUsable(ev: EventRecord, what: string): void {
-    if (!ev.traits.hostUsable) {
-      throw new NpuError("INVALID_PARAM", `event ${ev.id} is DEVICE_USE_ONLY: the host cannot ${what} it`, {
-        details: { event: ev.id },
-      });
-    }
-  }
-
   destroyEvent(handle: unknown): void {
     this.#rt.stats.events.released++;
     assertNotInCallback("StreamEvent.destroy");
@@ -611,13 +483,13 @@ export class EventTimeline {
     if (c.status === "ok") {
       if (op.value > counter.completed) counter.completed = op.value;
       if (op.value === ev.recordCount) ev.timestampNs = c.endNs;
-      woke = this.#settleEvent(ev, undefined);
+      woke = this.#hostWaits.settle(ev, undefined);
       this.#timed.onRecordDone(ev);
     } else {
       if (ev.discarded === undefined || ev.discarded.value <= op.value) {
         ev.discarded = { value: op.value, streamId: rec.id, destroyed: rec.state === "DESTROYED" };
       }
-      woke = this.#settleEvent(
+      woke = this.#hostWaits.settle(
         ev,
         new NpuError(
           "STREAM_ABORT",
@@ -644,12 +516,6 @@ export class EventTimeline {
       ev.futureWaiters = without(ev.futureWaiters, fw);
     }
     this.#maybeFreeEvent(ev);
-  }
-
-  /** Rejects every host-side wait on the events of a stopped device. */
-  failEvents(device: number, error: NpuError): void {
-    for (const [, ev] of this.#rt.events.entries())
-      if (ev.device === device) this.#settleEvent(ev, error, true);
   }
 }
 
