@@ -26,8 +26,9 @@ import { updateStreamState } from "./stream-status.js";
 import { TimedEventWaits } from "./timed-event-waits.js";
 
 /**
- * Events on timeline counters: creation, record and wait (plain and future), query and
- * (host waits in {@link EventHostWaits}), timestamps, reset and destroy. Each record
+ * Events on timeline counters: creation, record and wait (plain and future), query, host
+ * synchronize and waits from host callbacks (through {@link EventHostWaits}), timestamps, reset
+ * and destroy. Each record
  * signals the next value of the event's counter; a wait captures the value current at the call
  * (or, for a future wait, the next one).
  */
