@@ -21,6 +21,8 @@ import { HandleTable } from "./handles.js";
 import { completedEvent, enqueuedEvent } from "./op-description.js";
 import type { CopySpec, FillSpec, OpSpec } from "./op-spec.js";
 import { type TranslationContext, translateOp } from "./op-translation.js";
+import { PinnedHostMemory } from "./pinned-host-memory.js";
+import { SyncCopies } from "./sync-copies.js";
 import { validateBackend } from "./validate-backend.js";
 
 export type { QueueCompletionListener } from "./completion-listener.js";
@@ -108,13 +110,10 @@ export class Device {
   #delivering = false;
   #backlog: RingQueue<OpCompletion> | undefined;
   readonly #translation: TranslationContext;
-  /** Host memory handed out page-locked, by its ArrayBuffer (copies read the flag from here). */
-  readonly #pinned = new WeakSet<ArrayBufferLike>();
-  #pinnedBytes = 0;
-  /** Per device: the queue {@link Device.memcpy} and {@link Device.memset} run on, made on first use. */
-  readonly #syncQueues: (QueueHandle | undefined)[] = [];
-  /** Ops of the sync queues, by op id: how each one settles its caller's promise. */
-  readonly #syncOps = new Map<number, { resolve: () => void; reject: (e: unknown) => void }>();
+  /** Page-locked host memory (copies read the flag from its set). */
+  readonly #pinned = new PinnedHostMemory();
+  /** The queues {@link Device.memcpy} and {@link Device.memset} run on. */
+  readonly #syncCopies: SyncCopies;
 
   /** @internal Use {@link createDevice}. */
   constructor(backend: DeviceBackend, options: CreateDeviceOptions) {
@@ -135,8 +134,13 @@ export class Device {
       touched: [],
       touchedCount: 0,
       counter: undefined,
-      pinned: this.#pinned,
+      pinned: this.#pinned.buffers,
     };
+    this.#syncCopies = new SyncCopies(
+      (options) => this.createQueue(options),
+      (queue, op) => this.enqueue(queue, op),
+      (ref) => this.#buffers.find(ref)?.device ?? 0,
+    );
     const sink: CompletionSink = { complete: (c) => this.#onComplete(c) };
     backend.connect(sink);
   }
@@ -442,44 +446,22 @@ export class Device {
    */
   allocateHost<D extends DType = "uint8">(bytes: number, options?: AllocateHostOptions<D>): HostArrayOf<D> {
     this.#assertOpen();
-    const opts = check.read(options, "allocateHost options", ["dtype"]);
-    const dtype = opts.dtype === undefined ? "uint8" : checkDType(opts.dtype, "dtype");
-    const size = check.integer(bytes, "bytes", 1);
-    const each = DTYPES[dtype].bytes;
-    if (size % each !== 0) {
-      throw new NpuError("INVALID_PARAM", `${size} bytes is not a whole number of ${dtype} elements`, {
-        details: { bytes: size, dtype },
-      });
-    }
-    const Ctor = DTYPES[dtype].array as unknown as new (length: number) => HostArrayOf<D>;
-    const array = new Ctor(size / each);
-    this.#pinned.add(array.buffer);
-    this.#pinnedBytes += size;
-    return array;
+    return this.#pinned.allocate(bytes, options);
   }
 
   /** Releases host memory from {@link Device.allocateHost}; anything else is `INVALID_PARAM`. */
   releaseHost(array: ArrayBufferView): void {
-    if (!ArrayBuffer.isView(array))
-      throw new NpuTypeError(`releaseHost needs a typed array, got ${describe(array)}`);
-    if (!this.#pinned.has(array.buffer)) {
-      throw new NpuError(
-        "INVALID_PARAM",
-        "releaseHost: the array was not allocated by allocateHost on this device (or was released already)",
-      );
-    }
-    this.#pinned.delete(array.buffer);
-    this.#pinnedBytes -= array.buffer.byteLength;
+    this.#pinned.release(array);
   }
 
   /** Whether `view` lies in page-locked host memory from {@link Device.allocateHost}. */
   isPinned(view: ArrayBufferView): boolean {
-    return ArrayBuffer.isView(view) && this.#pinned.has(view.buffer);
+    return this.#pinned.has(view);
   }
 
   /** Bytes of page-locked host memory held (allocated by {@link Device.allocateHost}, not released). */
   get pinnedHostBytes(): number {
-    return this.#pinnedBytes;
+    return this.#pinned.bytes;
   }
 
   // ---- synchronous copies -------------------------------------------------------------------
@@ -516,38 +498,9 @@ export class Device {
     }
   }
 
-  /** Enqueues `op` on the sync queue of the device `operand` lives on; settles with its completion. */
   #runSync(op: OpSpec, operand: unknown): Promise<void> {
     this.#assertOpen();
-    const ref = (
-      typeof operand === "object" && operand !== null && "buffer" in operand
-        ? (operand as { buffer: unknown }).buffer
-        : operand
-    ) as unknown;
-    const state = this.#buffers.find(ref);
-    const device = state?.device ?? 0;
-    let queue = this.#syncQueues[device];
-    if (queue === undefined) {
-      queue = this.createQueue({
-        device,
-        onComplete: (c) => {
-          const waiter = this.#syncOps.get(c.opId);
-          if (waiter === undefined) return false;
-          this.#syncOps.delete(c.opId);
-          if (c.status === "ok") waiter.resolve();
-          else
-            waiter.reject(
-              new NpuError(c.failure?.code ?? "INTERNAL_ERROR", c.failure?.message ?? "the op failed", {
-                details: { opId: c.opId },
-              }),
-            );
-          return true;
-        },
-      });
-      this.#syncQueues[device] = queue;
-    }
-    const opId = this.enqueue(queue, op);
-    return new Promise<void>((resolve, reject) => this.#syncOps.set(opId, { resolve, reject }));
+    return this.#syncCopies.run(op, operand);
   }
 
   /** Live buffers, for leak reports. */
