@@ -9,7 +9,7 @@
 const MARK = "BENCH_RESULT ";
 
 /** Whether a quick smoke run was asked for (`--quick` or BENCH_QUICK=1): smaller sizes, same code. */
-export const quick = process.argv.includes("--quick") || process.env["BENCH_QUICK"] === "1";
+export const quick = process.argv.includes("--quick") || process.env.BENCH_QUICK === "1";
 
 /** Reports one figure (printed as a marked JSON line that scripts/bench.mjs collects). */
 export function figure(f) {
