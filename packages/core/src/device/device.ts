@@ -128,6 +128,7 @@ export class Device {
     this.#translation = {
       capabilities: this.capabilities,
       kernelNames: this.capabilities.kernels === undefined ? undefined : new Set(this.capabilities.kernels),
+      plainKernels: new Map(),
       backendName: backend.name,
       buffers: this.#buffers,
       counters: this.#counters,
