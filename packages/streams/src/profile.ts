@@ -122,41 +122,24 @@ export function resolveBehaviours(
     if (typeof v !== "boolean") throw new NpuTypeError(`${what} must be a boolean, got ${describe(v)}`);
     return v;
   };
+  // A behaviour with a fixed set of values: the override if given (checked), else the profile's.
+  const one = <K extends keyof ProfileBehaviours>(
+    key: K,
+    choices: readonly ProfileBehaviours[K][],
+  ): ProfileBehaviours[K] =>
+    overrides[key] === undefined
+      ? base[key]
+      : (check.oneOf(overrides[key], choices as readonly string[], key) as ProfileBehaviours[K]);
   return {
     destroyWaitsForWork: bool(overrides.destroyWaitsForWork, "destroyWaitsForWork", base.destroyWaitsForWork),
-    apiModel:
-      overrides.apiModel === undefined
-        ? base.apiModel
-        : check.oneOf(overrides.apiModel, ["cann", "cuda"] as const, "apiModel"),
-    priorityScale:
-      overrides.priorityScale === undefined
-        ? base.priorityScale
-        : check.oneOf(overrides.priorityScale, ["cann", "cuda"] as const, "priorityScale"),
-    priorityOutOfRange:
-      overrides.priorityOutOfRange === undefined
-        ? base.priorityOutOfRange
-        : check.oneOf(overrides.priorityOutOfRange, ["clamp", "error"] as const, "priorityOutOfRange"),
+    apiModel: one("apiModel", ["cann", "cuda"]),
+    priorityScale: one("priorityScale", ["cann", "cuda"]),
+    priorityOutOfRange: one("priorityOutOfRange", ["clamp", "error"]),
     stickyErrors: bool(overrides.stickyErrors, "stickyErrors", base.stickyErrors),
-    defaultStream:
-      overrides.defaultStream === undefined
-        ? base.defaultStream
-        : check.oneOf(
-            overrides.defaultStream,
-            ["per-context", "legacy", "per-thread"] as const,
-            "defaultStream",
-          ),
-    crossDeviceWaits:
-      overrides.crossDeviceWaits === undefined
-        ? base.crossDeviceWaits
-        : check.oneOf(overrides.crossDeviceWaits, ["allow", "refuse"] as const, "crossDeviceWaits"),
-    mallocPadding:
-      overrides.mallocPadding === undefined
-        ? base.mallocPadding
-        : check.oneOf(overrides.mallocPadding, ["cann", "none"] as const, "mallocPadding"),
-    freeNull:
-      overrides.freeNull === undefined
-        ? base.freeNull
-        : check.oneOf(overrides.freeNull, ["no-op", "error"] as const, "freeNull"),
+    defaultStream: one("defaultStream", ["per-context", "legacy", "per-thread"]),
+    crossDeviceWaits: one("crossDeviceWaits", ["allow", "refuse"]),
+    mallocPadding: one("mallocPadding", ["cann", "none"]),
+    freeNull: one("freeNull", ["no-op", "error"]),
     allocationSynchronizes: bool(
       overrides.allocationSynchronizes,
       "allocationSynchronizes",
