@@ -52,3 +52,31 @@ describe.each(BACKENDS)(
     });
   },
 );
+
+describe.each(BACKENDS)("synchronizes at different points of one stream on $name", (factory) => {
+  it("each settles when the stream reaches its own point, with timed-out ones between them skipped", async () => {
+    const { manager } = setup(factory);
+    const s = manager.create();
+    const gate = manager.createEvent();
+    s.waitEvent(gate, { future: true }); // holds the stream until the gate is recorded
+    const settled: string[] = [];
+    const track = (name: string, p: Promise<void>) =>
+      outcome(p).then((r) => {
+        settled.push(r.ok ? name : `${name}:${(r.error as { code: string }).code}`);
+      });
+    s.launch(noop(1_000));
+    const a = track("a", s.synchronize({ timeoutMs: 1 })); // the oldest: withdrawn at the head
+    s.launch(noop(1_000));
+    const b = track("b", s.synchronize());
+    s.launch(noop(1_000));
+    const c = track("c", s.synchronize({ timeoutMs: 1 })); // withdrawn between two waiting ones
+    s.launch(noop(1_000));
+    const d = track("d", s.synchronize());
+    await Promise.all([a, c]);
+    expect(settled).toEqual(["a:STREAM_SYNC_TIMEOUT", "c:STREAM_SYNC_TIMEOUT"]);
+    const p = manager.create();
+    p.record(gate);
+    await Promise.all([b, d]);
+    expect(settled).toEqual(["a:STREAM_SYNC_TIMEOUT", "c:STREAM_SYNC_TIMEOUT", "b", "d"]);
+  });
+});

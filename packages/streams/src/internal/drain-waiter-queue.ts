@@ -23,6 +23,15 @@ export class DrainWaiterQueue {
     return this.#live.size;
   }
 
+  /**
+   * The target of the oldest waiting waiter, or `Infinity`. The completion path asks this on
+   * every op of a stream being synchronized, so it reads one slot and allocates nothing: the
+   * head slot never holds a withdrawn waiter (every path that moves the head skips them).
+   */
+  headTarget(): number {
+    return this.#head < this.#items.length ? this.#items[this.#head]!.target : Number.POSITIVE_INFINITY;
+  }
+
   push(waiter: DrainWaiter): void {
     this.#items.push(waiter);
     this.#live.add(waiter);
@@ -58,6 +67,7 @@ export class DrainWaiterQueue {
       this.#live.delete(w);
       out.push(w);
     }
+    this.#skipWithdrawn();
     this.#trim();
     return out;
   }
