@@ -386,6 +386,8 @@ export class MemoryPools implements MemPoolPort {
    * internal-dependency counter goes once its pending signals have run; core defers that).
    */
   forgetStream(id: number): void {
+    // Every destroy asks; most streams never touched a pool.
+    if (this.#frontier.size === 0 && this.#dependencyCounters.size === 0) return;
     this.#frontier.delete(id);
     const dep = this.#dependencyCounters.get(id);
     if (dep !== undefined) {

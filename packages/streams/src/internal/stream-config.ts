@@ -14,6 +14,9 @@ export interface StreamConfig {
   readonly nonBlocking: boolean;
 }
 
+/** A stream created without flags, in either model. */
+const PLAIN_STREAM: StreamConfig = Object.freeze({ flags: 0, mode: undefined, nonBlocking: false });
+
 /**
  * Reads `flags` (and the `nonBlocking` shorthand) of a stream creation. CANN's ACL layer maps
  * only the bits it knows, so unknown bits are dropped and such a value gives a plain stream;
@@ -24,6 +27,8 @@ export function resolveStreamFlags(
   flagsOpt: unknown,
   nonBlockingOpt: boolean | undefined,
 ): StreamConfig {
+  // Most streams are created without flags: one shared answer instead of two arrays per create.
+  if (flagsOpt === undefined && nonBlockingOpt === undefined) return PLAIN_STREAM;
   const raw = flagsOpt === undefined ? 0 : check.integer(flagsOpt, "stream flags", 0, 0xffff_ffff);
   if (model === "cuda") {
     if ((raw & ~C.NON_BLOCKING) !== 0) {

@@ -333,11 +333,14 @@ export class StreamLifecycle {
     rt.stats.streams.releasedOk++;
     const bus = rt.device.instrumentation;
     if (bus.active) bus.emit({ type: "stream.destroyed", time: rt.device.clock.now(), stream });
+    if (rec.completed >= rec.enqueued && rec.callbacksPending === 0) {
+      this.#release(rec);
+      return Promise.resolve();
+    }
     // Draining until released; released once only (a release from two completion paths, say a
     // failed callback stopping the device and its marker, would pool the record twice and hand
     // it to two new streams).
     rt.draining.add(rec);
-    if (this.releaseIfDrained(rec)) return Promise.resolve();
     if (!force && !rt.behaviours.destroyWaitsForWork) return Promise.resolve();
     return new Promise<void>((resolve) => {
       rec.withExtras().onReleased = resolve;
@@ -349,6 +352,13 @@ export class StreamLifecycle {
     const rt = this.#rt;
     if (rec.state !== "DESTROYED" || rec.completed < rec.enqueued || rec.callbacksPending > 0) return false;
     if (!rt.draining.delete(rec)) return false; // released already
+    this.#release(rec);
+    return true;
+  }
+
+  /** Releases a destroyed, drained stream: to the pool when it fits, else back to the device. */
+  #release(rec: StreamRecord): void {
+    const rt = this.#rt;
     rec.pendingError = undefined;
     rec.futureWaits = undefined;
     rec.waiters = undefined;
@@ -359,6 +369,5 @@ export class StreamLifecycle {
     if (rec.queue === undefined || rt.closed || rt.deviceClosed !== undefined || !rt.pool.put(rec))
       this.freeRecord(rec);
     released?.();
-    return true;
   }
 }
