@@ -176,6 +176,21 @@ export class Engine implements StreamPort, EventPort {
     }
   }
 
+  /**
+   * A synchronize's promise as the caller sees it: on success the pools give idle memory above
+   * their threshold back; on failure the error becomes the last error. One promise layer, not
+   * two: a launch+synchronize round trip is a few microseconds, and each layer is a microtask.
+   */
+  #afterSynchronize(p: Promise<void>, device: number | undefined): Promise<void> {
+    return p.then(
+      () => this.#pools.afterSynchronize(device),
+      (error: unknown) => {
+        this.#rt.noteError(error);
+        throw error;
+      },
+    );
+  }
+
   /** Remembers the coded error a promise rejects with as the last error; settles as it does. */
   #watch(p: Promise<void>): Promise<void> {
     return p.catch((error: unknown) => {
@@ -280,16 +295,12 @@ export class Engine implements StreamPort, EventPort {
   synchronizeStream(rec: StreamRecord, options: SynchronizeOptions | undefined): Promise<void> {
     const device = rec.device;
     // A stream synchronize is where pools give idle memory above their release threshold back.
-    return this.#watch(
-      this.#waits.synchronizeStream(rec, options).then(() => this.#pools.afterSynchronize(device)),
-    );
+    return this.#afterSynchronize(this.#waits.synchronizeStream(rec, options), device);
   }
 
   synchronizeDevice(options: (SynchronizeOptions & { readonly device?: number }) | undefined): Promise<void> {
     const device = typeof options?.device === "number" ? options.device : undefined;
-    return this.#watch(
-      this.#waits.synchronizeDevice(options).then(() => this.#pools.afterSynchronize(device)),
-    );
+    return this.#afterSynchronize(this.#waits.synchronizeDevice(options), device);
   }
 
   abort(rec: StreamRecord): void {

@@ -398,6 +398,7 @@ export class MemoryPools implements MemPoolPort {
 
   /** A synchronize finished: idle memory above each pool's release threshold goes back to the device. */
   afterSynchronize(device: number | undefined): void {
+    if (this.#pools.size === 0) return; // every synchronize asks; most managers have no pool
     for (const [, p] of this.#pools.entries()) {
       if (device !== undefined && p.device !== device) continue;
       const threshold = p.attributes.releaseThreshold;
