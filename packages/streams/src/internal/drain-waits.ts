@@ -26,7 +26,12 @@ export class DrainWaits {
     return rec.completed >= rec.enqueued && rec.callbacksPending === 0 ? "complete" : "not-ready";
   }
 
-  synchronizeStream(rec: StreamRecord, options: SynchronizeOptions | undefined): Promise<void> {
+  /** Waits for `rec` to drain; `observe` hears the outcome before the promise settles (see {@link timedWait}). */
+  synchronizeStream(
+    rec: StreamRecord,
+    options: SynchronizeOptions | undefined,
+    observe?: (error: unknown) => void,
+  ): Promise<void> {
     const rt = this.#rt;
     return timedWait(
       rt.device.clock,
@@ -44,10 +49,15 @@ export class DrainWaits {
           `stream ${rec.id} did not finish within ${timeoutMs} ms: ${rec.enqueued - rec.completed} op(s) and ${rec.callbacksPending} callback(s) pending`,
           { details: { stream: rec.id, pending: rec.enqueued - rec.completed, timeoutMs } },
         ),
+      observe,
     );
   }
 
-  synchronizeDevice(options: (SynchronizeOptions & { readonly device?: number }) | undefined): Promise<void> {
+  /** Waits for every stream (of one device, or all) to drain; `observe` as for {@link DrainWaits.synchronizeStream}. */
+  synchronizeDevice(
+    options: (SynchronizeOptions & { readonly device?: number }) | undefined,
+    observe?: (error: unknown) => void,
+  ): Promise<void> {
     const rt = this.#rt;
     let busy = 0;
     return timedWait(

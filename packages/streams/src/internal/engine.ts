@@ -177,18 +177,16 @@ export class Engine implements StreamPort, EventPort {
   }
 
   /**
-   * A synchronize's promise as the caller sees it: on success the pools give idle memory above
-   * their threshold back; on failure the error becomes the last error. One promise layer, not
-   * two: a launch+synchronize round trip is a few microseconds, and each layer is a microtask.
+   * What a synchronize does with its outcome before its promise settles: on success the pools
+   * give idle memory above their threshold back; on failure the error becomes the last error.
+   * Heard inside the wait rather than through `.then` layers: a launch+synchronize round trip is
+   * a few microseconds, and each promise layer adds a microtask to it.
    */
-  #afterSynchronize(p: Promise<void>, device: number | undefined): Promise<void> {
-    return p.then(
-      () => this.#pools.afterSynchronize(device),
-      (error: unknown) => {
-        this.#rt.noteError(error);
-        throw error;
-      },
-    );
+  #afterSynchronize(device: number | undefined): (error: unknown) => void {
+    return (error) => {
+      if (error === undefined) this.#pools.afterSynchronize(device);
+      else this.#rt.noteError(error);
+    };
   }
 
   /** Remembers the coded error a promise rejects with as the last error; settles as it does. */
@@ -295,12 +293,12 @@ export class Engine implements StreamPort, EventPort {
   synchronizeStream(rec: StreamRecord, options: SynchronizeOptions | undefined): Promise<void> {
     const device = rec.device;
     // A stream synchronize is where pools give idle memory above their release threshold back.
-    return this.#afterSynchronize(this.#waits.synchronizeStream(rec, options), device);
+    return this.#waits.synchronizeStream(rec, options, this.#afterSynchronize(device));
   }
 
   synchronizeDevice(options: (SynchronizeOptions & { readonly device?: number }) | undefined): Promise<void> {
     const device = typeof options?.device === "number" ? options.device : undefined;
-    return this.#afterSynchronize(this.#waits.synchronizeDevice(options), device);
+    return this.#waits.synchronizeDevice(options, this.#afterSynchronize(device));
   }
 
   abort(rec: StreamRecord): void {

@@ -11,39 +11,61 @@ export type Done = (error: NpuError | undefined) => void;
  * or returns how to withdraw the wait: a function that returns whether it was still pending.
  * The timeout runs on the device's clock, so in virtual time it fires at the same simulated
  * instant on every run. Whatever throws while registering becomes the rejection.
+ *
+ * `observe`, when given, hears the outcome once, just before the promise settles (`undefined`
+ * for success); what it throws becomes the rejection. It lets a caller act on the outcome
+ * without a `.then` layer of its own: a launch+synchronize round trip is a few microseconds,
+ * and each promise layer adds a microtask to it.
  */
 export function timedWait(
   clock: Clock,
   options: SynchronizeOptions | undefined,
   register: (done: Done) => (() => boolean) | undefined,
   timeoutError: (timeoutMs: number) => NpuError,
+  observe?: (error: unknown) => void,
 ): Promise<void> {
   return new Promise<void>((resolve, reject) => {
-    const timeoutMs = timeoutOf(options);
     let timer: number | undefined;
     let settled = false;
-    const done: Done = (error) => {
-      if (settled) return;
+    const finish = (error: unknown): void => {
       settled = true;
-      if (timer !== undefined) clock.clearTimer(timer);
+      if (observe !== undefined) {
+        try {
+          observe(error);
+        } catch (thrown) {
+          error ??= thrown;
+        }
+      }
       if (error === undefined) resolve();
       else reject(error);
     };
-    const withdraw = register(done);
-    if (settled || withdraw === undefined || timeoutMs === undefined) return;
+    const done: Done = (error) => {
+      if (settled) return;
+      if (timer !== undefined) clock.clearTimer(timer);
+      finish(error);
+    };
+    let timeoutMs: number | undefined;
+    let withdraw: (() => boolean) | undefined;
     try {
-      timer = clock.setTimer(timeoutMs * 1e6, () => {
+      timeoutMs = timeoutOf(options);
+      withdraw = register(done);
+    } catch (error) {
+      if (!settled) finish(error);
+      return;
+    }
+    if (settled || withdraw === undefined || timeoutMs === undefined) return;
+    const ms = timeoutMs;
+    const pending = withdraw;
+    try {
+      timer = clock.setTimer(ms * 1e6, () => {
         timer = undefined;
-        if (!settled && withdraw()) done(timeoutError(timeoutMs));
+        if (!settled && pending()) done(timeoutError(ms));
       });
     } catch (error) {
       // A clock that refuses the timer must not leave the waiter registered, where it would
       // take the stream's next failure for itself.
-      withdraw();
-      if (!settled) {
-        settled = true;
-        reject(error);
-      }
+      pending();
+      if (!settled) finish(error);
     }
   });
 }
