@@ -158,6 +158,18 @@ describe.each(BACKENDS)(
         expect(pool.stats().reservedHighBytes).toBe(0);
       });
 
+      it("§1.4 Stream-ordered alloc: a device synchronize gives idle memory above the threshold back too", async () => {
+        const { manager, device } = setup(factory, { profile });
+        const base = device.memoryInfo();
+        const pool = manager.createMemPool(); // threshold 0
+        const s = manager.create();
+        s.freeAsync(s.allocAsync(4096, { pool }));
+        expect(pool.stats().reservedBytes).toBe(4096);
+        await manager.synchronize();
+        expect(pool.stats().reservedBytes).toBe(0);
+        expect(device.memoryInfo().allocations).toBe(base.allocations);
+      });
+
       it("§1.4 Stream-ordered alloc: trimTo keeps a block whose free has not run yet", async () => {
         const { manager } = setup(factory, { profile });
         const pool = manager.createMemPool(KEEP);

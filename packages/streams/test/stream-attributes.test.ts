@@ -158,4 +158,23 @@ describe.each(BACKENDS)("last error on $name", (factory) => {
       expect(manager.peekAtLastError()).toBeDefined();
     },
   );
+
+  it.each(BOTH_PROFILES)(
+    "§1.5 Last-error API: a stream or device synchronize that times out or is refused sets it (%s)",
+    async (profile) => {
+      const { manager, bed } = setup(factory, { profile });
+      const s = manager.create();
+      bed.hangNext("stuck");
+      s.launch({ name: "stuck" });
+      await expect(s.synchronize({ timeoutMs: 1 })).rejects.toMatchObject({ code: "STREAM_SYNC_TIMEOUT" });
+      expect(manager.getLastError()?.code).toBe("STREAM_SYNC_TIMEOUT");
+      await expect(manager.synchronize({ timeoutMs: 1 })).rejects.toMatchObject({
+        code: "STREAM_SYNC_TIMEOUT",
+      });
+      expect(manager.getLastError()?.code).toBe("STREAM_SYNC_TIMEOUT");
+      await expect(manager.synchronize({ timeoutMs: -5 })).rejects.toMatchObject({ code: "INVALID_PARAM" });
+      expect(manager.getLastError()?.code).toBe("INVALID_PARAM");
+      s.abort();
+    },
+  );
 });

@@ -116,6 +116,7 @@ export class DrainWaits {
           `device synchronize did not finish within ${timeoutMs} ms: ${busy} stream(s) still busy`,
           { details: { pendingStreams: busy, timeoutMs } },
         ),
+      observe,
     );
   }
 
