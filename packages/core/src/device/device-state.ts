@@ -25,10 +25,12 @@ export interface QueueState {
    * buffers it names; the buffers themselves are in `pendingBuffers`, flat and in op order. A
    * release while an op is pending is detected (and deferred) through them. Flat rings rather
    * than a list per op (no allocation per op), and nothing at all for ops that name no buffer
-   * (signals, waits, operand-less kernels), which keeps their enqueue as cheap as before.
+   * (signals, waits, operand-less kernels), which keeps their enqueue as cheap as before. Made
+   * at a queue's first such op: two rings per queue made up front were a third of an unpooled
+   * stream's create+launch+destroy garbage.
    */
-  readonly pendingBufferOps: RingQueue<number>;
-  readonly pendingBuffers: RingQueue<BufferState>;
+  pendingBufferOps: RingQueue<number> | undefined;
+  pendingBuffers: RingQueue<BufferState> | undefined;
   /** The signal and wait ops among them, oldest first, with the counter each one holds. */
   counterOps: RingQueue<{ readonly opId: number; readonly counter: CounterState }> | undefined;
   /**

@@ -184,8 +184,8 @@ export class Device {
       enqueued: 0,
       completed: 0,
       pendingIds: new RingQueue(),
-      pendingBufferOps: new RingQueue(),
-      pendingBuffers: new RingQueue(),
+      pendingBufferOps: undefined,
+      pendingBuffers: undefined,
       counterOps: undefined,
       observedIds: undefined,
       observedOps: undefined,
@@ -269,12 +269,14 @@ export class Device {
     const named = t.touchedCount;
     const counter = t.counter;
     if (named > 0) {
-      state.pendingBufferOps.push(opId);
-      state.pendingBufferOps.push(named);
+      const bufferOps = (state.pendingBufferOps ??= new RingQueue());
+      const buffers = (state.pendingBuffers ??= new RingQueue());
+      bufferOps.push(opId);
+      bufferOps.push(named);
       for (let i = 0; i < named; i++) {
         const b = touched[i]!;
         b.users++;
-        state.pendingBuffers.push(b);
+        buffers.push(b);
       }
     }
     if (counter !== undefined) {
@@ -680,11 +682,12 @@ export class Device {
     state.pendingIds.shift();
     state.completed++;
     const bufferOps = state.pendingBufferOps;
-    if (bufferOps.size > 0 && bufferOps.peek() === c.opId) {
+    if (bufferOps !== undefined && bufferOps.size > 0 && bufferOps.peek() === c.opId) {
       bufferOps.shift();
       const named = bufferOps.shift()!;
+      const buffers = state.pendingBuffers!;
       let released: BufferState | undefined;
-      for (let i = 0; i < named; i++) released = this.#dropUser(state.pendingBuffers.shift()!) ?? released;
+      for (let i = 0; i < named; i++) released = this.#dropUser(buffers.shift()!) ?? released;
       if (released !== undefined && c.status === "ok") {
         c = {
           ...c,

@@ -74,9 +74,12 @@ export class SimQueue {
     this.id = id;
     this.device = device;
     this.priority = priority;
-    this.#ops = new Array(8);
-    this.#meta = new Float64Array(16);
-    this.#mask = 7;
+    // Four slots to start: their 8 doubles are 64 bytes, the most V8 keeps on its heap for a
+    // typed array; one byte more gets a backing store of its own (≈550 ns instead of ≈30 ns),
+    // paid by every stream that takes a fresh queue.
+    this.#ops = new Array(4);
+    this.#meta = new Float64Array(8);
+    this.#mask = 3;
   }
 
   get size(): number {
