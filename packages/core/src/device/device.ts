@@ -269,8 +269,10 @@ export class Device {
     const named = t.touchedCount;
     const counter = t.counter;
     if (named > 0) {
-      const bufferOps = (state.pendingBufferOps ??= new RingQueue());
-      const buffers = (state.pendingBuffers ??= new RingQueue());
+      state.pendingBufferOps ??= new RingQueue();
+      state.pendingBuffers ??= new RingQueue();
+      const bufferOps = state.pendingBufferOps;
+      const buffers = state.pendingBuffers;
       bufferOps.push(opId);
       bufferOps.push(named);
       for (let i = 0; i < named; i++) {
