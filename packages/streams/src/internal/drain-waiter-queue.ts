@@ -3,24 +3,30 @@ import type { DrainWaiter } from "./records.js";
 /** Withdrawn entries tolerated before the queue is compacted (and at least as many as live ones). */
 const COMPACT_AT = 32;
 
+const WAITING = 1;
+const WITHDRAWN = 2;
+const TAKEN = 3;
+
 /**
  * The drain waiters of one stream, oldest first. Their targets never decrease (a waiter's target
  * is the stream's op count when it registered), so the ones a stream has reached are always at
- * the head. A waiter that times out is withdrawn in O(1): it is only flagged, skipped when it
+ * the head. A waiter that times out is withdrawn in O(1): it is only marked, skipped when it
  * reaches the head, and the list is compacted once withdrawn entries outnumber live ones, so
- * timing out 1e5 synchronizes costs O(1e5), not the O(n²) of removing each from an array.
+ * timing out 1e5 synchronizes costs O(1e5), not the O(n²) of removing each from an array. A
+ * waiter's place is kept on the waiter itself ({@link DrainWaiter.phase}) rather than in sets
+ * beside the list: a launch+synchronize round trip then costs no hashing.
  */
 export class DrainWaiterQueue {
   #items: (DrainWaiter | undefined)[] = [];
   #head = 0;
-  /** Waiters registered and neither settled nor withdrawn. */
-  readonly #live = new Set<DrainWaiter>();
+  /** Waiters registered and neither taken nor withdrawn. */
+  #live = 0;
   /** Withdrawn waiters still in `#items`. */
-  readonly #withdrawn = new Set<DrainWaiter>();
+  #withdrawn = 0;
 
-  /** Waiters registered and neither settled nor withdrawn. */
+  /** Waiters registered and neither taken nor withdrawn. */
   get size(): number {
-    return this.#live.size;
+    return this.#live;
   }
 
   /**
@@ -33,21 +39,25 @@ export class DrainWaiterQueue {
   }
 
   push(waiter: DrainWaiter): void {
+    waiter.phase = WAITING;
+    waiter.owner = this;
     this.#items.push(waiter);
-    this.#live.add(waiter);
+    this.#live++;
   }
 
   /** Withdraws `waiter` (a timeout); returns whether it was still waiting here. */
   withdraw(waiter: DrainWaiter): boolean {
-    if (!this.#live.delete(waiter)) return false;
+    if (waiter.owner !== this || waiter.phase !== WAITING) return false;
+    waiter.phase = WITHDRAWN;
+    this.#live--;
     if (this.#items[this.#head] === waiter) {
       // The common case: the oldest waiter times out first.
       this.#items[this.#head++] = undefined;
       this.#skipWithdrawn();
       this.#trim();
     } else {
-      this.#withdrawn.add(waiter);
-      if (this.#withdrawn.size >= COMPACT_AT && this.#withdrawn.size > this.#live.size) this.#compact();
+      this.#withdrawn++;
+      if (this.#withdrawn >= COMPACT_AT && this.#withdrawn > this.#live) this.#compact();
     }
     return true;
   }
@@ -58,16 +68,17 @@ export class DrainWaiterQueue {
     const items = this.#items;
     while (this.#head < items.length) {
       const w = items[this.#head]!;
-      if (this.#withdrawn.delete(w)) {
+      if (w.phase === WITHDRAWN) {
         items[this.#head++] = undefined;
+        this.#withdrawn--;
         continue;
       }
       if (w.target > reached) break;
       items[this.#head++] = undefined;
-      this.#live.delete(w);
+      w.phase = TAKEN;
+      this.#live--;
       out.push(w);
     }
-    this.#skipWithdrawn();
     this.#trim();
     return out;
   }
@@ -77,19 +88,22 @@ export class DrainWaiterQueue {
     const out: DrainWaiter[] = [];
     for (let i = this.#head; i < this.#items.length; i++) {
       const w = this.#items[i]!;
-      if (!this.#withdrawn.has(w)) out.push(w);
+      if (w.phase !== WAITING) continue;
+      w.phase = TAKEN;
+      out.push(w);
     }
     this.#items = [];
     this.#head = 0;
-    this.#live.clear();
-    this.#withdrawn.clear();
+    this.#live = 0;
+    this.#withdrawn = 0;
     return out;
   }
 
   #skipWithdrawn(): void {
     const items = this.#items;
-    while (this.#head < items.length && this.#withdrawn.delete(items[this.#head]!)) {
+    while (this.#head < items.length && items[this.#head]!.phase === WITHDRAWN) {
       items[this.#head++] = undefined;
+      this.#withdrawn--;
     }
   }
 
@@ -108,10 +122,10 @@ export class DrainWaiterQueue {
     const kept: (DrainWaiter | undefined)[] = [];
     for (let i = this.#head; i < this.#items.length; i++) {
       const w = this.#items[i]!;
-      if (!this.#withdrawn.has(w)) kept.push(w);
+      if (w.phase === WAITING) kept.push(w);
     }
     this.#items = kept;
     this.#head = 0;
-    this.#withdrawn.clear();
+    this.#withdrawn = 0;
   }
 }

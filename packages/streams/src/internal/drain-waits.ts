@@ -40,7 +40,7 @@ export class DrainWaits {
         assertNotInCallback("Stream.synchronize");
         const stopped = rt.stoppedError(rec.device);
         if (stopped !== undefined) throw stopped;
-        const waiter: DrainWaiter = { target: rec.enqueued, done };
+        const waiter: DrainWaiter = { target: rec.enqueued, done, phase: 0, owner: undefined };
         return this.#addWaiter(rec, waiter) ? () => rec.waiters?.withdraw(waiter) === true : undefined;
       },
       (timeoutMs) =>
@@ -96,6 +96,8 @@ export class DrainWaits {
               if (error !== undefined) taken.push([rec, rec.id, error]);
               one(error);
             },
+            phase: 0,
+            owner: undefined,
           };
           if (this.#addWaiter(rec, waiter)) waiting.push([rec, waiter]);
         }

@@ -68,6 +68,8 @@ export class Engine implements StreamPort, EventPort {
   readonly #defaults: DefaultStreams;
   readonly #persistent: PersistentStreams;
   readonly #pools: MemoryPools;
+  /** What a synchronize does with its outcome, per device (index + 1; 0 for all devices). */
+  readonly #observers: ((error: unknown) => void)[] = [];
   readonly #syncMemory: SyncMemory;
   readonly #offClose: () => void;
 
@@ -183,10 +185,21 @@ export class Engine implements StreamPort, EventPort {
    * a few microseconds, and each promise layer adds a microtask to it.
    */
   #afterSynchronize(device: number | undefined): (error: unknown) => void {
-    return (error) => {
-      if (error === undefined) this.#pools.afterSynchronize(device);
-      else this.#rt.noteError(error);
-    };
+    // One per device (and one for all devices), made at first use: not a closure per call. A
+    // device index the synchronize will refuse gets one of its own (and is never a cache key).
+    const valid =
+      device === undefined ||
+      (Number.isInteger(device) && device >= 0 && device < this.#rt.device.deviceCount);
+    const key = device === undefined ? 0 : device + 1;
+    let observe = valid ? this.#observers[key] : undefined;
+    if (observe === undefined) {
+      observe = (error) => {
+        if (error === undefined) this.#pools.afterSynchronize(device);
+        else this.#rt.noteError(error);
+      };
+      if (valid) this.#observers[key] = observe;
+    }
+    return observe;
   }
 
   /** Remembers the coded error a promise rejects with as the last error; settles as it does. */

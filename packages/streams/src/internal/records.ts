@@ -13,6 +13,13 @@ export interface DrainWaiter {
   readonly target: number;
   /** Called once, with the error to report or `undefined`. */
   readonly done: (error: NpuError | undefined) => void;
+  /**
+   * Where the waiter is in its stream's {@link DrainWaiterQueue}: 0 not queued (yet), 1 waiting,
+   * 2 withdrawn (timed out), 3 taken. Kept on the waiter so the queue needs no set beside it.
+   */
+  phase: 0 | 1 | 2 | 3;
+  /** The queue it was pushed to: a pooled record gets a new queue, and must not take old waiters. */
+  owner: DrainWaiterQueue | undefined;
 }
 
 /** A wait for the next record of an event, issued before that record exists. */

@@ -27,8 +27,10 @@ export function timedWait(
   return new Promise<void>((resolve, reject) => {
     let timer: number | undefined;
     let settled = false;
-    const finish = (error: unknown): void => {
+    const done = (error: unknown): void => {
+      if (settled) return;
       settled = true;
+      if (timer !== undefined) clock.clearTimer(timer);
       if (observe !== undefined) {
         try {
           observe(error);
@@ -39,18 +41,13 @@ export function timedWait(
       if (error === undefined) resolve();
       else reject(error);
     };
-    const done: Done = (error) => {
-      if (settled) return;
-      if (timer !== undefined) clock.clearTimer(timer);
-      finish(error);
-    };
     let timeoutMs: number | undefined;
     let withdraw: (() => boolean) | undefined;
     try {
       timeoutMs = timeoutOf(options);
       withdraw = register(done);
     } catch (error) {
-      if (!settled) finish(error);
+      done(error);
       return;
     }
     if (settled || withdraw === undefined || timeoutMs === undefined) return;
@@ -65,7 +62,7 @@ export function timedWait(
       // A clock that refuses the timer must not leave the waiter registered, where it would
       // take the stream's next failure for itself.
       pending();
-      if (!settled) finish(error);
+      done(error);
     }
   });
 }
