@@ -94,6 +94,21 @@ describe("the conformance suite catches a broken backend", () => {
     });
   });
 
+  it("completions: one that claims opTimeouts but lets a kernel run past its timeout", async () => {
+    await expectCaught(completionTests, "past its timeoutNs", () => {
+      const mock = new MockDeviceBackend();
+      return overriding(mock, {
+        enqueue: (queue: number, opId: number, op: DeviceOp) => {
+          if (op.kind === "kernel" && op.timeoutNs !== undefined) {
+            const { timeoutNs: _ignored, ...rest } = op;
+            op = rest;
+          }
+          mock.enqueue(queue, opId, op);
+        },
+      });
+    });
+  });
+
   it("priorities: one that reads the priority scale backwards", async () => {
     await expectCaught(priorityTests, "more urgent", () => {
       const mock = new MockDeviceBackend();

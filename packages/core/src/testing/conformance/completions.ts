@@ -115,5 +115,27 @@ export function completionTests(options: ConformanceOptions, api: SuiteApi = VIT
       const done = h.completions(q);
       expect(done[2]!.endNs - done[0]!.startNs).toBeGreaterThanOrEqual(6_000);
     });
+
+    api.it(
+      "stops a kernel that runs past its timeoutNs with TASK_TIMEOUT; the queue goes on",
+      async (ctx) => {
+        const h = await makeHarness(options, ctx);
+        if (h.device.capabilities.opTimeouts !== true) ctx.skip("the manifest does not claim opTimeouts");
+        const q = h.queue();
+        h.enqueueAll(q, [
+          { kind: "kernel", name: "noop", cost: { durationNs: 1_000_000 }, timeoutNs: 10_000 },
+          { kind: "kernel", name: "noop", cost: { durationNs: 1_000 }, timeoutNs: 1_000_000 }, // within it
+          noopKernel(1_000),
+        ]);
+        await h.device.drain(q);
+        const [late, within, plain] = h.completions(q);
+        expect([late?.status, late?.failure?.code]).toEqual(["error", "TASK_TIMEOUT"]);
+        expect([within?.status, plain?.status]).toEqual(["ok", "ok"]);
+        // Where time is modelled, the stopped kernel ends at its timeout, not at its full duration.
+        if (h.device.capabilities.timing && h.device.capabilities.timeModel === "virtual")
+          expect(late!.endNs - late!.startNs).toBe(10_000);
+        expect(h.violations()).toEqual([]);
+      },
+    );
   });
 }
