@@ -60,19 +60,18 @@ export {
   type TimerId,
   wallClock,
 } from "./clock.js";
-export {
-  type AllocateHostOptions,
-  type AllocateOptions,
-  type CreateDeviceOptions,
-  type CreateQueueOptions,
-  createDevice,
-  Device,
-  type MemcpySpec,
-  type MemGetInfo,
-  type MemsetSpec,
-  type QueueCompletionListener,
-} from "./device/device.js";
+export { createDevice } from "./device/create-device.js";
+export { Device, type QueueCompletionListener } from "./device/device.js";
 export { CounterHandle, DeviceBuffer, QueueHandle } from "./device/device-handles.js";
+export type {
+  AllocateHostOptions,
+  AllocateOptions,
+  CreateDeviceOptions,
+  CreateQueueOptions,
+  MemcpySpec,
+  MemGetInfo,
+  MemsetSpec,
+} from "./device/device-options.js";
 export { Handle } from "./device/handles.js";
 export type {
   BufferRef,

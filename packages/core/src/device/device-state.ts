@@ -1,4 +1,7 @@
+import type { DeviceBackend, DeviceCapabilities } from "../backend/device-backend.js";
 import type { DeviceOp, MemRef } from "../backend/ops.js";
+import type { Clock } from "../clock.js";
+import type { Instrumentation } from "../instrumentation/instrumentation.js";
 import type { DType } from "../memory/dtype.js";
 import type { RingQueue } from "../structures/ring-queue.js";
 import type { QueueCompletionListener } from "./completion-listener.js";
@@ -74,4 +77,13 @@ export interface BufferState {
    * ops is reported failed (`INVALID_HANDLE`).
    */
   released: boolean;
+}
+
+/** What the device's parts (its buffer table, its completion delivery) read of it; a `Device` is one. */
+export interface DeviceView {
+  readonly backend: DeviceBackend;
+  readonly capabilities: DeviceCapabilities;
+  readonly instrumentation: Instrumentation;
+  readonly clock: Clock;
+  readonly closed: boolean;
 }

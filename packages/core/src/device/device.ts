@@ -4,82 +4,36 @@ import type {
   DeviceCapabilities,
   DeviceDescriptor,
   MemoryInfo,
-  OpCompletion,
 } from "../backend/device-backend.js";
-import type { DeviceOp } from "../backend/ops.js";
 import type { Clock } from "../clock.js";
-import { NpuError, NpuTypeError } from "../errors/npu-error.js";
-import { describe, errorMessage, quote } from "../errors/safe-text.js";
+import { NpuError } from "../errors/npu-error.js";
+import { errorMessage } from "../errors/safe-text.js";
 import { check } from "../errors/validate.js";
 import { Instrumentation } from "../instrumentation/instrumentation.js";
-import { checkDType, DTYPES, type DType, type HostArrayOf } from "../memory/dtype.js";
+import type { DType, HostArrayOf } from "../memory/dtype.js";
 import { RingQueue } from "../structures/ring-queue.js";
+import { CompletionDelivery } from "./completion-delivery.js";
 import type { QueueCompletionListener } from "./completion-listener.js";
-import { CounterHandle, DeviceBuffer, QueueHandle } from "./device-handles.js";
+import { CounterHandle, type DeviceBuffer, QueueHandle } from "./device-handles.js";
+import { DeviceMemory } from "./device-memory.js";
+import type {
+  AllocateHostOptions,
+  AllocateOptions,
+  CreateDeviceOptions,
+  CreateQueueOptions,
+  MemcpySpec,
+  MemGetInfo,
+  MemsetSpec,
+} from "./device-options.js";
 import type { BufferState, CounterState, QueueState } from "./device-state.js";
 import { HandleTable } from "./handles.js";
-import { completedEvent, enqueuedEvent } from "./op-description.js";
+import { enqueuedEvent } from "./op-description.js";
 import type { CopySpec, FillSpec, OpSpec } from "./op-spec.js";
 import { type TranslationContext, translateOp } from "./op-translation.js";
 import { PinnedHostMemory } from "./pinned-host-memory.js";
 import { SyncCopies } from "./sync-copies.js";
-import { validateBackend } from "./validate-backend.js";
 
 export type { QueueCompletionListener } from "./completion-listener.js";
-
-/** Options of {@link Device.createQueue}. */
-export interface CreateQueueOptions {
-  /** Device index; default 0. */
-  readonly device?: number;
-  /** Priority within the manifest's range (lower = more urgent); default the least urgent. */
-  readonly priority?: number;
-  /** Called for each completion of the queue's ops, in queue order. */
-  readonly onComplete?: QueueCompletionListener;
-}
-
-/** Options of {@link Device.allocate}. */
-export interface AllocateOptions {
-  /** Device index; default 0. */
-  readonly device?: number;
-  /** A label for memory profiles and leak reports. */
-  readonly tag?: string;
-  /**
-   * The element type (default `float32`). A stated dtype needs a whole number of elements
-   * (`INVALID_PARAM` otherwise); kernels read and write the buffer as this type.
-   */
-  readonly dtype?: DType;
-  /**
-   * Bytes to reserve from the backend, at least `bytes` (default `bytes`): how a runtime layered
-   * on core models its own rounding and padding (CANN's `aclrtMalloc` rounds up to 32 bytes and
-   * adds 32) while the buffer still reports the size asked for.
-   */
-  readonly reserveBytes?: number;
-}
-
-/** Options of {@link Device.allocateHost}. */
-export interface AllocateHostOptions<D extends DType = "uint8"> {
-  /** The element type of the returned array (default `uint8`: a `Uint8Array`). */
-  readonly dtype?: D;
-}
-
-/** A device's free and total memory, as `cudaMemGetInfo` and `aclrtGetMemInfo` report them. */
-export interface MemGetInfo {
-  /** Bytes not held by any allocation. */
-  readonly freeBytes: number;
-  /** The device's memory size. */
-  readonly totalBytes: number;
-}
-
-/** A copy outside any queue ({@link Device.memcpy}): core's {@link CopySpec} without `kind`. */
-export type MemcpySpec = Omit<CopySpec, "kind"> & { readonly kind?: "copy" };
-/** A fill outside any queue ({@link Device.memset}): core's {@link FillSpec} without `kind`. */
-export type MemsetSpec = Omit<FillSpec, "kind"> & { readonly kind?: "fill" };
-
-/** Options of {@link createDevice}. */
-export interface CreateDeviceOptions {
-  /** The bus to emit on; by default the device creates its own. */
-  readonly instrumentation?: Instrumentation;
-}
 
 /**
  * A device backend behind npurt's checks: every user-facing call goes through a `Device`. It
@@ -103,12 +57,11 @@ export class Device {
   readonly #queuesById = new Map<number, QueueState>();
   readonly #counters: HandleTable<CounterHandle, CounterState>;
   readonly #buffers: HandleTable<DeviceBuffer, BufferState>;
+  readonly #memory: DeviceMemory;
   #nextOpId = 1;
   #closed = false;
   #closeListeners: (() => void)[] | undefined;
-  /** A completion is being delivered: another one reported now waits in `#backlog`. */
-  #delivering = false;
-  #backlog: RingQueue<OpCompletion> | undefined;
+  readonly #delivery: CompletionDelivery;
   readonly #translation: TranslationContext;
   /** Page-locked host memory (copies read the flag from its set). */
   readonly #pinned = new PinnedHostMemory();
@@ -124,7 +77,8 @@ export class Device {
     const owner = {};
     this.#queues = new HandleTable(owner, "queue");
     this.#counters = new HandleTable(owner, "counter");
-    this.#buffers = new HandleTable(owner, "buffer");
+    this.#memory = new DeviceMemory(this, owner, (message, error) => this.#reportError(message, error));
+    this.#buffers = this.#memory.buffers;
     this.#translation = {
       capabilities: this.capabilities,
       kernelNames: this.capabilities.kernels === undefined ? undefined : new Set(this.capabilities.kernels),
@@ -142,7 +96,11 @@ export class Device {
       (queue, op) => this.enqueue(queue, op),
       (ref) => this.#buffers.find(ref)?.device ?? 0,
     );
-    const sink: CompletionSink = { complete: (c) => this.#onComplete(c) };
+    const delivery = new CompletionDelivery(this, this.#queuesById, this.#memory, (message, error) =>
+      this.#reportError(message, error),
+    );
+    this.#delivery = delivery;
+    const sink: CompletionSink = { complete: (c) => delivery.complete(c) };
     backend.connect(sink);
   }
 
@@ -336,62 +294,7 @@ export class Device {
    */
   allocate(bytes: number, options?: AllocateOptions): DeviceBuffer {
     this.#assertOpen();
-    const opts = check.read(options, "allocate options", ["device", "tag", "dtype", "reserveBytes"]);
-    const device = this.#deviceIndex(opts.device ?? 0);
-    const size = check.integer(bytes, "bytes", 1);
-    const tag = opts.tag === undefined ? undefined : check.string(opts.tag, "tag");
-    const dtype = opts.dtype === undefined ? "float32" : checkDType(opts.dtype, "dtype");
-    if (opts.dtype !== undefined && size % DTYPES[dtype].bytes !== 0) {
-      throw new NpuError(
-        "INVALID_PARAM",
-        `${size} bytes is not a whole number of ${dtype} elements (${DTYPES[dtype].bytes} bytes each)`,
-        { details: { bytes: size, dtype } },
-      );
-    }
-    const reserve =
-      opts.reserveBytes === undefined ? size : check.integer(opts.reserveBytes, "reserveBytes", size);
-    const capacity = this.capabilities.devices[device]!.memoryBytes;
-    if (reserve > capacity) {
-      throw new NpuError(
-        "MEMORY_ALLOCATION",
-        `cannot allocate ${reserve} bytes on device ${device}: larger than its ${capacity} bytes of memory`,
-        { details: { requested: reserve, capacity } },
-      );
-    }
-    const address = this.backend.allocate(device, reserve);
-    const state: BufferState = {
-      handle: undefined as unknown as DeviceBuffer,
-      address,
-      device,
-      bytes: size,
-      tag,
-      dtype,
-      whole: Object.freeze(
-        dtype === "float32"
-          ? { base: address, offset: 0, bytes: size }
-          : { base: address, offset: 0, bytes: size, dtype },
-      ),
-      users: 0,
-      released: false,
-    };
-    const buffer = this.#buffers.issue(
-      state,
-      (o, s, g) => new DeviceBuffer(o, s, g, device, address, size, tag, dtype),
-    );
-    (state as { handle: DeviceBuffer }).handle = buffer;
-    const bus = this.instrumentation;
-    if (bus.active) {
-      bus.emit({
-        type: "memory.allocated",
-        time: this.clock.now(),
-        device,
-        ptr: address,
-        bytes: size,
-        ...(tag === undefined ? {} : { tag }),
-        ...(dtype === "float32" ? {} : { dtype }),
-      });
-    }
-    return buffer;
+    return this.#memory.allocate(bytes, options);
   }
 
   /**
@@ -401,21 +304,7 @@ export class Device {
    * twice is `INVALID_HANDLE`. After {@link Device.close} it only retires the handle.
    */
   release(buffer: DeviceBuffer): void {
-    const state = this.#buffers.remove(buffer, "buffer");
-    state.released = true;
-    if (this.#closed) return;
-    if (state.users === 0) this.backend.release(state.address);
-    const bus = this.instrumentation;
-    if (bus.active) {
-      bus.emit({
-        type: "memory.released",
-        time: this.clock.now(),
-        device: state.device,
-        ptr: state.address,
-        bytes: state.bytes,
-        ...(state.tag === undefined ? {} : { tag: state.tag }),
-      });
-    }
+    this.#memory.release(buffer);
   }
 
   /** Memory accounting of device `index` (default 0). */
@@ -510,7 +399,7 @@ export class Device {
 
   /** Live buffers, for leak reports. */
   liveBuffers(): DeviceBuffer[] {
-    return [...this.#buffers.entries()].map(([h]) => h);
+    return this.#memory.live();
   }
 
   // ---- counters -----------------------------------------------------------------------------
@@ -601,7 +490,7 @@ export class Device {
     for (const state of states) {
       // A snapshot: when close() runs inside a delivery, these reports are queued behind it.
       for (const opId of [...state.pendingIds]) {
-        this.#onComplete({
+        this.#delivery.complete({
           queue: state.backendId,
           opId,
           status: "aborted",
@@ -644,147 +533,6 @@ export class Device {
   // ---- internals ----------------------------------------------------------------------------
 
   /**
-   * The sink's entry. Deliveries never nest: a completion reported while another is being
-   * delivered (by `close()` from a listener, or a backend reporting from a call a listener
-   * made) waits in `#backlog` and is delivered right after, so every listener sees each queue's
-   * completions in order and one at a time.
-   */
-  #onComplete(c: OpCompletion): boolean {
-    if (this.#delivering) {
-      if (this.#backlog === undefined) this.#backlog = new RingQueue();
-      this.#backlog.push(c);
-      return false;
-    }
-    this.#delivering = true;
-    try {
-      let woke = this.#deliver(c);
-      const backlog = this.#backlog;
-      if (backlog !== undefined) while (backlog.size > 0) woke = this.#deliver(backlog.shift()!) || woke;
-      return woke;
-    } finally {
-      this.#delivering = false;
-    }
-  }
-
-  #deliver(reported: OpCompletion): boolean {
-    let c = reported;
-    const state = this.#queuesById.get(c.queue);
-    const bus = this.instrumentation;
-    if (state === undefined || state.pendingIds.peek() !== c.opId) {
-      // A backend bug (a second report, or one out of queue order): dropping it keeps "exactly
-      // once, in queue order" true for listeners; the report says what the backend did.
-      const expected = state?.pendingIds.peek();
-      const message =
-        expected === undefined
-          ? `backend ${quote(this.backend.name)} reported a completion for op ${c.opId} on queue ${c.queue}, which has none pending`
-          : `backend ${quote(this.backend.name)} reported op ${c.opId} on queue ${c.queue} out of queue order (op ${expected} is next); ignored`;
-      this.#reportError(message, undefined);
-      return false;
-    }
-    state.pendingIds.shift();
-    state.completed++;
-    const bufferOps = state.pendingBufferOps;
-    if (bufferOps !== undefined && bufferOps.size > 0 && bufferOps.peek() === c.opId) {
-      bufferOps.shift();
-      const named = bufferOps.shift()!;
-      const buffers = state.pendingBuffers!;
-      let released: BufferState | undefined;
-      for (let i = 0; i < named; i++) released = this.#dropUser(buffers.shift()!) ?? released;
-      if (released !== undefined && c.status === "ok") {
-        c = {
-          ...c,
-          status: "error",
-          failure: {
-            code: "INVALID_HANDLE",
-            message: `${released.handle} was released before the op completed`,
-          },
-        };
-      }
-    }
-    const counterOps = state.counterOps;
-    if (counterOps !== undefined && counterOps.size > 0 && counterOps.peek()!.opId === c.opId) {
-      const counter = counterOps.shift()!.counter;
-      if (--counter.users === 0 && counter.destroyed && !this.#closed) {
-        // Inside a delivery: a throw here would strand the completions queued behind this one.
-        try {
-          this.backend.destroyCounter(counter.backendId);
-        } catch (error) {
-          this.#reportError(
-            `backend ${quote(this.backend.name)} failed to destroy a counter: ${errorMessage(error)}`,
-            error,
-          );
-        }
-      }
-    }
-    // Ops complete in queue order, so an observed op, if this is one, is at the ring's head.
-    let observed: DeviceOp | undefined;
-    const observedIds = state.observedIds;
-    if (observedIds !== undefined && observedIds.peek() === c.opId) {
-      observedIds.shift();
-      observed = state.observedOps!.shift();
-      // Rings never shrink: drop them once empty, so a million ops observed in flight do not
-      // stay allocated on an idle queue (the profiler's bytes-per-record benchmark).
-      if (observedIds.size === 0) {
-        state.observedIds = undefined;
-        state.observedOps = undefined;
-      }
-    }
-    if (bus.active) {
-      bus.emit(
-        completedEvent(
-          this.clock.now(),
-          state.device,
-          c.queue,
-          c.opId,
-          observed,
-          c.status,
-          c.startNs,
-          c.endNs,
-          c.failure?.code,
-        ),
-      );
-    }
-    let woke = false;
-    if (state.listener !== undefined) {
-      try {
-        woke = state.listener(c) === true;
-      } catch (error) {
-        // A listener's bug must not break the backend's loop; report it on the bus and console.
-        this.#reportError(
-          `completion listener of queue ${state.handle} threw: ${errorMessage(error)}`,
-          error,
-        );
-      }
-    }
-    const waiters = state.waiters;
-    if (waiters !== undefined) {
-      while (waiters.size > 0 && waiters.peek()!.target <= state.completed) {
-        waiters.shift()!.resolve();
-        woke = true;
-      }
-    }
-    return woke;
-  }
-
-  /** Drops one pending user of a buffer; returns it when it had been released. */
-  #dropUser(b: BufferState): BufferState | undefined {
-    if (--b.users === 0 && b.released && !this.#closed) this.#releaseDeferred(b);
-    return b.released ? b : undefined;
-  }
-
-  /** Gives a released buffer's memory back once the last op naming it has completed. */
-  #releaseDeferred(b: BufferState): void {
-    try {
-      this.backend.release(b.address);
-    } catch (error) {
-      this.#reportError(
-        `backend ${quote(this.backend.name)} failed to release ${b.handle}: ${errorMessage(error)}`,
-        error,
-      );
-    }
-  }
-
-  /**
    * Reports a bug nobody can catch (it happened inside the backend's loop): on the bus, else the
    * console. Never throws, whatever `error` is.
    */
@@ -818,50 +566,4 @@ export class Device {
 
 function closedError(): NpuError {
   return new NpuError("DEVICE_CLOSED", "the device is closed");
-}
-
-/**
- * Wraps a {@link DeviceBackend} in a checked {@link Device}. Refuses anything that is not a v1
- * backend with a coherent capability manifest.
- *
- * @example
- * ```ts
- * import { createDevice } from "@npurt/core";
- * import { MockDeviceBackend } from "@npurt/core/testing";
- *
- * const device = createDevice(new MockDeviceBackend());
- * const queue = device.createQueue();
- * const buf = device.allocate(1024);
- * device.enqueue(queue, { kind: "fill", dst: buf, value: 7 });
- * await device.drain(queue);
- * ```
- */
-export function createDevice(backend: DeviceBackend, options?: CreateDeviceOptions): Device {
-  validateBackend(backend);
-  const bus = check.read(options, "createDevice options", ["instrumentation"]).instrumentation;
-  if (bus !== undefined && !isInstrumentation(bus)) {
-    throw new NpuTypeError(
-      `createDevice options.instrumentation must be an Instrumentation, got ${describe(bus)}`,
-    );
-  }
-  // A backend has one completion sink: a second device would take the first one's completions,
-  // leaving its drains and listeners waiting forever.
-  if (connected.has(backend)) {
-    throw new NpuError(
-      "ILLEGAL_STATE",
-      `backend ${quote(backend.name)} already belongs to a device; create a new backend for each device`,
-    );
-  }
-  connected.add(backend);
-  return new Device(backend, bus === undefined ? {} : { instrumentation: bus });
-}
-
-const connected = new WeakSet<DeviceBackend>();
-
-/** An {@link Instrumentation}, also one from a second installed copy of core (same shape). */
-function isInstrumentation(value: unknown): value is Instrumentation {
-  if (value instanceof Instrumentation) return true;
-  if (typeof value !== "object" || value === null) return false;
-  const v = value as Record<string, unknown>;
-  return typeof v.emit === "function" && typeof v.subscribe === "function" && typeof v.active === "boolean";
 }

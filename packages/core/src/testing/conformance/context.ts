@@ -1,6 +1,7 @@
 import { describe, it } from "vitest";
 import type { DeviceBackend, OpCompletion } from "../../backend/device-backend.js";
-import { createDevice, type Device } from "../../device/device.js";
+import { createDevice } from "../../device/create-device.js";
+import type { Device } from "../../device/device.js";
 import type { QueueHandle } from "../../device/device-handles.js";
 import type { OpSpec } from "../../device/op-spec.js";
 import { NpuError } from "../../errors/npu-error.js";

@@ -1,5 +1,5 @@
 import { expect } from "vitest";
-import { createDevice } from "../../device/device.js";
+import { createDevice } from "../../device/create-device.js";
 import {
   type ConformanceOptions,
   codeOf,
