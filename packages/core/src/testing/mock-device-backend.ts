@@ -6,7 +6,7 @@ import type {
   OpFailure,
   QueueOptions,
 } from "../backend/device-backend.js";
-import { DEVICE_OP_KINDS, type DeviceOp, type KernelParams, type MemRef } from "../backend/ops.js";
+import { DEVICE_OP_KINDS, type DeviceOp } from "../backend/ops.js";
 import { ERROR_CODES, type NpuErrorCode } from "../errors/error-codes.js";
 import { NpuError, NpuTypeError } from "../errors/npu-error.js";
 import { describe, errorMessage, quote } from "../errors/safe-text.js";
@@ -14,45 +14,16 @@ import { check } from "../errors/validate.js";
 import type { OpStatus } from "../instrumentation/events.js";
 import { scheduleMacrotask } from "../macrotask.js";
 import { RingQueue } from "../structures/ring-queue.js";
+import { MockMemory } from "./mock-memory.js";
+import {
+  type MockCall,
+  type MockDeviceBackendOptions,
+  type MockKernel,
+  mockKernels,
+} from "./mock-options.js";
 import { VirtualClock } from "./virtual-clock.js";
 
-/** A kernel implementation for the mock: reads `inputs`, writes `outputs` (byte views). */
-export type MockKernel = (args: {
-  readonly inputs: readonly Uint8Array[];
-  readonly outputs: readonly Uint8Array[];
-  readonly params: KernelParams | undefined;
-}) => void;
-
-/** Options of {@link MockDeviceBackend}. */
-export interface MockDeviceBackendOptions {
-  /** Number of devices; default 1. */
-  readonly devices?: number;
-  /** Compute units per device; default 8. */
-  readonly computeUnits?: number;
-  /** Memory per device in bytes; default 1 GiB. */
-  readonly memoryBytes?: number;
-  /** Queues per device; default unbounded. */
-  readonly maxQueues?: number;
-  /** Counters per device; default unbounded. */
-  readonly maxCounters?: number;
-  /** Duration of an op without a stated one, in ns; default 1000. */
-  readonly opDurationNs?: number;
-  /** Kernels that compute; any other kernel name runs as a no-op. */
-  readonly kernels?: Readonly<Record<string, MockKernel>>;
-  /**
-   * Hand a released block's address to the next allocation of the same rounded size, as real
-   * allocators do (default `false`: every allocation gets a fresh address). Tests of
-   * use-after-release need it: only a reused address shows whether a stale op could write into
-   * the new owner's memory.
-   */
-  readonly reuseAddresses?: boolean;
-}
-
-/** One recorded call of the mock. */
-export interface MockCall {
-  readonly method: string;
-  readonly args: readonly unknown[];
-}
+export type { MockCall, MockDeviceBackendOptions, MockKernel } from "./mock-options.js";
 
 interface PendingOp {
   readonly opId: number;
@@ -78,28 +49,6 @@ interface RunningOp {
   readonly endNs: number;
   /** Stopped at its execution timeout. */
   readonly timedOut: boolean;
-}
-
-interface Allocation {
-  readonly device: number;
-  readonly bytes: number;
-  readonly reserved: number;
-  data: Uint8Array | undefined;
-}
-
-const ALIGN = 64;
-
-/** A frozen copy of the `kernels` option, each entry checked to be a function. */
-function mockKernels(value: unknown): Readonly<Record<string, MockKernel>> {
-  const given = check.options(value as object, "kernels") as Record<string, unknown>;
-  const out: Record<string, MockKernel> = {};
-  try {
-    for (const name of Object.keys(given)) out[name] = check.func<MockKernel>(given[name], `kernels.${name}`);
-  } catch (error) {
-    if (NpuError.isInstance(error)) throw error;
-    throw new NpuTypeError(`kernels could not be read: ${errorMessage(error)}`);
-  }
-  return Object.freeze(out);
 }
 
 /**
@@ -139,12 +88,7 @@ export class MockDeviceBackend implements DeviceBackend {
   readonly #queues = new Map<number, MockQueue>();
   readonly #active = new Set<MockQueue>();
   readonly #counters = new Map<number, { device: number; value: number }>();
-  readonly #allocations = new Map<number, Allocation>();
-  readonly #used: number[];
-  readonly #peak: number[];
-  readonly #nextAddress: number[];
-  /** Released blocks by `device:reserved`, when addresses are reused. */
-  readonly #freeBlocks: Map<string, number[]> | undefined;
+  readonly #memory: MockMemory;
   readonly #faults: { kernel: string; nth: number; kind: "fail" | "hang"; code: NpuErrorCode }[] = [];
   readonly #kernelCounts = new Map<string, number>();
   #sink: CompletionSink | undefined;
@@ -185,7 +129,6 @@ export class MockDeviceBackend implements DeviceBackend {
     this.#kernels = o.kernels === undefined ? {} : mockKernels(o.kernels);
     if (o.reuseAddresses !== undefined && typeof o.reuseAddresses !== "boolean")
       throw new NpuTypeError(`reuseAddresses must be a boolean, got ${describe(o.reuseAddresses)}`);
-    this.#freeBlocks = o.reuseAddresses === true ? new Map() : undefined;
     this.capabilities = {
       devices: Array.from({ length: devices }, (_, index) => ({
         index,
@@ -206,10 +149,7 @@ export class MockDeviceBackend implements DeviceBackend {
       kernels: undefined,
       opTimeouts: true,
     };
-    this.#used = new Array(devices).fill(0);
-    this.#peak = new Array(devices).fill(0);
-    // Each device gets its own 1 TiB address window, so addresses never collide across devices.
-    this.#nextAddress = Array.from({ length: devices }, (_, d) => (d + 1) * 2 ** 40);
+    this.#memory = new MockMemory(this.capabilities.devices, o.reuseAddresses === true);
   }
 
   /**
@@ -292,53 +232,16 @@ export class MockDeviceBackend implements DeviceBackend {
 
   allocate(device: number, bytes: number): number {
     this.#record("allocate", [device, bytes]);
-    const reserved = Math.ceil(bytes / ALIGN) * ALIGN;
-    const capacity = this.capabilities.devices[device]!.memoryBytes;
-    const free = capacity - this.#used[device]!;
-    if (reserved > free) {
-      throw new NpuError(
-        "MEMORY_ALLOCATION",
-        `mock: cannot allocate ${bytes} bytes on device ${device}: ${free} bytes free`,
-        {
-          details: { requested: bytes, free },
-        },
-      );
-    }
-    const reused = this.#freeBlocks?.get(`${device}:${reserved}`)?.pop();
-    const base = reused ?? this.#nextAddress[device]!;
-    if (reused === undefined) this.#nextAddress[device] = base + reserved;
-    this.#allocations.set(base, { device, bytes, reserved, data: undefined });
-    this.#used[device]! += reserved;
-    this.#peak[device] = Math.max(this.#peak[device]!, this.#used[device]!);
-    return base;
+    return this.#memory.allocate(device, bytes);
   }
 
   release(base: number): void {
     this.#record("release", [base]);
-    const a = this.#allocations.get(base);
-    if (a === undefined) throw new NpuError("MEMORY_FREE", `mock: no allocation at address ${base}`);
-    this.#allocations.delete(base);
-    this.#used[a.device]! -= a.reserved;
-    const free = this.#freeBlocks;
-    if (free !== undefined) {
-      const key = `${a.device}:${a.reserved}`;
-      const list = free.get(key);
-      if (list === undefined) free.set(key, [base]);
-      else list.push(base);
-    }
+    this.#memory.release(base);
   }
 
   memoryInfo(device: number): MemoryInfo {
-    let allocations = 0;
-    for (const a of this.#allocations.values()) if (a.device === device) allocations++;
-    const capacityBytes = this.capabilities.devices[device]!.memoryBytes;
-    return {
-      allocations,
-      bytesInUse: this.#used[device]!,
-      peakBytes: this.#peak[device]!,
-      capacityBytes,
-      largestFreeBlock: capacityBytes - this.#used[device]!,
-    };
+    return this.#memory.info(device);
   }
 
   createCounter(device: number): number {
@@ -568,19 +471,19 @@ export class MockDeviceBackend implements DeviceBackend {
         case "wait":
           return undefined;
         case "fill":
-          this.#view(op.dst, true).fill(op.value);
+          this.#memory.view(op.dst, true).fill(op.value);
           return undefined;
         case "copy":
-          if (op.direction === "h2d") this.#view(op.dst, true).set(op.src);
-          else if (op.direction === "d2h") op.dst.set(this.#view(op.src, false));
-          else this.#view(op.dst, true).set(this.#view(op.src, false));
+          if (op.direction === "h2d") this.#memory.view(op.dst, true).set(op.src);
+          else if (op.direction === "d2h") op.dst.set(this.#memory.view(op.src, false));
+          else this.#memory.view(op.dst, true).set(this.#memory.view(op.src, false));
           return undefined;
         case "kernel": {
           const kernel = this.#kernels[op.name];
           if (kernel !== undefined) {
             kernel({
-              inputs: op.inputs.map((r) => this.#view(r, false)),
-              outputs: op.outputs.map((r) => this.#view(r, true)),
+              inputs: op.inputs.map((r) => this.#memory.view(r, false)),
+              outputs: op.outputs.map((r) => this.#memory.view(r, true)),
               params: op.params,
             });
           }
@@ -600,17 +503,5 @@ export class MockDeviceBackend implements DeviceBackend {
         message: `kernel ${quote(op.kind === "kernel" ? op.name : op.kind)} threw: ${errorMessage(error)}`,
       };
     }
-  }
-
-  #view(ref: MemRef, write: boolean): Uint8Array {
-    const a = this.#allocations.get(ref.base);
-    if (a === undefined)
-      throw new NpuError("INVALID_HANDLE", `memory at address ${ref.base} was released before the op ran`);
-    if (a.data === undefined) {
-      // Lazily backed: an allocation costs host memory only once written.
-      if (!write) return new Uint8Array(ref.bytes);
-      a.data = new Uint8Array(a.bytes);
-    }
-    return a.data.subarray(ref.offset, ref.offset + ref.bytes);
   }
 }
