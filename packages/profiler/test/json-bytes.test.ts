@@ -90,8 +90,8 @@ describe("Chrome trace chunks", () => {
     expect(json).toBe(toChromeTrace(recorder.recording()));
     expect(json).not.toContain("\uFFFD");
     const names = new Set(
-      (JSON.parse(json).traceEvents as { ph: string; cat?: string; name: string }[])
-        .filter((e) => e.ph === "X" && e.cat === "kernel")
+      (JSON.parse(json).traceEvents as { ph: string; pid: number; name: string }[])
+        .filter((e) => e.ph === "X" && e.pid === 1)
         .map((e) => e.name),
     );
     expect(names).toEqual(new Set(Array.from({ length: 7 }, (_, i) => `注意力-${i}`)));
