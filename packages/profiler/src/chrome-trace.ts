@@ -11,6 +11,7 @@ import {
   writeDeviceSlices,
   writeHostCalls,
   writeHostUtilisation,
+  writeHostWaits,
   writeMemoryCounter,
   writeMetadata,
   writeQueueDepth,
@@ -32,7 +33,8 @@ export interface ChromeTraceOptions {
  * (ui.perfetto.dev) or chrome://tracing.
  *
  * Layout: process 0 is the host (a track of API calls sized by their host cost, a track of
- * host callbacks); each device is a process with a track per queue (named by the streams that
+ * host callbacks, a track of host waits: each stream, device or event synchronize from its call
+ * to when it settled, with its outcome); each device is a process with a track per queue (named by the streams that
  * used it), a track per AI core group and copy engine (ops packed onto the fewest
  * non-overlapping lanes), and counters for memory in use and queue depth; the host process
  * has a host utilisation counter (busy fraction in 200 equal windows of the span). Flow arrows run from
@@ -87,6 +89,7 @@ export function encodeChromeTrace(
   writeMetadata(c);
   writeHostCalls(c);
   writeCallbacks(c);
+  writeHostWaits(c);
   writeDeviceSlices(c);
   writeDependencyFlows(c);
   writeMemoryCounter(c);

@@ -1,5 +1,5 @@
 import type { EngineKind } from "../op-codes.js";
-import type { Recording } from "../recording.js";
+import type { HostWaitInfo, Recording } from "../recording.js";
 
 export type { EngineKind };
 
@@ -21,12 +21,23 @@ export interface Layout {
   readonly queueNames: ReadonlyMap<number, string>;
   /** Queue ids in display order (device, then creation). */
   readonly queueOrder: readonly number[];
+  /** Host waits by begin time, then id. */
+  readonly hostWaits: readonly HostWaitInfo[];
+  /** Per entry of `hostWaits`: its lane (overlapping waits packed onto the fewest lanes). */
+  readonly hostWaitLane: Int32Array;
+  /** Lanes the host waits use (at least 1). */
+  readonly hostWaitLanes: number;
   /** Earliest and latest time seen (ns). */
   readonly startNs: number;
   readonly endNs: number;
 }
 
 const ENGINE_SLOT: Readonly<Record<EngineKind, number>> = { compute: 0, h2d: 1, d2h: 2, d2d: 3 };
+
+/** The display name of a host wait: `synchronize stream 3`, `synchronize every device`. */
+export function hostWaitLabel(h: HostWaitInfo): string {
+  return `synchronize ${h.id === undefined ? "every device" : `${h.target} ${h.id}`}`;
+}
 
 /** The display name of op row `i`. */
 export function opLabel(rec: Recording, i: number): string {
@@ -172,7 +183,13 @@ export function layout(rec: Recording): Layout {
     if (m.timeNs < startNs) startNs = m.timeNs;
     if (m.timeNs > endNs) endNs = m.timeNs;
   }
+  for (const h of rec.hostWaits) {
+    if (h.beginNs < startNs) startNs = h.beginNs;
+    const end = h.endNs ?? h.beginNs;
+    if (end > endNs) endNs = end;
+  }
   if (startNs > endNs) startNs = endNs = 0;
+  const waits = packHostWaits(rec.hostWaits, endNs);
   return {
     byStart,
     completed: byStart.length,
@@ -182,7 +199,31 @@ export function layout(rec: Recording): Layout {
     signalOf,
     queueNames,
     queueOrder,
+    hostWaits: waits.order,
+    hostWaitLane: waits.lane,
+    hostWaitLanes: waits.lanes,
     startNs,
     endNs,
   };
+}
+
+/**
+ * Host waits by begin, each on the lowest lane free at its begin (an unsettled wait lasts to
+ * `endNs`): on one lane they never overlap, which a track's slices must not do partially.
+ */
+function packHostWaits(
+  list: readonly HostWaitInfo[],
+  endNs: number,
+): { order: HostWaitInfo[]; lane: Int32Array; lanes: number } {
+  const order = [...list].sort((a, b) => a.beginNs - b.beginNs || a.wait - b.wait);
+  const lane = new Int32Array(order.length);
+  const ends: number[] = [];
+  for (let k = 0; k < order.length; k++) {
+    const h = order[k]!;
+    let l = 0;
+    while (l < ends.length && ends[l]! > h.beginNs) l++;
+    ends[l] = h.endNs ?? endNs;
+    lane[k] = l;
+  }
+  return { order, lane, lanes: Math.max(1, ends.length) };
 }

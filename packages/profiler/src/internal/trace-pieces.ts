@@ -11,6 +11,10 @@ export const HOST_PID = 0;
 export const HOST_API_TID = 1;
 export const HOST_CALLBACK_TID = 2;
 export const HOST_WAIT_TID = 3;
+/** The track id of lane `l` of the host waits (more than one when waits overlap). */
+export function hostWaitTid(l: number): number {
+  return l === 0 ? HOST_WAIT_TID : 1000 + l;
+}
 /** A queue's track id is this plus its queue id (engine lanes use ids below it). */
 export const QUEUE_TID_BASE = 10_000;
 
@@ -31,7 +35,6 @@ export const L = {
   meta: lit('{"ph":"M","pid":'),
   hostCall: lit(`,\n{"ph":"X","pid":${HOST_PID},"tid":${HOST_API_TID},"ts":`),
   callback: lit(`,\n{"ph":"X","pid":${HOST_PID},"tid":${HOST_CALLBACK_TID},"ts":`),
-  hostWait: lit(`,\n{"ph":"X","pid":${HOST_PID},"tid":${HOST_WAIT_TID},"ts":`),
   id: lit(',"id":'),
   // An ok op's args hold only its id: its status is written when it says something.
   status: OP_STATUS_NAMES.map((s) => lit(s === "ok" ? "}}" : `,"status":"${s}"}}`)),

@@ -3,12 +3,13 @@
 // writer's methods into (one function holding every loop ran out of inlining budget).
 import type { CallbackInfo, Recording } from "../recording.js";
 import type { JsonBytes } from "./json-bytes.js";
-import type { EngineKind, Layout } from "./layout.js";
+import { type EngineKind, hostWaitLabel, type Layout } from "./layout.js";
 import {
   engineTid,
   HOST_API_TID,
   HOST_CALLBACK_TID,
   HOST_PID,
+  hostWaitTid,
   L,
   type NameTails,
   QUEUE_TID_BASE,
@@ -73,6 +74,14 @@ export function writeMetadata(c: TraceContext): void {
   meta(HOST_PID, undefined, "process_sort_index", '{"sort_index":0}');
   meta(HOST_PID, HOST_API_TID, "thread_name", '{"name":"host API calls"}');
   meta(HOST_PID, HOST_CALLBACK_TID, "thread_name", '{"name":"host callbacks"}');
+  for (let l = 0; l < lay.hostWaitLanes; l++) {
+    meta(
+      HOST_PID,
+      hostWaitTid(l),
+      "thread_name",
+      str({ name: l === 0 ? "host waits" : `host waits ${l + 1}` }),
+    );
+  }
   for (const d of c.devices) {
     meta(d + 1, undefined, "process_name", `{"name":"device ${d}"}`);
     meta(d + 1, undefined, "process_sort_index", `{"sort_index":${d + 1}}`);
@@ -130,6 +139,21 @@ export function writeCallbacks(c: TraceContext): void {
         cb.stream ?? null
       },"status":${str(cb.status ?? "running")},"queuedNs":${start - cb.enqueuedNs}}}`,
     );
+  }
+}
+
+/**
+ * Host waits (the synchronizes the host awaited), each from its call to when it settled, named by
+ * what it waited for, with how it ended; one not settled yet lasts to the end of the recording.
+ */
+export function writeHostWaits(c: TraceContext): void {
+  const { w, lay, heads } = c;
+  for (let k = 0; k < lay.hostWaits.length; k++) {
+    const h = lay.hostWaits[k]!;
+    const end = h.endNs ?? lay.endNs;
+    w.span(heads.get("X", HOST_PID - 1, hostWaitTid(lay.hostWaitLane[k]!)), h.beginNs, end - h.beginNs);
+    const code = h.code === undefined ? "" : `,"code":${str(h.code)}`;
+    w.text(`,"name":${str(hostWaitLabel(h))},"args":{"outcome":"${h.outcome ?? "pending"}"${code}}}`);
   }
 }
 
