@@ -100,10 +100,18 @@ export interface PoolAllocatedEvent extends InstrumentationEventBase {
   readonly pool: number;
   /** The stream the allocation is ordered on (its id, as `stream.created` gave it). */
   readonly stream: number;
+  /**
+   * The hardware queue the stream's work runs on (as op events name it), when it has one: a
+   * stream takes its queue at its first op, so a stream with no work yet has none. The
+   * allocation sits on it after the ops already enqueued there and before the next.
+   */
+  readonly queue?: number;
   /** The buffer's base address, as op `reads` and `writes` name it. */
   readonly ptr: number;
   /** The size asked for. */
   readonly bytes: number;
+  /** The tag given at `allocAsync`. */
+  readonly tag?: string;
   /** Where the memory came from. */
   readonly reuse: PoolReuseKind;
   /** For a reused block: the stream that freed it. */
@@ -121,6 +129,8 @@ export interface PoolFreedEvent extends InstrumentationEventBase {
   readonly pool: number;
   /** The stream the free is ordered on. */
   readonly stream: number;
+  /** The stream's hardware queue, when it has one (as in {@link PoolAllocatedEvent.queue}). */
+  readonly queue?: number;
   readonly ptr: number;
   readonly bytes: number;
 }
