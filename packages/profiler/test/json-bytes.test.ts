@@ -63,6 +63,19 @@ describe("JsonBytes", () => {
     expect(out).toBe(`${cases.map((n) => JSON.stringify(n)).join(",")},${1500.25 / 1000}`);
   });
 
+  it("writes a counter sample in one piece, and piece by piece for fractional times or a full buffer", () => {
+    const head = lit('{"ts":');
+    const args = lit(',"args":{"n":');
+    const out = written((w) => {
+      w.sample(head, 1500, args, 3);
+      w.sample(head, 2500.5, args, -7); // a wall clock's fractional nanoseconds
+      w.sample(head, 4000, args, 2 ** 40);
+    }, 16);
+    expect(out).toBe(
+      '{"ts":1.5,"args":{"n":3}}{"ts":2.5005,"args":{"n":-7}}{"ts":4,"args":{"n":1099511627776}}',
+    );
+  });
+
   it("grows for a piece larger than its buffer and keeps order across flushes", () => {
     const big = "x".repeat(100);
     expect(

@@ -49,7 +49,13 @@ export function traceDevices(rec: Recording): number[] {
   const devices = new Set<number>();
   for (const q of rec.queues) devices.add(q.device);
   const ops = rec.ops;
-  for (let i = 0; i < ops.length; i++) devices.add(ops.device[i]!);
+  // Runs of one device are the rule: a set lookup only where the device changes.
+  let last = -1;
+  for (let i = 0; i < ops.length; i++) {
+    const d = ops.device[i]!;
+    if (d !== last) devices.add(d);
+    last = d;
+  }
   return [...devices].sort((a, b) => a - b);
 }
 
@@ -89,7 +95,13 @@ export function writeMetadata(c: TraceContext): void {
   const ops = rec.ops;
   const queueDevice = new Map<number, number>();
   for (const q of rec.queues) queueDevice.set(q.queue, q.device);
-  for (let i = 0; i < ops.length; i++) queueDevice.set(ops.queue[i]!, ops.device[i]!);
+  // Ops come in runs of one queue (a stream's submissions): a map update only where it changes.
+  let last = -1;
+  for (let i = 0; i < ops.length; i++) {
+    const q = ops.queue[i]!;
+    if (q !== last) queueDevice.set(q, ops.device[i]!);
+    last = q;
+  }
   let sort = 0;
   for (const q of lay.queueOrder) {
     const pid = (queueDevice.get(q) ?? 0) + 1;
