@@ -485,7 +485,9 @@ export class RaceDetector {
         const covered =
           e.target === "stream"
             ? stream === e.id
-            : e.target === "device" && (e.id === undefined || this.#streamDevice.get(stream) === e.id);
+            : // A stream created before the detector attached has no known device: counted in.
+              e.target === "device" &&
+              (e.id === undefined || (this.#streamDevice.get(stream) ?? e.id) === e.id);
         if (covered) clock = withEpoch(clock, syncKey(stream), epoch);
       }
       if (clock.size > 0) this.#waitClocks.set(e.wait, clock);

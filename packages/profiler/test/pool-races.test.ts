@@ -2,6 +2,8 @@
 // memory reuse without ordering corrupts data). The pool itself never hands a block to a stream
 // that is not ordered after its last use; a user who touches pool memory from another stream
 // without an event is reported.
+import { createDevice } from "@npurt/core";
+import { MockDeviceBackend } from "@npurt/core/testing";
 import { StreamManager } from "@npurt/streams";
 import { describe, expect, it } from "vitest";
 import { RaceDetector } from "../src/index.js";
@@ -233,5 +235,24 @@ describe.each([
     s1.freeAsync(c);
     await manager.synchronize();
     expect(races.races()).toEqual([]);
+  });
+});
+
+describe("pool accesses and a device synchronize", () => {
+  it("a synchronize of another device does not order an allocation; one of its own device does", async () => {
+    const device = createDevice(new MockDeviceBackend({ devices: 2 }));
+    const races = new RaceDetector().attach(device);
+    const manager = new StreamManager(device, { profile: "cuda" });
+    const [s1, s2] = [manager.create(), manager.create()];
+    const a = s1.allocAsync(64);
+    await manager.synchronize({ device: 1 });
+    s2.launch({ name: "add", outputs: [a] });
+    const b = s1.allocAsync(64);
+    await manager.synchronize({ device: 0 });
+    s2.launch({ name: "mul", outputs: [b] });
+    await manager.synchronize();
+    expect(races.races().map((r) => [r.first.op.split(" ")[0], r.second.op, r.buffer])).toEqual([
+      ["allocAsync", "add", a.address],
+    ]);
   });
 });
