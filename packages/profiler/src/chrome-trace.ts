@@ -38,8 +38,10 @@ export interface ChromeTraceOptions {
  * used it), a track per AI core group and copy engine (ops packed onto the fewest
  * non-overlapping lanes), and counters for memory in use and queue depth; the host process
  * has a host utilisation counter (busy fraction in 200 equal windows of the span). Flow arrows run from
- * each record to the waits it satisfied, and from each launch to its op. Output depends only on
- * the recording, so a seeded virtual-time run gives the same bytes every time.
+ * each record to the waits it satisfied (`s`/`f` events), and from each launch to its op (Flow v2
+ * fields on the two slices: `bind_id` with `flow_out` and `flow_in`). An op's queue slice has its
+ * id in `args.op`, and its status only when not ok. Output depends only on the recording, so a
+ * seeded virtual-time run gives the same bytes every time.
  */
 export function writeChromeTrace(
   recording: Recording,

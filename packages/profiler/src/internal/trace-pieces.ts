@@ -7,9 +7,11 @@ import { type EngineKind, opLabel } from "./layout.js";
 
 /** The host process. */
 export const HOST_PID = 0;
-/** Host tracks: API calls, host callbacks, host waits (synchronize calls the host awaited). */
+/** The host's track of API calls. */
 export const HOST_API_TID = 1;
+/** The host's track of host callbacks. */
 export const HOST_CALLBACK_TID = 2;
+/** The host's first track of host waits (the synchronizes it awaited). */
 export const HOST_WAIT_TID = 3;
 /** The track id of lane `l` of the host waits (more than one when waits overlap). */
 export function hostWaitTid(l: number): number {
