@@ -17,7 +17,8 @@ const escapeHtml = (s: string): string =>
 
 /**
  * A self-contained HTML page (one file: no network, nothing to build) that draws the recording
- * on a canvas: a lane per stream (hardware queue), a host-callback lane, dependency arrows from
+ * on a canvas: a lane per stream (hardware queue), a host-callback lane, a lane of host waits
+ * (the synchronizes the host awaited; more when they overlap), dependency arrows from
  * records to the waits they satisfied, and the device memory curve under it. Wheel to zoom,
  * drag to pan, double-click to reset, hover for an op's name, stream, times and status.
  *
