@@ -1,6 +1,6 @@
 import { NpuTypeError } from "@npurt/core";
 import { checkRecording } from "./chrome-trace.js";
-import { layout, opLabel } from "./internal/layout.js";
+import { hostWaitLabel, layout, opLabel } from "./internal/layout.js";
 import { TIMELINE_SCRIPT } from "./internal/timeline-script.js";
 import { optionsOf } from "./internal/validate.js";
 import { OP_STATUS_NAMES } from "./op-codes.js";
@@ -17,7 +17,8 @@ const escapeHtml = (s: string): string =>
 
 /**
  * A self-contained HTML page (one file: no network, nothing to build) that draws the recording
- * on a canvas: a lane per stream (hardware queue), a host-callback lane, dependency arrows from
+ * on a canvas: a lane per stream (hardware queue), a host-callback lane, a lane of host waits
+ * (the synchronizes the host awaited; more when they overlap), dependency arrows from
  * records to the waits they satisfied, and the device memory curve under it. Wheel to zoom,
  * drag to pan, double-click to reset, hover for an op's name, stream, times and status.
  *
@@ -81,6 +82,24 @@ export function toHtmlTimeline(recording: Recording, options?: HtmlTimelineOptio
         intern(c.label ?? `callback ${c.callback}`),
         status,
         // Kind 5 ("other"): coloured by label like a kernel, but not listed as one in the legend.
+        5,
+      );
+    }
+  }
+  // Host waits: a lane per overlapping level, the outcome in the name when not ok (a timeout or
+  // an error is drawn as a failure, a wait still pending as not completed).
+  if (lay.hostWaits.length > 0) {
+    const first = lanes.length;
+    for (let l = 0; l < lay.hostWaitLanes; l++) lanes.push(l === 0 ? "host waits" : `host waits ${l + 1}`);
+    for (let k = 0; k < lay.hostWaits.length; k++) {
+      const h = lay.hostWaits[k]!;
+      const ok = h.outcome === "ok";
+      flat.push(
+        first + lay.hostWaitLane[k]!,
+        h.beginNs,
+        h.endNs ?? lay.endNs,
+        intern(ok ? hostWaitLabel(h) : `${hostWaitLabel(h)} (${h.outcome ?? "pending"})`),
+        h.outcome === undefined ? 0 : ok ? 1 : 2,
         5,
       );
     }

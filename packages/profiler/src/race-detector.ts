@@ -1,17 +1,32 @@
-import { type InstrumentationEvent, NpuError, type OpEnqueuedEvent } from "@npurt/core";
+import {
+  type HostWaitEvent,
+  type InstrumentationEvent,
+  NpuError,
+  type OpEnqueuedEvent,
+  type PoolAllocatedEvent,
+  type PoolFreedEvent,
+} from "@npurt/core";
 import { type AttachTarget, resolveTarget, Subscription } from "./internal/attach-target.js";
 import { StreamBinder } from "./internal/stream-binder.js";
 import { EMPTY_CLOCK, join, type VectorClock, withEpoch } from "./internal/vector-clock.js";
 
 /** One side of a race. */
 export interface RaceAccess {
+  /**
+   * Core's op id; for a stream-ordered allocation or free (no device op), a negative number
+   * unique to it.
+   */
   readonly opId: number;
-  /** Kernel name, or `copy h2d` / `copy d2h` / `copy d2d` / `fill`. */
+  /**
+   * Kernel name, or `copy h2d` / `copy d2h` / `copy d2d` / `fill`; `allocAsync` or `freeAsync`
+   * (with the pool: `allocAsync from pool 1`) for a stream-ordered allocation or free.
+   */
   readonly op: string;
+  /** A stream-ordered allocation or free counts as a write of the whole buffer. */
   readonly access: "read" | "write";
   /** The stream that enqueued the op, when the streams layer reported it. */
   readonly stream: number | undefined;
-  /** The hardware queue the op ran on. */
+  /** The hardware queue the op ran on; -1 for an allocation or free on a stream with no queue yet. */
   readonly queue: number;
   /** Where in the buffer the op accessed: from this byte offset … */
   readonly offset: number;
@@ -35,12 +50,33 @@ export interface RaceReport {
 }
 
 interface Access {
-  readonly queue: number;
-  readonly epoch: number;
+  /** -1 for a pool access on a stream that has no queue yet (placed when it gets one). */
+  queue: number;
+  /**
+   * The op's epoch on its queue. A pool allocation or free sits between two ops of its stream:
+   * its epoch is the next op's, so whatever is ordered after that op is ordered after it
+   * (`Infinity` until that op is seen).
+   */
+  epoch: number;
   /** Byte range `[lo, hi)` within the buffer. */
   readonly lo: number;
   readonly hi: number;
-  readonly info: RaceAccess;
+  readonly info: Mutable<RaceAccess>;
+  /**
+   * For a pool access: its stream's sync key and the count of its stream's pool accesses up to
+   * it. A host synchronize of the stream (or its device) puts the key into the host's clock, so
+   * later work is ordered after an allocation or free that no op of its stream follows yet.
+   */
+  readonly sync?: number;
+  readonly syncEpoch?: number;
+}
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/** A pool access waiting for the op after it on its queue, the `index`-th op enqueued there. */
+interface Waiting {
+  readonly index: number;
+  readonly access: Access;
 }
 
 /**
@@ -63,6 +99,11 @@ interface QueueState {
   blockedOpId: number;
   held: OpEnqueuedEvent[];
   hostVersion: number;
+  /** Ops enqueued on the queue, and applied (held ones wait): the k-th applied is the k-th enqueued. */
+  enqueued: number;
+  applied: number;
+  /** Pool accesses placed before the op with that index, in index order. */
+  waiting: Waiting[];
 }
 
 /**
@@ -74,8 +115,15 @@ interface QueueState {
  * Happens-before comes from: the order of ops in a queue; a wait on a record (the waiting
  * queue's clock joins the recording queue's clock at the record); and the host: an op is
  * ordered after every completion the host had seen when it enqueued the op (a synchronize,
- * or any await that let completions in). Accesses are byte ranges of a buffer: ops on two
- * disjoint parts of one buffer (`{ buffer, offset, bytes }`) do not race; overlapping parts do.
+ * or any await that let completions in), and every synchronize the host awaited (`host.wait`).
+ * Accesses are byte ranges of a buffer: ops on two disjoint parts of one buffer
+ * (`{ buffer, offset, bytes }`) do not race; overlapping parts do.
+ *
+ * Stream-ordered memory is covered too: a pool allocation (`allocAsync`) and a free
+ * (`freeAsync`) are writes of the whole buffer on their stream, at their place among its ops. A
+ * use on another stream not ordered after the allocation, or a free while another stream's
+ * unordered use may still run, is a race; the free a block is reused after is not (the pool
+ * orders every reuse itself).
  *
  * @example
  * ```ts
@@ -100,9 +148,19 @@ export class RaceDetector {
   #unnamed: { stream: number | undefined; queue: number }[] = [];
   #streams = new StreamBinder((queue, stream) => {
     for (const a of this.#unnamed) if (a.queue === queue) a.stream = stream;
+    this.#place(queue, stream);
   });
   #races: RaceReport[] = [];
   #seen = new Set<string>();
+  /** Per stream: its pool accesses so far (the epoch of its sync key). */
+  #syncEpochs = new Map<number, number>();
+  /** Pool accesses of streams with no queue yet, placed at the stream's first op. */
+  #unplaced = new Map<number, Access[]>();
+  /** Per stream: its device, for a device synchronize. */
+  #streamDevice = new Map<number, number>();
+  /** Per host wait in progress: what the host will have seen when it ends well. */
+  #waitClocks = new Map<number, VectorClock>();
+  #poolOps = 0;
 
   /** Starts watching the target (`ILLEGAL_STATE` if already attached). Returns `this`. */
   attach(target: AttachTarget): this {
@@ -153,6 +211,19 @@ export class RaceDetector {
       case "memory.released":
         this.#buffers.delete(e.ptr);
         return;
+      case "pool.allocated":
+        this.#tags.set(e.ptr, { tag: e.tag, device: e.device });
+        this.#poolAccess(e, `allocAsync from pool ${e.pool}`, e.reuse !== "new");
+        return;
+      case "pool.freed":
+        this.#poolAccess(e, `freeAsync to pool ${e.pool}`, false);
+        return;
+      case "stream.created":
+        this.#streamDevice.set(e.stream, e.device);
+        return;
+      case "host.wait":
+        this.#onHostWait(e);
+        return;
       default:
         return;
     }
@@ -161,7 +232,17 @@ export class RaceDetector {
   #queue(q: number): QueueState {
     let s = this.#queues.get(q);
     if (s === undefined) {
-      s = { clock: EMPTY_CLOCK, epoch: 0, blockedOn: undefined, blockedOpId: -1, held: [], hostVersion: -1 };
+      s = {
+        clock: EMPTY_CLOCK,
+        epoch: 0,
+        blockedOn: undefined,
+        blockedOpId: -1,
+        held: [],
+        hostVersion: -1,
+        enqueued: 0,
+        applied: 0,
+        waiting: [],
+      };
       this.#queues.set(q, s);
     }
     return s;
@@ -169,6 +250,7 @@ export class RaceDetector {
 
   #onEnqueued(e: OpEnqueuedEvent): void {
     const q = this.#queue(e.queue);
+    q.enqueued++;
     // The host issued this op after everything it had seen complete.
     if (q.hostVersion !== this.#hostVersion) {
       q.clock = join(q.clock, this.#host);
@@ -183,6 +265,10 @@ export class RaceDetector {
 
   #apply(e: OpEnqueuedEvent, q: QueueState): void {
     q.epoch++;
+    q.applied++;
+    // Pool accesses just before this op take its epoch.
+    while (q.waiting.length > 0 && q.waiting[0]!.index === q.applied)
+      q.waiting.shift()!.access.epoch = q.epoch;
     q.clock = withEpoch(q.clock, e.queue, q.epoch);
     this.#pendingSnapshots.set(e.opId, q.clock);
     if (e.kind === "signal" || e.kind === "wait") {
@@ -261,7 +347,7 @@ export class RaceDetector {
       b = { writes: [], reads: [] };
       this.#buffers.set(buffer, b);
     }
-    const info: RaceAccess = {
+    const info: Mutable<RaceAccess> = {
       opId: e.opId,
       op,
       access,
@@ -273,21 +359,148 @@ export class RaceDetector {
     // A stream's first op (on a fresh or pooled queue) comes before the event that names its
     // stream; the binder renames it when that event comes.
     this.#unnamed.push(info);
-    const lo = offset;
-    const hi = offset + bytes;
-    const me: Access = { queue: e.queue, epoch: q.epoch, lo, hi, info };
-    const ordered = (a: Access): boolean => a.queue === e.queue || (q.clock.get(a.queue) ?? 0) >= a.epoch;
+    this.#check(
+      b,
+      buffer,
+      { queue: e.queue, epoch: q.epoch, lo: offset, hi: offset + bytes, info },
+      q.clock,
+      undefined,
+    );
+  }
+
+  /**
+   * Checks access `me` of `buffer` against the accesses before it, as seen from `clock`, and
+   * records it. `exempt` is an access ordered before `me` whatever the clocks say.
+   */
+  #check(b: BufferState, buffer: number, me: Access, clock: VectorClock, exempt: Access | undefined): void {
+    const { lo, hi } = me;
+    const stream = me.info.stream;
+    const ordered = (a: Access): boolean =>
+      a === exempt ||
+      (a.queue === me.queue && a.queue >= 0) ||
+      (stream !== undefined && a.info.stream === stream) ||
+      (clock.get(a.queue) ?? 0) >= a.epoch ||
+      (a.sync !== undefined && (clock.get(a.sync) ?? 0) >= a.syncEpoch!);
     const overlaps = (a: Access): boolean => a.lo < hi && lo < a.hi;
     for (const w of b.writes) if (overlaps(w) && !ordered(w)) this.#report(buffer, w, me);
-    if (access === "write") {
+    if (me.info.access === "write") {
       for (const r of b.reads) if (overlaps(r) && !ordered(r)) this.#report(buffer, r, me);
       const covered = (a: Access): boolean => lo <= a.lo && a.hi <= hi;
       b.writes = b.writes.filter((w) => !covered(w));
       b.writes.push(me);
       b.reads = b.reads.filter((r) => !covered(r));
     } else {
-      b.reads = b.reads.filter((r) => !(r.queue === e.queue && lo <= r.lo && r.hi <= hi));
+      b.reads = b.reads.filter((r) => !(r.queue === me.queue && lo <= r.lo && r.hi <= hi));
       b.reads.push(me);
+    }
+  }
+
+  /**
+   * A pool allocation or free: a write of the whole buffer on its stream, after the ops its
+   * stream enqueued so far. A reused block's allocation is ordered after the free it reuses: the
+   * pool hands a block only to a stream ordered after that free.
+   */
+  #poolAccess(e: PoolAllocatedEvent | PoolFreedEvent, op: string, reused: boolean): void {
+    const stream = e.stream;
+    const syncEpoch = (this.#syncEpochs.get(stream) ?? 0) + 1;
+    this.#syncEpochs.set(stream, syncEpoch);
+    const queue = e.queue ?? -1;
+    const info: Mutable<RaceAccess> = {
+      opId: -++this.#poolOps,
+      op,
+      access: "write",
+      stream,
+      queue,
+      offset: 0,
+      bytes: e.bytes,
+    };
+    const me: Access = {
+      queue,
+      epoch: Number.POSITIVE_INFINITY,
+      lo: 0,
+      hi: e.bytes,
+      info,
+      sync: syncKey(stream),
+      syncEpoch,
+    };
+    // What the stream has seen: its queue's clock, and everything the host had seen (a pool call
+    // is a host call, like an enqueue).
+    let clock = this.#host;
+    if (queue >= 0) {
+      const q = this.#queue(queue);
+      clock = join(q.clock, this.#host);
+      q.waiting.push({ index: q.enqueued + 1, access: me });
+    } else {
+      let list = this.#unplaced.get(stream);
+      if (list === undefined) {
+        list = [];
+        this.#unplaced.set(stream, list);
+      }
+      list.push(me);
+    }
+    let b = this.#buffers.get(e.ptr);
+    if (b === undefined) {
+      b = { writes: [], reads: [] };
+      this.#buffers.set(e.ptr, b);
+    }
+    // The free of the block's last owner (a write of the whole buffer: what is left of its uses).
+    let lastFree: Access | undefined;
+    for (let i = b.writes.length - 1; reused && i >= 0 && lastFree === undefined; i--) {
+      if (b.writes[i]!.info.op.startsWith("freeAsync")) lastFree = b.writes[i];
+    }
+    this.#check(b, e.ptr, me, clock, lastFree);
+  }
+
+  /** A stream's first op was matched to its queue: its pool accesses so far sit just before it. */
+  #place(queue: number, stream: number): void {
+    const list = this.#unplaced.get(stream);
+    if (list === undefined) return;
+    this.#unplaced.delete(stream);
+    const q = this.#queue(queue);
+    // The op just enqueued on the queue is the stream's first.
+    const index = q.enqueued;
+    for (const a of list) {
+      a.queue = queue;
+      a.info.queue = queue;
+      if (q.applied >= index) a.epoch = q.epoch;
+      else q.waiting.push({ index, access: a });
+    }
+    if (q.applied < index) q.waiting.sort((x, y) => x.index - y.index);
+    // That first op was checked before its stream was known (the naming event follows it), so it
+    // may have been reported as racing with its own stream's earlier allocation: it does not.
+    const placed = new Set<RaceAccess>(list.map((a) => a.info));
+    this.#races = this.#races.filter((r) => !(placed.has(r.first) && r.second.stream === stream));
+  }
+
+  /**
+   * A host synchronize: when it resolves, the host has seen everything the stream (every stream
+   * of the device, for a device synchronize) did up to the call — its pool accesses included,
+   * which no completion reports. An event synchronize needs nothing here: the record's own
+   * completion brings its stream's ops and pool accesses before it.
+   */
+  #onHostWait(e: HostWaitEvent): void {
+    if (e.phase === "begin") {
+      let clock: VectorClock = EMPTY_CLOCK;
+      for (const [stream, epoch] of this.#syncEpochs) {
+        const covered =
+          e.target === "stream"
+            ? stream === e.id
+            : // A stream created before the detector attached has no known device: counted in.
+              e.target === "device" &&
+              (e.id === undefined || (this.#streamDevice.get(stream) ?? e.id) === e.id);
+        if (covered) clock = withEpoch(clock, syncKey(stream), epoch);
+      }
+      if (clock.size > 0) this.#waitClocks.set(e.wait, clock);
+      return;
+    }
+    const clock = this.#waitClocks.get(e.wait);
+    if (clock === undefined) return;
+    this.#waitClocks.delete(e.wait);
+    if (e.outcome !== "ok") return;
+    const joined = join(this.#host, clock);
+    if (joined !== this.#host) {
+      this.#host = joined;
+      this.#hostVersion++;
     }
   }
 
@@ -309,9 +522,17 @@ export class RaceDetector {
   }
 }
 
+/**
+ * The clock key of a stream's pool accesses: negative, so never a queue id, and below -1, the
+ * queue of a pool access not placed yet.
+ */
+function syncKey(stream: number): number {
+  return -2 - stream;
+}
+
 function describe(r: Omit<RaceReport, "description">): string {
   const side = (a: RaceAccess) =>
-    `${a.access} of bytes [${a.offset}, ${a.offset + a.bytes}) by ${a.op} (op ${a.opId}) on ${
+    `${a.access} of bytes [${a.offset}, ${a.offset + a.bytes}) by ${a.op}${a.opId < 0 ? "" : ` (op ${a.opId})`} on ${
       a.stream === undefined ? `queue ${a.queue}` : `stream ${a.stream}`
     }`;
   const tag = r.tag === undefined ? "" : ` (tag "${r.tag}")`;

@@ -1,4 +1,11 @@
-import type { DeviceCapabilities, OpStatus, TimeModel } from "@npurt/core";
+import type {
+  DeviceCapabilities,
+  HostWaitOutcome,
+  HostWaitTarget,
+  NpuErrorCode,
+  OpStatus,
+  TimeModel,
+} from "@npurt/core";
 
 /**
  * The ops of a {@link Recording} in columns, one row per op (index `0 … length - 1`). Columns
@@ -69,6 +76,25 @@ export interface CallbackInfo {
   readonly status: OpStatus | undefined;
 }
 
+/**
+ * A synchronize the host awaited (a stream's, a device's or an event's), from the call to when it
+ * settled, on the device clock.
+ */
+export interface HostWaitInfo {
+  /** The id pairing its begin and end events. */
+  readonly wait: number;
+  readonly target: HostWaitTarget;
+  /** The stream's or event's id, the device index, or `undefined` for every device. */
+  readonly id: number | undefined;
+  readonly beginNs: number;
+  /** `undefined` while the wait has not settled. */
+  readonly endNs: number | undefined;
+  /** `undefined` while the wait has not settled. */
+  readonly outcome: HostWaitOutcome | undefined;
+  /** The error's code when it did not resolve. */
+  readonly code: NpuErrorCode | undefined;
+}
+
 /** Device memory in use after an allocation or release. */
 export interface MemorySample {
   readonly timeNs: number;
@@ -109,6 +135,8 @@ export interface Recording {
   readonly queues: readonly QueueInfo[];
   readonly streams: readonly StreamInfo[];
   readonly callbacks: readonly CallbackInfo[];
+  /** Host synchronizes, in the order they were called. */
+  readonly hostWaits: readonly HostWaitInfo[];
   readonly memory: readonly MemorySample[];
   readonly eventUses: readonly EventUse[];
   readonly errors: readonly ErrorInfo[];

@@ -7,6 +7,7 @@ import type {
   CallbackInfo,
   ErrorInfo,
   EventUse,
+  HostWaitInfo,
   MemorySample,
   QueueInfo,
   Recording,
@@ -64,6 +65,8 @@ export class TraceRecorder {
   #streams = new Map<number, Mutable<StreamInfo>>();
   #callbacks = new Map<number, Mutable<CallbackInfo>>();
   #callbackList: Mutable<CallbackInfo>[] = [];
+  #hostWaits = new Map<number, Mutable<HostWaitInfo>>();
+  #hostWaitList: Mutable<HostWaitInfo>[] = [];
   #memory: MemorySample[] = [];
   #memoryInUse: number[] = [];
   #eventUses: EventUse[] = [];
@@ -122,6 +125,7 @@ export class TraceRecorder {
       queues: [...this.#queues.values()].map((q) => ({ ...q, streams: [...q.streams] })),
       streams: [...this.#streams.values()].map((s) => ({ ...s })),
       callbacks: this.#callbackList.map((c) => ({ ...c })),
+      hostWaits: this.#hostWaitList.map((h) => ({ ...h })),
       memory: [...this.#memory],
       eventUses: [...this.#eventUses],
       errors: [...this.#errors],
@@ -264,6 +268,30 @@ export class TraceRecorder {
         c.finishedNs = e.time;
         c.status = e.status;
         this.#callbacks.delete(e.callback);
+        return;
+      }
+      case "host.wait": {
+        if (e.phase === "begin") {
+          const h: Mutable<HostWaitInfo> = {
+            wait: e.wait,
+            target: e.target,
+            id: e.id,
+            beginNs: e.time,
+            endNs: undefined,
+            outcome: undefined,
+            code: undefined,
+          };
+          this.#hostWaits.set(e.wait, h);
+          this.#hostWaitList.push(h);
+          return;
+        }
+        // An end whose begin came before the recorder attached has no span to close.
+        const h = this.#hostWaits.get(e.wait);
+        if (h === undefined) return;
+        h.endNs = e.time;
+        h.outcome = e.outcome;
+        h.code = e.code;
+        this.#hostWaits.delete(e.wait);
         return;
       }
       case "memory.allocated":

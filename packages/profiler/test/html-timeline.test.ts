@@ -56,9 +56,10 @@ describe("HTML timeline", () => {
         );
         expect(errors).toEqual([]);
         const streamLanes = rec.streams.map((s) => `stream ${s.stream} (queue ${s.queue})`);
-        expect(state.lanes).toEqual([...streamLanes, "host callbacks"]);
+        expect(state.lanes).toEqual([...streamLanes, "host callbacks", "host waits"]);
         const completed = rec.ops.length; // every op of the pipeline completed
-        expect(state.ops).toBe(completed + rec.callbacks.length);
+        expect(rec.hostWaits.length).toBeGreaterThan(0);
+        expect(state.ops).toBe(completed + rec.callbacks.length + rec.hostWaits.length);
         expect(state.opsDrawn).toBe(state.ops);
         expect(state.arrowsDrawn).toBeGreaterThanOrEqual(6);
         // Zooming in (wheel over the middle) draws fewer ops than the whole view.

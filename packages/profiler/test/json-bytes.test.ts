@@ -63,6 +63,19 @@ describe("JsonBytes", () => {
     expect(out).toBe(`${cases.map((n) => JSON.stringify(n)).join(",")},${1500.25 / 1000}`);
   });
 
+  it("writes a counter sample in one piece, and piece by piece for fractional times or a full buffer", () => {
+    const head = lit('{"ts":');
+    const args = lit(',"args":{"n":');
+    const out = written((w) => {
+      w.sample(head, 1500, args, 3);
+      w.sample(head, 2500.5, args, -7); // a wall clock's fractional nanoseconds
+      w.sample(head, 4000, args, 2 ** 40);
+    }, 16);
+    expect(out).toBe(
+      '{"ts":1.5,"args":{"n":3}}{"ts":2.5005,"args":{"n":-7}}{"ts":4,"args":{"n":1099511627776}}',
+    );
+  });
+
   it("grows for a piece larger than its buffer and keeps order across flushes", () => {
     const big = "x".repeat(100);
     expect(
@@ -90,8 +103,8 @@ describe("Chrome trace chunks", () => {
     expect(json).toBe(toChromeTrace(recorder.recording()));
     expect(json).not.toContain("\uFFFD");
     const names = new Set(
-      (JSON.parse(json).traceEvents as { ph: string; cat?: string; name: string }[])
-        .filter((e) => e.ph === "X" && e.cat === "kernel")
+      (JSON.parse(json).traceEvents as { ph: string; pid: number; name: string }[])
+        .filter((e) => e.ph === "X" && e.pid === 1)
         .map((e) => e.name),
     );
     expect(names).toEqual(new Set(Array.from({ length: 7 }, (_, i) => `注意力-${i}`)));

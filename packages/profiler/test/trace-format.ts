@@ -1,6 +1,7 @@
 // A checker for the Trace Event Format's rules (the JSON Object Format of Google's "Trace Event
-// Format" document): required fields per phase, matched B/E pairs, flow ids that pair, and
-// timestamps that never go back on one track. Returns the problems it found.
+// Format" document): required fields per phase, matched B/E pairs, flow ids that pair (Flow v1's
+// "s"/"f" events, and Flow v2's `bind_id` on slices: one `flow_out`, at least one `flow_in`, not
+// before it), and timestamps that never go back on one track. Returns the problems it found.
 
 interface TraceEvent {
   ph?: unknown;
@@ -11,6 +12,9 @@ interface TraceEvent {
   name?: unknown;
   id?: unknown;
   args?: unknown;
+  bind_id?: unknown;
+  flow_in?: unknown;
+  flow_out?: unknown;
 }
 
 export function traceProblems(json: string): string[] {
@@ -25,6 +29,7 @@ export function traceProblems(json: string): string[] {
   const lastTs = new Map<string, number>();
   const open = new Map<string, number>();
   const flows = new Map<string, { s: number; f: number }>();
+  const boundFlows = new Map<string, { out: number; in: number; outTs: number; inTs: number }>();
   for (const [n, raw] of (doc.traceEvents as TraceEvent[]).entries()) {
     const e = raw;
     const where = `event ${n} (${String(e.ph)} ${String(e.name)})`;
@@ -57,6 +62,25 @@ export function traceProblems(json: string): string[] {
     }
     if (e.ph === "C" && (typeof e.args !== "object" || e.args === null))
       problems.push(`${where}: counter without args`);
+    if (e.flow_in !== undefined || e.flow_out !== undefined || e.bind_id !== undefined) {
+      if (e.ph !== "X" && e.ph !== "B") problems.push(`${where}: a Flow v2 field on a non-slice event`);
+      if (typeof e.bind_id !== "number" && typeof e.bind_id !== "string")
+        problems.push(`${where}: flow without bind_id`);
+      else if (e.flow_in !== true && e.flow_out !== true)
+        problems.push(`${where}: bind_id without flow_in or flow_out`);
+      else {
+        const f = boundFlows.get(String(e.bind_id)) ?? { out: 0, in: 0, outTs: Infinity, inTs: -Infinity };
+        if (e.flow_out === true) {
+          f.out++;
+          f.outTs = Math.min(f.outTs, e.ts);
+        }
+        if (e.flow_in === true) {
+          f.in++;
+          f.inTs = Math.max(f.inTs, e.ts);
+        }
+        boundFlows.set(String(e.bind_id), f);
+      }
+    }
     if (e.ph === "s" || e.ph === "f" || e.ph === "t") {
       if (typeof e.id !== "number" && typeof e.id !== "string") {
         problems.push(`${where}: flow without id`);
@@ -72,5 +96,10 @@ export function traceProblems(json: string): string[] {
   for (const [track, depth] of open) if (depth > 0) problems.push(`track ${track}: ${depth} B without E`);
   for (const [id, f] of flows)
     if (f.s !== 1 || f.f !== 1) problems.push(`flow ${id}: ${f.s} starts, ${f.f} ends`);
+  for (const [id, f] of boundFlows) {
+    if (f.out !== 1 || f.in === 0) problems.push(`bind_id ${id}: ${f.out} flow_out, ${f.in} flow_in`);
+    else if (f.inTs < f.outTs)
+      problems.push(`bind_id ${id}: flow_in at ${f.inTs} before its flow_out at ${f.outTs}`);
+  }
   return problems;
 }

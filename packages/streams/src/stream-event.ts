@@ -1,6 +1,7 @@
 import { Handle } from "@npurt/core";
 import type { EventCreationApi } from "./event-flags.js";
 import type { EventPort } from "./internal/event-port.js";
+import { reportHostWait } from "./internal/host-wait-events.js";
 import type { EventRecord } from "./internal/records.js";
 import type { SynchronizeOptions } from "./stream-options.js";
 
@@ -93,7 +94,12 @@ export class StreamEvent extends Handle {
    */
   synchronize(options?: SynchronizeOptions): Promise<void> {
     try {
-      return this.#port.eventSynchronize(this.#live(), options);
+      const port = this.#port;
+      const rec = this.#live();
+      const device = port.device;
+      return device.instrumentation.active
+        ? reportHostWait(device, "event", rec.id, () => port.eventSynchronize(rec, options))
+        : port.eventSynchronize(rec, options);
     } catch (error) {
       return Promise.reject(error);
     }

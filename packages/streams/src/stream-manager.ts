@@ -12,6 +12,7 @@ import {
 import { check } from "@npurt/core/internal";
 import type { ExceptionInfo } from "./exception-info.js";
 import { Engine } from "./internal/engine.js";
+import { reportHostWait, syncedDevice } from "./internal/host-wait-events.js";
 import type { MemPool, MemPoolOptions } from "./memory-pool.js";
 import { type ProfileBehaviours, type RuntimeProfile, resolveBehaviours } from "./profile.js";
 import type { DeadlockReport, LeakReport, ResourceStats, StreamPoolStats } from "./reports.js";
@@ -207,7 +208,11 @@ export class StreamManager {
    */
   synchronize(options?: SynchronizeOptions & { readonly device?: number }): Promise<void> {
     try {
-      return this.#engine.synchronizeDevice(options);
+      const engine = this.#engine;
+      const device = this.device;
+      return device.instrumentation.active
+        ? reportHostWait(device, "device", syncedDevice(options), () => engine.synchronizeDevice(options))
+        : engine.synchronizeDevice(options);
     } catch (error) {
       return Promise.reject(error);
     }

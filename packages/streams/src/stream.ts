@@ -1,5 +1,6 @@
 import { type CopySpec, type DeviceBuffer, type FillSpec, Handle, type KernelSpec } from "@npurt/core";
 import type { CallbackContext } from "./callback-context.js";
+import { reportHostWait } from "./internal/host-wait-events.js";
 import type { StreamRecord } from "./internal/records.js";
 import type { StreamPort } from "./internal/stream-port.js";
 import type { AllocAsyncOptions } from "./memory-pool.js";
@@ -259,7 +260,12 @@ export class Stream extends Handle {
    */
   synchronize(options?: SynchronizeOptions): Promise<void> {
     try {
-      return this.#port.synchronizeStream(this.#live(), options);
+      const port = this.#port;
+      const rec = this.#live();
+      const device = port.device;
+      return device.instrumentation.active
+        ? reportHostWait(device, "stream", rec.id, () => port.synchronizeStream(rec, options))
+        : port.synchronizeStream(rec, options);
     } catch (error) {
       return Promise.reject(error);
     }

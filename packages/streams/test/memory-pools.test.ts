@@ -207,6 +207,29 @@ describe.each(BACKENDS)(
         await s2.synchronize();
       });
 
+      it("§2 item 8: pool events name the stream's hardware queue once it has one, and the tag", async () => {
+        const { manager, device } = setup(factory, { profile });
+        const events: InstrumentationEvent[] = [];
+        device.instrumentation.subscribe((e) => events.push(e));
+        const s = manager.create();
+        const fresh = s.allocAsync(64, { tag: "kv" }); // no work yet: no queue
+        s.launch({ ...noop(), outputs: [fresh] });
+        const queue = events.find((e) => e.type === "op.enqueued")!;
+        const later = s.allocAsync(64);
+        s.freeAsync(fresh);
+        s.freeAsync(later);
+        await s.synchronize();
+        const allocs = poolEvents(events);
+        expect(allocs.map((e) => [e.queue, e.tag])).toEqual([
+          [undefined, "kv"],
+          [queue.type === "op.enqueued" ? queue.queue : -1, undefined],
+        ]);
+        expect(
+          events.filter((e) => e.type === "pool.freed").map((e) => (e.type === "pool.freed" ? e.queue : -1)),
+        ).toEqual([allocs[1]!.queue, allocs[1]!.queue]);
+        expect(allocs[1]!.queue).toEqual(expect.any(Number));
+      });
+
       it("refuses misuse: double free, foreign memory, a pool of another device, bad attributes", async () => {
         const { manager } = setup(factory, { profile }, { devices: 2 });
         const s = manager.create();

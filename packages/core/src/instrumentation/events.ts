@@ -100,10 +100,18 @@ export interface PoolAllocatedEvent extends InstrumentationEventBase {
   readonly pool: number;
   /** The stream the allocation is ordered on (its id, as `stream.created` gave it). */
   readonly stream: number;
+  /**
+   * The hardware queue the stream's work runs on (as op events name it), when it has one: a
+   * stream takes its queue at its first op, so a stream with no work yet has none. The
+   * allocation sits on it after the ops already enqueued there and before the next.
+   */
+  readonly queue?: number;
   /** The buffer's base address, as op `reads` and `writes` name it. */
   readonly ptr: number;
   /** The size asked for. */
   readonly bytes: number;
+  /** The tag given at `allocAsync`. */
+  readonly tag?: string;
   /** Where the memory came from. */
   readonly reuse: PoolReuseKind;
   /** For a reused block: the stream that freed it. */
@@ -121,6 +129,8 @@ export interface PoolFreedEvent extends InstrumentationEventBase {
   readonly pool: number;
   /** The stream the free is ordered on. */
   readonly stream: number;
+  /** The stream's hardware queue, when it has one (as in {@link PoolAllocatedEvent.queue}). */
+  readonly queue?: number;
   readonly ptr: number;
   readonly bytes: number;
 }
@@ -189,6 +199,35 @@ export interface CallbackEvent extends InstrumentationEventBase {
   readonly status?: OpStatus;
 }
 
+/** What a host wait waits for: a stream, a device (every stream on it) or an event's record. */
+export type HostWaitTarget = "stream" | "device" | "event";
+
+/** How a host wait settled: resolved, timed out (`*_SYNC_TIMEOUT`), or rejected with another error. */
+export type HostWaitOutcome = "ok" | "timeout" | "error";
+
+/**
+ * The host waited for device work: a stream synchronize, a device synchronize or an event
+ * synchronize, emitted by the streams layer when the call is made (`phase: "begin"`) and when its
+ * promise settles (`phase: "end"`, with the outcome). The two share `wait`; waits may overlap (a
+ * host awaiting several at once). A timeline draws the span between them on the host.
+ */
+export interface HostWaitEvent extends InstrumentationEventBase {
+  readonly type: "host.wait";
+  readonly phase: "begin" | "end";
+  /** Pairs a begin with its end: unique on the bus (counted per device object, 1, 2, 3, …). */
+  readonly wait: number;
+  readonly target: HostWaitTarget;
+  /**
+   * The stream's or the event's id; for a device synchronize the device index, or `undefined`
+   * when it synchronizes every device of the manager.
+   */
+  readonly id?: number;
+  /** At the end: how the wait settled. */
+  readonly outcome?: HostWaitOutcome;
+  /** At the end of a wait that did not resolve: the error's code. */
+  readonly code?: NpuErrorCode;
+}
+
 /** A managed resource was acquired or released. */
 export interface ResourceEvent extends InstrumentationEventBase {
   readonly type: "resource.acquired" | "resource.released";
@@ -221,5 +260,6 @@ export type InstrumentationEvent =
   | StreamDestroyedEvent
   | EventLifecycleEvent
   | CallbackEvent
+  | HostWaitEvent
   | ResourceEvent
   | ErrorEvent;

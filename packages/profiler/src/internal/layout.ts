@@ -1,5 +1,5 @@
 import type { EngineKind } from "../op-codes.js";
-import type { Recording } from "../recording.js";
+import type { HostWaitInfo, Recording } from "../recording.js";
 
 export type { EngineKind };
 
@@ -21,12 +21,23 @@ export interface Layout {
   readonly queueNames: ReadonlyMap<number, string>;
   /** Queue ids in display order (device, then creation). */
   readonly queueOrder: readonly number[];
+  /** Host waits by begin time, then id. */
+  readonly hostWaits: readonly HostWaitInfo[];
+  /** Per entry of `hostWaits`: its lane (overlapping waits packed onto the fewest lanes). */
+  readonly hostWaitLane: Int32Array;
+  /** Lanes the host waits use (at least 1). */
+  readonly hostWaitLanes: number;
   /** Earliest and latest time seen (ns). */
   readonly startNs: number;
   readonly endNs: number;
 }
 
 const ENGINE_SLOT: Readonly<Record<EngineKind, number>> = { compute: 0, h2d: 1, d2h: 2, d2d: 3 };
+
+/** The display name of a host wait: `synchronize stream 3`, `synchronize every device`. */
+export function hostWaitLabel(h: HostWaitInfo): string {
+  return `synchronize ${h.id === undefined ? "every device" : `${h.target} ${h.id}`}`;
+}
 
 /** The display name of op row `i`. */
 export function opLabel(rec: Recording, i: number): string {
@@ -38,14 +49,36 @@ export function opLabel(rec: Recording, i: number): string {
   return kind === 1 ? `copy ${name}` : name;
 }
 
+/**
+ * Completed rows by device start, then row. Rows usually complete in the order they were enqueued
+ * on a device kept busy, so the sort (a comparator over a million rows) is skipped when the rows
+ * already are in order.
+ */
+function completedByStart(ops: Recording["ops"]): Int32Array {
+  let count = 0;
+  for (let i = 0; i < ops.length; i++) if (ops.status[i] !== 0) count++;
+  const rows = new Int32Array(count);
+  let sorted = true;
+  let k = 0;
+  let last = Number.NEGATIVE_INFINITY;
+  for (let i = 0; i < ops.length; i++) {
+    if (ops.status[i] === 0) continue;
+    const start = ops.startNs[i]!;
+    if (start < last) sorted = false;
+    last = start;
+    rows[k++] = i;
+  }
+  if (sorted) return rows;
+  const list = Array.from(rows);
+  list.sort((a, b) => ops.startNs[a]! - ops.startNs[b]! || a - b);
+  return Int32Array.from(list);
+}
+
 /** Builds the shared layout in O(n log n). */
 export function layout(rec: Recording): Layout {
   const ops = rec.ops;
   const n = ops.length;
-  const rows: number[] = [];
-  for (let i = 0; i < n; i++) if (ops.status[i] !== 0) rows.push(i);
-  rows.sort((a, b) => ops.startNs[a]! - ops.startNs[b]! || a - b);
-  const byStart = Int32Array.from(rows);
+  const byStart = completedByStart(ops);
 
   // Greedy interval partitioning: each op takes the lowest-numbered lane free at its start, so
   // lanes never overlap and the lane count is the peak concurrency of that engine.
@@ -54,8 +87,8 @@ export function layout(rec: Recording): Layout {
   const laneEnds = new Map<string, number[]>();
   // The lane list of each device and engine, by a number key: no string built per op.
   const endsByKey: (number[] | undefined)[] = [];
-  for (let r = 0; r < rows.length; r++) {
-    const i = rows[r]!;
+  for (let r = 0; r < byStart.length; r++) {
+    const i = byStart[r]!;
     const kind = ops.kind[i];
     let e: EngineKind | undefined;
     if (kind === 0 || kind === 2) e = "compute";
@@ -150,17 +183,47 @@ export function layout(rec: Recording): Layout {
     if (m.timeNs < startNs) startNs = m.timeNs;
     if (m.timeNs > endNs) endNs = m.timeNs;
   }
+  for (const h of rec.hostWaits) {
+    if (h.beginNs < startNs) startNs = h.beginNs;
+    const end = h.endNs ?? h.beginNs;
+    if (end > endNs) endNs = end;
+  }
   if (startNs > endNs) startNs = endNs = 0;
+  const waits = packHostWaits(rec.hostWaits, endNs);
   return {
     byStart,
-    completed: rows.length,
+    completed: byStart.length,
     lane,
     engine,
     lanes,
     signalOf,
     queueNames,
     queueOrder,
+    hostWaits: waits.order,
+    hostWaitLane: waits.lane,
+    hostWaitLanes: waits.lanes,
     startNs,
     endNs,
   };
+}
+
+/**
+ * Host waits by begin, each on the lowest lane free at its begin (an unsettled wait lasts to
+ * `endNs`): on one lane they never overlap, which a track's slices must not do partially.
+ */
+function packHostWaits(
+  list: readonly HostWaitInfo[],
+  endNs: number,
+): { order: HostWaitInfo[]; lane: Int32Array; lanes: number } {
+  const order = [...list].sort((a, b) => a.beginNs - b.beginNs || a.wait - b.wait);
+  const lane = new Int32Array(order.length);
+  const ends: number[] = [];
+  for (let k = 0; k < order.length; k++) {
+    const h = order[k]!;
+    let l = 0;
+    while (l < ends.length && ends[l]! > h.beginNs) l++;
+    ends[l] = h.endNs ?? endNs;
+    lane[k] = l;
+  }
+  return { order, lane, lanes: Math.max(1, ends.length) };
 }

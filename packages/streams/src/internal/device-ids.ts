@@ -1,10 +1,14 @@
 import type { Device } from "@npurt/core";
 
-/** The id counters of one device: the last stream, host-callback and event ids given out on it. */
+/**
+ * The id counters of one device: the last stream, host-callback, event and host-wait ids given
+ * out on it.
+ */
 export interface DeviceIds {
   stream: number;
   callback: number;
   event: number;
+  hostWait: number;
 }
 
 // Per device, not per manager: two managers on one device emit on one instrumentation bus, and
@@ -19,7 +23,7 @@ const counters = new WeakMap<Device, DeviceIds>();
 export function deviceIds(device: Device): DeviceIds {
   let c = counters.get(device);
   if (c === undefined) {
-    c = { stream: 0, callback: 0, event: 0 };
+    c = { stream: 0, callback: 0, event: 0, hostWait: 0 };
     counters.set(device, c);
   }
   return c;

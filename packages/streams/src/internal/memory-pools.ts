@@ -294,8 +294,10 @@ export class MemoryPools implements MemPoolPort {
         device: pool.device,
         pool: pool.id,
         stream: rec.id,
+        ...(rec.queue === undefined ? {} : { queue: rt.device.queueId(rec.queue) }),
         ptr: block.buffer.address,
         bytes: size,
+        ...(tag === undefined ? {} : { tag }),
         reuse,
         ...(freedOn === undefined ? {} : { freedOn }),
       });
@@ -338,6 +340,7 @@ export class MemoryPools implements MemPoolPort {
         device: pool.device,
         pool: pool.id,
         stream: rec.id,
+        ...(rec.queue === undefined ? {} : { queue: rt.device.queueId(rec.queue) }),
         ptr: block.buffer.address,
         bytes: block.buffer.bytes,
       });

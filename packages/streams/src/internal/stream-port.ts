@@ -1,4 +1,4 @@
-import type { DeviceBuffer, OpSpec } from "@npurt/core";
+import type { Device, DeviceBuffer, OpSpec } from "@npurt/core";
 import type { CallbackContext } from "../callback-context.js";
 import type { AllocAsyncOptions } from "../memory-pool.js";
 import type { OpHandle } from "../op-handle.js";
@@ -10,6 +10,8 @@ import type { StreamRecord } from "./records.js";
  * runtime's classes, so the runtime can build handles without an import cycle.
  */
 export interface StreamPort {
+  /** The device the streams run on (its bus reports the host's synchronizes). */
+  readonly device: Device;
   streamOf(handle: unknown): StreamRecord;
   submit(rec: StreamRecord, spec: OpSpec & { kind: "kernel" | "copy" | "fill" }, api: string): OpHandle;
   opSpec<K extends "kernel" | "copy" | "fill">(spec: unknown, kind: K): Extract<OpSpec, { kind: K }>;
