@@ -33,7 +33,7 @@ interface MutableStats {
 }
 
 /**
- * The seed article's `AdaptiveCallbackScheduler` rule, kept per key (a callback's label): a
+ * The adaptive priority rule, kept per key (a callback's label): a
  * callback that ran longer than 1.5× its expected time is promoted one priority level (its
  * next runs are more urgent), one that ran in under 0.5× is demoted one level. The expected
  * time is the one the callback declares, or else the moving average learned from earlier runs

@@ -26,8 +26,8 @@ export interface ChainStepOptions {
   readonly timeoutMs?: number;
   /**
    * What a failure of this step does. Default: the chain's policy, `"abort"` unless the run
-   * says otherwise. Under `"continue"` the next step receives the last successful value (the
-   * seed's `safe_callback_wrapper` returning its input); under `"skip"` the remaining steps are
+   * says otherwise. Under `"continue"` the next step receives the last successful value (a
+   * failed step passes its input on); under `"skip"` the remaining steps are
    * skipped.
    */
   readonly errorPolicy?: ErrorPolicy;
@@ -65,9 +65,9 @@ interface StepList {
 }
 
 /**
- * A linear callback chain built fluently, the seed article's `AsyncInferenceEngine`: each step
- * runs after the previous one and receives its result; a final completion callback sees the
- * outcome. Chains are immutable templates: every `step` returns a new chain (the old one is
+ * A linear callback chain built fluently (an inference pipeline's pre-processing, inference and
+ * post-processing, say): each step runs after the previous one and receives its result; a final
+ * completion callback sees the outcome. Chains are immutable templates: every `step` returns a new chain (the old one is
  * unchanged), and each `run` executes a fresh {@link CallbackGraph}, so one chain serves many
  * requests at once. Combine chains with {@link combineChains}.
  *
@@ -134,8 +134,8 @@ export class CallbackChain<I, O> {
   }
 
   /**
-   * A new chain with `callback` as its completion callback (the seed's
-   * `set_completion_callback`), called once per run with the outcome, success or failure.
+   * A new chain with `callback` as its completion callback, called once per run with the
+   * outcome, success or failure.
    */
   onComplete(callback: (outcome: ChainOutcome<O>) => void): CallbackChain<I, O> {
     check.func(callback, "completion callback");
@@ -232,8 +232,8 @@ function stepOptionsOf(options: ChainStepOptions | undefined): ChainStepOptions 
 }
 
 /**
- * One chain made of several, run back to back (the seed's `combine_chains` of feature
- * extraction, inference and post-processing): each part's first step receives the previous
+ * One chain made of several, run back to back (feature extraction, inference and
+ * post-processing, say): each part's first step receives the previous
  * part's result. The parts' completion callbacks are not carried over (a part's end is not
  * the combined chain's end); set one on the result.
  *

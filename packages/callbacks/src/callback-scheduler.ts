@@ -26,7 +26,7 @@ import { messageOf, quoted } from "./internal/report-text.js";
 
 /** Options of a {@link CallbackScheduler}. */
 export interface CallbackSchedulerOptions {
-  /** Tasks started per turn before yielding (the seed article's 16). Default 16. */
+  /** Tasks started per turn before yielding to the event loop. Default 16. */
   readonly batchSize?: number;
   /** Async tasks in flight at most; further tasks wait in the queue. Default 64. */
   readonly concurrency?: number;
@@ -105,7 +105,7 @@ const OK_UNDEFINED: HostTaskOutcome = Object.freeze({ ok: true, value: undefined
  * - Up to `batchSize` ready tasks run per turn (one microtask hop per batch rather than one
  *   per task), then it yields; after `sliceMs` of continuous work it yields a macrotask.
  * - A task returning a promise is awaited; at most `concurrency` are in flight.
- * - Adaptive priority (the seed's `AdaptiveCallbackScheduler`): a labelled task that ran more
+ * - Adaptive priority: a labelled task that ran more
  *   than 1.5× its expected time is promoted for its next runs, one under 0.5× demoted; the
  *   expectation is the task's `expectedDurationMs` or the learned average for its label.
  * - Every task runs exactly once, never inside `submit`, and its `done` is called exactly once

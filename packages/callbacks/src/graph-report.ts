@@ -90,7 +90,7 @@ export interface CycleReport {
   readonly path: string;
 }
 
-/** One node as {@link CallbackGraph.validate} sees it (the seed's `debug_callback_chain`). */
+/** One node as {@link CallbackGraph.validate} sees it. */
 export interface NodeDiagnostics {
   readonly id: NodeId;
   readonly label: string;

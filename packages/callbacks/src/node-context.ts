@@ -26,7 +26,7 @@ export interface NodeContext<D = unknown> {
   readonly id: NodeId;
   /** The node's label (or `#id`). */
   readonly label: string;
-  /** The user data given when the node was added (the seed's `user_data`). */
+  /** The user data given when the node was added. */
   readonly data: D;
   /**
    * Aborted when the run is cancelled (signal, or a failure under the `"abort"` policy) or,

@@ -17,7 +17,7 @@ export interface MemorySeries {
   readonly points: readonly MemoryPoint[];
 }
 
-/** Device memory around one host callback: the seed article's per-callback memory checkpoint. */
+/** Device memory around one host callback: a per-callback memory checkpoint. */
 export interface CallbackMemoryCheckpoint {
   readonly callback: number;
   readonly label: string | undefined;

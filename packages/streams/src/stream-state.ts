@@ -1,7 +1,7 @@
 import { NpuError } from "@npurt/core";
 
 /**
- * The states of a stream, after the stream-management seed article, plus `ABORTED`:
+ * The states of a stream, from creation to destruction (`ABORTED` included):
  *
  * - `CREATING`: inside `create` (never observable once `create` returns).
  * - `READY`: created, nothing submitted yet (`query()` is `'complete'`).

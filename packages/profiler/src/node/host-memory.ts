@@ -10,8 +10,9 @@ export function nodeHeapUsed(): number {
 }
 
 /**
- * Writes a V8 heap snapshot (open it in Chrome DevTools' Memory tab) and returns its path;
- * the seed article's `tracemalloc.take_snapshot()` for a callback worth a closer look.
+ * Writes a V8 heap snapshot (open it in Chrome DevTools' Memory tab) and returns its path:
+ * the closer look at a callback whose memory checkpoint looks wrong (what Python's
+ * `tracemalloc.take_snapshot()` gives).
  * Synchronous and slow (it walks the whole heap): for diagnosis, not for every callback.
  */
 export function writeHeapSnapshot(path?: string): string {
