@@ -67,9 +67,9 @@ interface StepList {
 /**
  * A linear callback chain built fluently (an inference pipeline's pre-processing, inference and
  * post-processing, say): each step runs after the previous one and receives its result; a final
- * completion callback sees the outcome. Chains are immutable templates: every `step` returns a new chain (the old one is
- * unchanged), and each `run` executes a fresh {@link CallbackGraph}, so one chain serves many
- * requests at once. Combine chains with {@link combineChains}.
+ * completion callback sees the outcome. Chains are immutable templates: every `step` returns a
+ * new chain (the old one is unchanged), and each `run` executes a fresh {@link CallbackGraph},
+ * so one chain serves many requests at once. Combine chains with {@link combineChains}.
  *
  * Building is O(1) per step (amortised): a new chain shares its parent's steps instead of
  * copying them, so a chain of a million steps builds in linear time.

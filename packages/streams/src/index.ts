@@ -2,8 +2,8 @@
  * Streams, events and dependencies for npurt, over any `DeviceBackend` through core's
  * `createDevice`: a {@link StreamManager} with a pool and the device's stream limit, streams with
  * a state machine of their life cycle (see `StreamState`), events on timeline counters, host
- * callbacks through a `HostExecutor`, a dependency graph checked for cycles, a deadlock finder and a
- * leak report. Where CANN and CUDA differ, the `profile` option (`'cann'` by default, or
+ * callbacks through a `HostExecutor`, a dependency graph checked for cycles, a deadlock finder
+ * and a leak report. Where CANN and CUDA differ, the `profile` option (`'cann'` by default, or
  * `'cuda'`) picks, and each such behaviour is an option of its own.
  *
  * @example
