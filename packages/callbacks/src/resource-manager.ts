@@ -43,9 +43,9 @@ interface Entry {
  * Reference-counted resources shared by callbacks: the first acquisition creates a resource,
  * every holder adds a reference, and the last release disposes it. A callback graph acquires a
  * node's declared resources when the run starts and releases them when that node finishes,
- * fails, is skipped or is cancelled, so a buffer shared by several callbacks lives until the last of them is
- * done. Whatever is still held afterwards is a leak, and {@link ResourceManager.leaks} lists it
- * with its holders instead of hiding it.
+ * fails, is skipped or is cancelled, so a buffer shared by several callbacks lives until the
+ * last of them is done. Whatever is still held afterwards is a leak, and
+ * {@link ResourceManager.leaks} lists it with its holders instead of hiding it.
  *
  * @example
  * ```ts
