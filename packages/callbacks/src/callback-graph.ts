@@ -10,7 +10,7 @@ import type {
   NodeId,
 } from "./graph-report.js";
 import { findCycle } from "./internal/find-cycle.js";
-import { type FrozenGraph, GraphRun } from "./internal/graph-run.js";
+import { GraphRun } from "./internal/graph-run.js";
 import { validationReport } from "./internal/graph-validation.js";
 import { type NodeMeta, nodeMeta, PLAIN_WITH_CONTEXT } from "./internal/node-meta.js";
 import { POISONED, statusName } from "./internal/node-status.js";
@@ -24,6 +24,7 @@ import {
 } from "./internal/options.js";
 import { clockOption } from "./internal/port-options.js";
 import { nodeText } from "./internal/report-text.js";
+import type { FrozenGraph } from "./internal/run-input.js";
 import type { NodeContext } from "./node-context.js";
 import type { ResourceManager } from "./resource-manager.js";
 

@@ -1,4 +1,4 @@
-import type { DeviceOp, KernelOp } from "@npurt/core";
+import type { DeviceOp, KernelOp, OpFailure } from "@npurt/core";
 import type { KernelDefinition } from "../kernels/kernel-definition.js";
 import type { DeviceFigures } from "../presets.js";
 import { checkStatedCost } from "./resolve-config.js";
@@ -10,6 +10,16 @@ const EMPTY_PARAMS = Object.freeze({});
  * lost to rounding, so durations would vanish. An op that would end later fails instead.
  */
 export const TIME_LIMIT_NS = Number.MAX_SAFE_INTEGER;
+
+/** The failure of an op that would end at `end`, past {@link TIME_LIMIT_NS}. */
+export function pastTimeLimit(end: number): OpFailure {
+  return {
+    code: "FEATURE_NOT_SUPPORTED",
+    message:
+      `the op would end at ${end} ns of virtual time, past the simulator's limit of ${TIME_LIMIT_NS} ns ` +
+      "(2^53 - 1, about 104 days), where nanoseconds are no longer exact; state smaller costs",
+  };
+}
 
 /** Transfer time of `bytes` over `bandwidth` bytes/s, in whole ns (the link or engine part). */
 export function transferNs(bytes: number, bandwidth: number): number {

@@ -13,6 +13,8 @@ export const RUNNING = 3;
 export const BLOCKED = 4;
 /** The head op is a hung kernel: it holds its cores and has no completion event. */
 export const HUNG = 5;
+/** A queue whose head the engine is examining; enqueue must not schedule it meanwhile. */
+export const ADVANCING = 6;
 /**
  * The head op is a copy spending its fixed latency on its engine (event at `at`); it then joins
  * its direction's shared link (see `CopyLink`) and becomes RUNNING.
