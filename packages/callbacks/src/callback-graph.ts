@@ -62,7 +62,7 @@ export interface NodeOptions<D = unknown> {
 export interface CallbackGraphOptions {
   /** What a failing node does unless it sets its own policy. Default `"skip"`. */
   readonly errorPolicy?: ErrorPolicy;
-  /** Ready callbacks run per turn before yielding (the seed article's 16). Default 16. */
+  /** Ready callbacks run per turn before yielding to the event loop. Default 16. */
   readonly batchSize?: number;
   /** Async callbacks in flight at most; the drain waits while the bound is reached. Default 64. */
   readonly concurrency?: number;
@@ -114,8 +114,8 @@ interface Dfs {
 }
 
 /**
- * A DAG of callbacks: each node runs when its last dependency settles (the seed article's
- * `CallbackNode` with `dependency_count` and `trigger`). Ready nodes run in a batched drain
+ * A DAG of callbacks: each node runs when its last dependency settles (a count of pending
+ * dependencies per node, triggered down to zero). Ready nodes run in a batched drain
  * loop: up to `batchSize` synchronous callbacks per turn, promises awaited under a concurrency
  * bound, a FIFO ready queue, or a priority queue once any node has a priority (or adaptive
  * priority is on). Failures follow an {@link ErrorPolicy} per graph or per node, and all of
@@ -284,7 +284,7 @@ export class CallbackGraph {
   }
 
   /**
-   * Checks the graph like the seed article's `debug_callback_chain`: looks for a cycle
+   * Checks the graph, as a callback-chain debugger would: looks for a cycle
    * (reporting its path) and lists every node with its pending dependency count. During or
    * after a run the counts are live (what each node still waits for). O(nodes + edges).
    */
