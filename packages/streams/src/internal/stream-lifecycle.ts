@@ -8,7 +8,7 @@ import { type DeviceIds, deviceIds } from "./device-ids.js";
 import type { DrainWaits } from "./drain-waits.js";
 import type { HostCallbacks } from "./host-callbacks.js";
 import { backendPriority, type PriorityRange, userPriority } from "./priorities.js";
-import { StreamRecord } from "./records.js";
+import { type StreamExtras, StreamRecord } from "./records.js";
 import type { Runtime } from "./runtime.js";
 import { resolveStreamFlags } from "./stream-config.js";
 import type { StreamPort } from "./stream-port.js";
@@ -307,7 +307,15 @@ export class StreamLifecycle {
     updateStreamState(rt, rec);
   }
 
-  destroy(handle: Stream, options: { force?: boolean } | undefined): Promise<void> {
+  /**
+   * Destroys a stream; `after` hears its id and extras (read before its record is released)
+   * once the destroy took effect, for what other concepts keep of it.
+   */
+  destroy(
+    handle: Stream,
+    options: { force?: boolean } | undefined,
+    after?: (id: number, extras: StreamExtras | undefined) => void,
+  ): Promise<void> {
     const rt = this.#rt;
     // Counted at the call, as CANN's releaseTotal: a refused destroy shows in the difference.
     rt.stats.streams.released++;
@@ -327,6 +335,7 @@ export class StreamLifecycle {
     const rec = rt.streams.remove(handle, "stream");
     rec.handle = undefined;
     const stream = rec.id;
+    const extras = rec.extras;
     if (force && (rec.completed < rec.enqueued || rec.callbacksPending > 0))
       this.abortRecord(rec, `stream ${stream} was force-destroyed`);
     updateStreamState(rt, rec, "destroy");
@@ -335,16 +344,21 @@ export class StreamLifecycle {
     if (bus.active) bus.emit({ type: "stream.destroyed", time: rt.device.clock.now(), stream });
     if (rec.completed >= rec.enqueued && rec.callbacksPending === 0) {
       this.#release(rec);
+      after?.(stream, extras);
       return Promise.resolve();
     }
     // Draining until released; released once only (a release from two completion paths, say a
     // failed callback stopping the device and its marker, would pool the record twice and hand
     // it to two new streams).
     rt.draining.add(rec);
-    if (!force && !rt.behaviours.destroyWaitsForWork) return Promise.resolve();
-    return new Promise<void>((resolve) => {
-      rec.withExtras().onReleased = resolve;
-    });
+    const done =
+      !force && !rt.behaviours.destroyWaitsForWork
+        ? Promise.resolve()
+        : new Promise<void>((resolve) => {
+            rec.withExtras().onReleased = resolve;
+          });
+    after?.(stream, extras);
+    return done;
   }
 
   /** Releases a destroyed stream once its work is done (to the pool when it fits); returns whether it did. */

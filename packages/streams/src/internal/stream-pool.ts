@@ -8,6 +8,10 @@ import type { StreamRecord } from "./records.js";
  */
 export class StreamPool {
   readonly #lists = new Map<number, StreamRecord[]>();
+  // The list of the last key asked for: a program cycling streams of one device and priority
+  // (the common case) then takes and puts without hashing.
+  #lastKey = -1;
+  #lastList: StreamRecord[] | undefined = undefined;
   readonly #bound: number;
   readonly #held: number[];
   readonly #free: (rec: StreamRecord) => void;
@@ -54,7 +58,7 @@ export class StreamPool {
 
   /** A pooled record of that device and priority, if any. */
   take(device: number, backendPriority: number): StreamRecord | undefined {
-    const rec = this.#lists.get(key(device, backendPriority))?.pop();
+    const rec = this.#list(key(device, backendPriority), false)?.pop();
     if (rec === undefined) return undefined;
     this.#size--;
     this.#reused++;
@@ -79,13 +83,7 @@ export class StreamPool {
   /** Pools `rec` (which holds a queue) when there is room; returns whether it did. */
   put(rec: StreamRecord): boolean {
     if (!this.hasRoom) return false;
-    const k = key(rec.device, rec.backendPriority);
-    let list = this.#lists.get(k);
-    if (list === undefined) {
-      list = [];
-      this.#lists.set(k, list);
-    }
-    list.push(rec);
+    this.#list(key(rec.device, rec.backendPriority), true)!.push(rec);
     this.#size++;
     return true;
   }
@@ -99,7 +97,23 @@ export class StreamPool {
   clear(): void {
     for (const list of this.#lists.values()) for (const rec of list) this.#free(rec);
     this.#lists.clear();
+    this.#lastKey = -1;
+    this.#lastList = undefined;
     this.#size = 0;
+  }
+
+  /** The list of key `k`; made when `make` (only `clear` drops lists, and it drops the cached one too). */
+  #list(k: number, make: boolean): StreamRecord[] | undefined {
+    if (k === this.#lastKey) return this.#lastList;
+    let list = this.#lists.get(k);
+    if (list === undefined) {
+      if (!make) return undefined;
+      list = [];
+      this.#lists.set(k, list);
+    }
+    this.#lastKey = k;
+    this.#lastList = list;
+    return list;
   }
 
   #evict(device: number): boolean {
